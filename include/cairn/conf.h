@@ -1,0 +1,142 @@
+/*
+ * conf -- cairn.conf: parse, validate and hold the configuration.
+ *
+ * Contract
+ *   - conf_load() parses with libconfuse, expands ${VAR} and ${VAR:-default}
+ *     from the environment, applies the `defaults` section to every job and
+ *     validates everything.  It returns a complete struct conf, or NULL after
+ *     printing each problem to the given stream as
+ *     "FILE:LINE: option: what is wrong (what was expected)".
+ *   - Only cairnd's supervisor reads the config; workers get their job_conf
+ *     over their channel, never the file.
+ *   - The returned conf owns every string and array in it; conf_free()
+ *     releases all of it.  Nothing is shared between two confs, so a reload
+ *     can build a new one and free the old.
+ */
+#ifndef CAIRN_CONF_H
+#define CAIRN_CONF_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "cairn/cron.h"
+
+#define CONF_DEFAULT_PATH	CAIRN_SYSCONFDIR "/cairn.conf"
+
+enum job_kind {
+	JOB_MYSQL = 1,
+	JOB_SQLITE,
+	JOB_PRUNE,
+	JOB_VERIFY,
+	JOB_KIND_MAX,
+};
+
+enum compress_kind {
+	COMPRESS_GZIP,
+	COMPRESS_ZSTD,
+	COMPRESS_NONE,
+};
+
+enum ssl_mode {
+	SSL_MODE_DISABLED,
+	SSL_MODE_PREFERRED,
+	SSL_MODE_REQUIRED,
+	SSL_MODE_VERIFY_CA,
+	SSL_MODE_VERIFY_IDENTITY,
+};
+
+/* How to reach a MySQL/MariaDB server (a mysql job, or a restore target). */
+struct db_conn {
+	char		*host;		/* NULL with socket set: unix socket */
+	int		 port;		/* 3306 */
+	char		*socket;	/* absolute path or NULL */
+	char		*user;
+	char		*password_file;	/* absolute path or NULL (no password) */
+	enum ssl_mode	 ssl_mode;	/* preferred */
+	char		*ssl_ca, *ssl_cert, *ssl_key;
+	int		 connect_timeout;	/* seconds, 10 */
+	int		 read_timeout;		/* seconds, 300 */
+};
+
+struct job_conf {
+	char		*name;		/* [A-Za-z0-9_.-]+, unique over all jobs */
+	enum job_kind	 kind;
+	int		 line;		/* where the section starts */
+
+	/* from `defaults`, overridable per job */
+	char		*schedule;	/* "0 *\/6 * * *" */
+	struct cron_expr cron;
+	bool		 run_at_start;	/* true */
+	int		 retries;	/* 3 */
+	enum compress_kind compression;	/* gzip */
+	int		 compression_level;	/* 6 (gzip 1-12, zstd 1-19) */
+	int		 compression_threads;	/* 0: online CPUs */
+
+	/* sqlite */
+	char		*path;		/* the database file */
+
+	/* mysql */
+	struct db_conn	 db;
+	char		**databases;	/* NULL-terminated; empty: all non-system */
+	char		**exclude_tables;	/* "db.table", NULL-terminated */
+	int		 lock_wait_timeout;	/* seconds, 60 */
+	int		 connect_retry;	/* seconds the first run keeps retrying, 120 */
+	bool		 checksum;	/* CHECKSUM TABLE in the snapshot, false */
+};
+
+struct retention_conf {
+	int		 days;		/* 7; env BACKUP_RETENTION_DAYS overrides */
+	int		 keep_min;	/* 1 */
+	int		 keep_daily;	/* 0: rule off */
+	int		 keep_weekly;
+	int		 keep_monthly;
+	char		*schedule;	/* "30 *\/6 * * *" */
+	struct cron_expr cron;
+};
+
+struct verify_conf {
+	bool		 after_backup;	/* true */
+	char		*schedule;	/* "15 3 * * *" */
+	struct cron_expr cron;
+	bool		 restore_test;	/* false */
+	struct db_conn	 target;	/* scratch server for restore tests */
+	char		*target_database;	/* scratch database name */
+};
+
+struct conf {
+	char		*path;		/* the file it came from */
+
+	char		*user;		/* NULL: stay who we are */
+	char		*group;
+	uid_t		 uid;		/* resolved at load; -1 if user unset */
+	gid_t		 gid;
+	char		*backup_dir;	/* /var/backups/cairn */
+	char		*log_file;	/* <backup_dir>/backup.log; "" none */
+	char		*audit_log;	/* <backup_dir>/audit.log */
+	char		*control_socket;	/* /run/cairn/cairnd.sock */
+	char		*socket_group;	/* NULL: the daemon's group */
+	gid_t		 socket_gid;
+	char		*metrics_file;	/* NULL: none (Prometheus textfile) */
+	int		 max_workers;	/* 2 */
+	int		 heartbeat_interval;	/* seconds, 5 */
+	int		 heartbeat_timeout;	/* seconds, 60 */
+	int		 shutdown_timeout;	/* seconds, 30 */
+	char		*timezone;	/* "UTC" */
+	int		 file_mode;	/* 0600 or 0640 */
+
+	struct job_conf	*jobs;		/* mysql and sqlite jobs, config order */
+	size_t		 njobs;
+	struct retention_conf retention;
+	struct verify_conf verify;
+};
+
+/* Returns new (conf_free()), or NULL after reporting to errs. */
+struct conf	*conf_load(const char *path, FILE *errs);
+void		 conf_free(struct conf *);
+/* One line: "cairn.conf: 3 jobs (2 mysql, 1 sqlite), backup_dir ..." */
+void		 conf_summary(const struct conf *, FILE *);
+const struct job_conf *conf_job_find(const struct conf *, const char *name);
+const char	*conf_kind_name(enum job_kind);
+
+#endif /* CAIRN_CONF_H */

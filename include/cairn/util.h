@@ -1,0 +1,39 @@
+/*
+ * util -- small helpers every module shares: checked allocation, time
+ * stamps, whole-buffer I/O, hex.
+ *
+ * Contract
+ *   - x*alloc()/xstrdup() never return NULL: out of memory is fatal.
+ *   - util_read_all()/util_write_all() retry on EINTR and short transfers;
+ *     -1 with errno set on error.
+ */
+#ifndef CAIRN_UTIL_H
+#define CAIRN_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* "2026-11-24T06:00:01Z" */
+void	 util_utc_stamp(char *, size_t, time_t);
+/* "20261124_060001", the artifact file name stamp (UTC) */
+void	 util_file_stamp(char *, size_t, time_t);
+/* Monotonic milliseconds, for deadlines. */
+int64_t	 util_now_ms(void);
+
+ssize_t	 util_write_all(int, const void *, size_t);
+/* Reads until len bytes or EOF; returns the count read. */
+ssize_t	 util_read_all(int, void *, size_t);
+/* Lowercase hex of len bytes into out (2 * len + 1 bytes). */
+void	 util_hex(char *out, const unsigned char *, size_t len);
+
+#endif /* CAIRN_UTIL_H */

@@ -1,0 +1,46 @@
+/* t/01-util.c -- util and log helpers */
+#include "config.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cairn/errors.h"
+#include "cairn/log.h"
+#include "cairn/util.h"
+#include "tap.h"
+
+int
+main(void)
+{
+	char		 buf[64];
+	unsigned char	 bytes[] = { 0x00, 0x7f, 0xab, 0xff };
+	char		*dir, *path;
+	int		 fd;
+
+	plan(7);
+	util_utc_stamp(buf, sizeof(buf), 0);
+	is_str(buf, "1970-01-01T00:00:00Z", "utc stamp of the epoch");
+	util_file_stamp(buf, sizeof(buf), 1795500001);
+	is_str(buf, "20261124_060001", "file stamp is YYYYMMDD_HHMMSS in UTC");
+	util_hex(buf, bytes, sizeof(bytes));
+	is_str(buf, "007fabff", "hex of every nibble");
+	is_str(cairn_strerror(CAIRN_E_CONFIG), "configuration error",
+	    "outcome code text");
+	is_str(cairn_strerror(12345), "unknown error", "unknown code");
+
+	dir = tap_tmpdir();
+	path = xasprintf("%s/log", dir);
+	log_init("t01", 0);
+	ok(log_open_file(path) == 0, "log file opens");
+	log_info("hello %d", 42);
+	fd = open(path, O_RDONLY);
+	memset(buf, 0, sizeof(buf));
+	(void)!read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	ok(strstr(buf, "t01[") != NULL && strstr(buf, "]: hello 42\n") != NULL,
+	    "log line carries program, pid and message");
+	unlink(path);
+	rmdir(dir);
+	return tap_exit();
+}

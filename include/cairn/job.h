@@ -1,0 +1,72 @@
+/*
+ * job -- the contract between a worker and the engine that does its job
+ * (sqlite snapshot, mysql dump, verify, prune).
+ *
+ * Contract
+ *   - An engine runs inside an already sandboxed worker process.  It gets
+ *     everything through struct job_env (borrowed for the call) and opens
+ *     nothing outside env->dirfd but what its sandbox allows.
+ *   - It reports progress through env->progress at least every second or
+ *     so while it works (the worker turns these into heartbeats), and stops
+ *     early, cleaning up, when *env->cancel becomes non-zero.
+ *   - It returns a CAIRN_E_* code (errors.h) and fills *res: on success the
+ *     artifact's name and info, on failure a one-line cause in res->message.
+ *     It never leaves a partial file under a final name.
+ *   - res->tables is owned by res: job_result_free() releases it.
+ */
+#ifndef CAIRN_JOB_H
+#define CAIRN_JOB_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "cairn/conf.h"
+#include "cairn/writer.h"
+
+struct job_progress {
+	uint64_t	 bytes_in;	/* read from the source */
+	uint64_t	 bytes_out;	/* raw bytes given to the writer */
+	uint64_t	 items_done;	/* rows (mysql), pages (sqlite) */
+	uint64_t	 items_total;	/* estimate; 0: unknown */
+	char		 current[192];	/* current object: "db.table" */
+};
+
+typedef void	(*job_progress_fn)(void *arg, const struct job_progress *);
+
+struct job_env {
+	const struct job_conf	*job;
+	int			 dirfd;		/* the job's folder */
+	time_t			 started;	/* names the artifact (UTC) */
+	const char		*password;	/* mysql; NULL: none */
+	int			 first_run;	/* retry connecting for a while */
+	mode_t			 file_mode;	/* artifact mode, 0600 default */
+	job_progress_fn		 progress;
+	void			*progress_arg;
+	volatile sig_atomic_t	*cancel;
+};
+
+struct table_stat {
+	char		 name[192];	/* "db.table" (mysql), "table" (sqlite) */
+	uint64_t	 rows;
+	int		 has_checksum;
+	uint64_t	 checksum;	/* CHECKSUM TABLE, when has_checksum */
+};
+
+struct job_result {
+	char		 artifact[256];	/* final file name, in env->dirfd */
+	struct artifact_info info;
+	struct table_stat *tables;	/* owns */
+	size_t		 ntables;
+	char		 message[256];	/* one-line cause on failure */
+};
+
+/* "NAME_backup_YYYYMMDD_HHMMSS.sql.gz" for a job, kind and time. */
+void	job_artifact_name(char *, size_t, const struct job_conf *, time_t);
+void	job_result_free(struct job_result *);
+
+int	job_sqlite_run(const struct job_env *, struct job_result *);
+int	job_mysql_run(const struct job_env *, struct job_result *);
+
+#endif /* CAIRN_JOB_H */

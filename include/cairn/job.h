@@ -38,6 +38,7 @@ typedef void	(*job_progress_fn)(void *arg, const struct job_progress *);
 struct job_env {
 	const struct job_conf	*job;
 	int			 dirfd;		/* the job's folder */
+	const char		*dir;		/* its path, for APIs that need one */
 	time_t			 started;	/* names the artifact (UTC) */
 	const char		*password;	/* mysql; NULL: none */
 	int			 first_run;	/* retry connecting for a while */

@@ -40,6 +40,7 @@ struct secret {
 struct sup_boot {
 	int		 backup_dirfd;	/* O_DIRECTORY */
 	struct audit	*audit;
+	struct catalog	*catalog;	/* opened after the drop */
 	struct secret	*secrets;	/* password files */
 	size_t		 nsecrets;
 	int		 lock_fd;	/* single-instance lock, -1 none */

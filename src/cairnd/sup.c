@@ -23,11 +23,13 @@
 #include <unistd.h>
 
 #include "cairn/audit.h"
+#include "cairn/catalog.h"
 #include "cairn/chan.h"
 #include "cairn/cron.h"
 #include "cairn/errors.h"
 #include "cairn/frame.h"
 #include "cairn/log.h"
+#include "cairn/notify.h"
 #include "cairn/util.h"
 #include "cairnd.h"
 
@@ -720,18 +722,68 @@ sup_check_artifact(struct sup *s, struct worker *w)
 	return 0;
 }
 
+/* The catalog row for a checked artifact; 0 and *idp, or -1 (logged). */
+static int
+sup_catalog_add(struct sup *s, struct worker *w, int64_t *idp)
+{
+	struct job_result	 res;
+
+	*idp = 0;
+	if (s->boot->catalog == NULL)
+		return 0;
+	memset(&res, 0, sizeof(res));
+	snprintf(res.artifact, sizeof(res.artifact), "%s", w->artifact.name);
+	res.info.raw_bytes = w->artifact.raw_bytes;
+	res.info.stored_bytes = w->artifact.stored_bytes;
+	memcpy(res.info.sha256, w->artifact.sha256, sizeof(res.info.sha256));
+	util_hex(res.info.sha256_hex, res.info.sha256,
+	    sizeof(res.info.sha256));
+	res.tables = w->tables;		/* borrowed */
+	res.ntables = w->ntables;
+	if (catalog_add(s->boot->catalog, w->job->name, w->job->kind,
+	    w->started, (time_t)w->artifact.finished, &res, idp) == -1) {
+		log_warnx("catalog: %s: %s", w->artifact.name,
+		    catalog_error(s->boot->catalog));
+		return -1;
+	}
+	return 0;
+}
+
 static void
+sup_catalog_run(struct sup *s, struct worker *w, int code, int64_t art_id)
+{
+	struct catalog_run	 run;
+
+	if (s->boot->catalog == NULL)
+		return;
+	memset(&run, 0, sizeof(run));
+	snprintf(run.job, sizeof(run.job), "%s", w->job->name);
+	run.started = w->started;
+	run.finished = time(NULL);
+	run.code = code;
+	run.attempt = (int)w->slot->attempt;
+	snprintf(run.message, sizeof(run.message), "%s",
+	    code == CAIRN_E_OK ? "ok" : w->cause);
+	run.artifact_id = art_id;
+	if (catalog_run_add(s->boot->catalog, &run) == -1)
+		log_warnx("catalog: run of %s: %s", w->job->name,
+		    catalog_error(s->boot->catalog));
+}
+
+static int64_t
 sup_record_artifact(struct sup *s, struct worker *w)
 {
 	char	 sha[65];
+	int64_t	 id;
 
 	util_hex(sha, w->artifact.sha256, sizeof(w->artifact.sha256));
-	catalog_hook_add(s, w);
+	(void)sup_catalog_add(s, w, &id);
 	sup_audit(s, "artifact-written", AF_STR("job", w->job->name),
 	    AF_UINT("gen", w->gen), AF_STR("artifact", w->artifact.name),
 	    AF_UINT("raw_bytes", w->artifact.raw_bytes),
 	    AF_UINT("stored_bytes", w->artifact.stored_bytes),
 	    AF_STR("sha256", sha), AF_UINT("tables", w->ntables));
+	return id;
 }
 
 static int
@@ -798,8 +850,11 @@ sup_worker_end(struct sup *s, struct worker *w)
 	s->nrunning--;
 
 	if (code == CAIRN_E_OK) {
+		int64_t	 id = 0;
+
 		if (w->have_artifact)
-			sup_record_artifact(s, w);
+			id = sup_record_artifact(s, w);
+		sup_catalog_run(s, w, code, id);
 		log_info("%s: finished in %llds%s%s", w->job->name,
 		    (long long)secs, w->have_artifact ? ": " : "",
 		    w->have_artifact ? w->artifact.name : "");
@@ -812,6 +867,7 @@ sup_worker_end(struct sup *s, struct worker *w)
 		goto out;
 	}
 
+	sup_catalog_run(s, w, code, 0);
 	sup_remove_partials(s, w->job->name, w->gen,
 	    w->shutdown_kill ? "shutdown" : "failed run");
 	log_warnx("%s: run failed (attempt %u of %d): %s", w->job->name,
@@ -1209,15 +1265,12 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 		s->retry_base_ms = atoi(env);
 	if ((s->sigfd = sup_signals_open()) == -1)
 		fatal("signalfd");
-	if ((env = getenv("WATCHDOG_USEC")) != NULL && atoll(env) > 0) {
-		const char *wpid = getenv("WATCHDOG_PID");
-
-		if (wpid == NULL || atol(wpid) == (long)getpid()) {
-			s->watchdog_ms = atoll(env) / 2000;
-			if (s->watchdog_ms < 1)
-				s->watchdog_ms = 1;
-			s->watchdog_next = now_ms() + s->watchdog_ms;
-		}
+	if (notify_watchdog_usec() > 0) {
+		/* WATCHDOG=1 at half the interval systemd expects */
+		s->watchdog_ms = (int64_t)(notify_watchdog_usec() / 2000);
+		if (s->watchdog_ms < 1)
+			s->watchdog_ms = 1;
+		s->watchdog_next = now_ms() + s->watchdog_ms;
 	}
 	sup_slots_sync(s, time(NULL), 1);
 	sup_notify("READY=1");

@@ -65,7 +65,7 @@ missing=
 for o in $(grep -o '\<[SL]("[a-z_]*")\|CFG_SEC("[a-z_]*"' \
     "$top_srcdir/src/lib/conf.c" | sed 's/.*("\([a-z_]*\)".*/\1/' | sort -u); do
 	grep -q "\<$o\>" "$ex" || missing="$missing example:$o"
-	grep -q "^\.It Ic $o\>" "$top_srcdir/man/cairn.conf.5" ||
+	grep -q "Ic $o\>\|^\.Ss The $o section" "$top_srcdir/man/cairn.conf.5" ||
 	    missing="$missing man:$o"
 done
 [ -z "$missing" ]

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "cairn/audit.h"
 #include "cairn/util.h"
 #include "tap.h"
@@ -17,6 +19,17 @@
 #define NLINES	6
 
 static char	*dir;
+
+static void
+sha256_line(const char *p, size_t len, char out[65])
+{
+	unsigned char	 md[32];
+	unsigned int	 mdlen = 0;
+
+	if (EVP_Digest(p, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+		bail("EVP_Digest");
+	util_hex(out, md, mdlen);
+}
 
 static char *
 slurp(const char *path, size_t *len)
@@ -68,7 +81,7 @@ check(const char *p, size_t len, const char *anchor, struct audit_report *r)
 	char	*path = xasprintf("%s/tampered.log", dir);
 
 	spit(path, p, len);
-	if (audit_verify(path, anchor, r) == 0)
+	if (audit_verify(path, 0, anchor, r) == 0)
 		r->bad_line = 0;
 	else if (errno != EBADMSG)
 		bail("verify: %s", r->reason);
@@ -131,7 +144,7 @@ main(void)
 	FILE			*fp;
 	int			 fd, good;
 
-	plan(47);
+	plan(50);
 	dir = tap_tmpdir();
 	path = xasprintf("%s/audit.log", dir);
 
@@ -154,7 +167,7 @@ main(void)
 	is_int(audit_seq(a), 4, "seq counts lines");
 	snprintf(head, sizeof(head), "%s", audit_head(a));
 	audit_close(a);
-	ok(audit_verify(path, head, &rep) == 0 && rep.lines == 4 &&
+	ok(audit_verify(path, 0, head, &rep) == 0 && rep.lines == 4 &&
 	    rep.last_seq == 4, "chain of 4 verifies");
 	is_int(rep.time_backwards, 1, "time going backwards is counted, "
 	    "not an error");
@@ -192,12 +205,12 @@ main(void)
 	ok(audit_seq(a) == NLINES && strcmp(audit_head(a), head) == 0,
 	    "refused writes do not advance the chain");
 	audit_close(a);
-	ok(audit_verify(path, head, &rep) == 0 && rep.lines == NLINES,
+	ok(audit_verify(path, 0, head, &rep) == 0 && rep.lines == NLINES,
 	    "chain of %d verifies after reopen", NLINES);
 
 	/* tampering, each caught at the right line */
 	p = slurp(path, &len);
-	if (split(p, len, off, nitems(off)) != NLINES)
+	if (split(p, len, off, nitems(off) - 1) != NLINES)
 		bail("expected %d lines", NLINES);
 	good = 1;
 	for (i = 0; i < NLINES; i++) {
@@ -239,6 +252,22 @@ main(void)
 	is_int(check(p, off[NLINES - 1], head, &rep), NLINES - 1,
 	    "and is caught with the head as anchor");
 	free(q);
+	/* an anchor in the middle: the log grew after it was shipped */
+	q = xasprintf("%s/anchor.log", dir);
+	spit(q, p, len);
+	sha256_line(p + off[2], off[3] - off[2] - 1, line);
+	ok(audit_verify(q, 3, line, &rep) == 0, "an anchor at seq 3 holds "
+	    "while the log grows past it");
+	p[off[2] + 20] ^= 1;	/* a digit of line 3's time */
+	spit(q, p, len);
+	ok(audit_verify(q, 3, line, &rep) == -1 && rep.bad_line == 3,
+	    "an edit of the anchored line is caught there: %s", rep.reason);
+	p[off[2] + 20] ^= 1;
+	spit(q, p, off[2]);
+	ok(audit_verify(q, 3, line, &rep) == -1 && rep.bad_line == 3,
+	    "cutting the log before the anchor is caught: %s", rep.reason);
+	unlink(q);
+	free(q);
 
 	/* insert a copy of line 2 before line 4 */
 	q = xmalloc(len + off[2] - off[1]);
@@ -271,7 +300,7 @@ main(void)
 		bail("%s", err);
 	snprintf(head, sizeof(head), "%s", audit_head(a));
 	audit_close(a);
-	ok(audit_verify(path, head, &rep) == 0 && rep.lines == 4,
+	ok(audit_verify(path, 0, head, &rep) == 0 && rep.lines == 4,
 	    "the repaired log verifies");
 	memset(&col, 0, sizeof(col));
 	ok(audit_tail(path, 1, collect, &col, err, sizeof(err)) == 0 &&
@@ -289,7 +318,7 @@ main(void)
 	ok(a != NULL && audit_seq(a) == 1, "a log that is one torn line "
 	    "restarts at seq 1 with the recovery record");
 	audit_close(a);
-	ok(audit_verify(path, NULL, &rep) == 0, "and verifies");
+	ok(audit_verify(path, 0, NULL, &rep) == 0, "and verifies");
 	free(p);
 
 	/* an unparseable last line stops the open */
@@ -317,7 +346,7 @@ main(void)
 	ok(audit_tail(path, 1, collect, &col, err, sizeof(err)) == 0 &&
 	    strlen(col.last_v) == AUDIT_VALUE_MAX,
 	    "values are cut at AUDIT_VALUE_MAX");
-	ok(audit_verify(path, NULL, &rep) == 0, "hostile log verifies: %s",
+	ok(audit_verify(path, 0, NULL, &rep) == 0, "hostile log verifies: %s",
 	    rep.reason);
 	memset(&col, 0, sizeof(col));
 	audit_tail(path, 0, collect, &col, err, sizeof(err));
@@ -373,7 +402,7 @@ main(void)
 
 		/* line i+1 of the hostile log */
 		p = slurp(path, &len);
-		split(p, len, off, nitems(off));
+		split(p, len, off, nitems(off) - 1);
 		l = p + off[i];
 		ln = off[i + 1] - off[i] - 1;
 		if (audit_parse_line(l, ln, &r, err, sizeof(err)) == 0 &&

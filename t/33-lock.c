@@ -36,6 +36,8 @@ main(void)
 		fd = lock_acquire(dir, err, sizeof(err));
 		(void)!write(up[1], fd == -1 ? "n" : "y", 1);
 		(void)!read(down[0], buf, 1);
+		free(path);
+		free(dir);
 		_exit(fd == -1 ? 1 : 0);
 	}
 	close(up[1]);

@@ -141,14 +141,15 @@ struct audit_report {
 /*
  * Checks the whole chain: every line ends with a newline, parses, is
  * canonical, seq goes 1, 2, ... and prev is the hash of the line before.
- * Time going backwards is allowed (clocks step) and only counted.  With
- * expect_head (hex, or NULL) the last line must also hash to it: that
- * catches an edit of the last line or lines cut off the end, which the
- * chain alone cannot.  Returns 0 if intact; -1 with errno EBADMSG and
- * report->bad_line/reason if not, or another errno (reason filled) if the
- * file cannot be read.
+ * Time going backwards is allowed (clocks step) and only counted.
+ * An anchor is a (seq, head) pair kept somewhere else: with anchor_head
+ * (hex, or NULL for none) the line with seq anchor_seq must exist and hash
+ * to it (anchor_seq 0: the last line must).  That catches an edit of the
+ * last lines or lines cut off the end, which the chain alone cannot.
+ * Returns 0 if intact; -1 with errno EBADMSG and report->bad_line/reason
+ * if not, or another errno (reason filled) if the file cannot be read.
  */
-int		 audit_verify(const char *path, const char *expect_head,
-		    struct audit_report *);
+int		 audit_verify(const char *path, uint64_t anchor_seq,
+		    const char *anchor_head, struct audit_report *);
 
 #endif /* CAIRN_AUDIT_H */

@@ -862,7 +862,7 @@ audit_writev(struct audit *a, const char *event,
 /* --- reading ------------------------------------------------------- */
 
 int
-audit_verify(const char *path, const char *expect_head,
+audit_verify(const char *path, uint64_t anchor_seq, const char *anchor_head,
     struct audit_report *rep)
 {
 	struct audit_record	 rec;
@@ -923,6 +923,15 @@ audit_verify(const char *path, const char *expect_head,
 		sha256_hex(rep->head, line, (size_t)n);
 		rep->lines++;
 		rep->last_seq = rep->lines;
+		if (anchor_head != NULL && anchor_seq == rep->lines &&
+		    strcmp(anchor_head, rep->head) != 0) {
+			rep->bad_line = rep->lines;
+			seterr(rep->reason, sizeof(rep->reason), "hashes to "
+			    "%.12s..., not the anchor %.12s...: this line was "
+			    "changed", rep->head, anchor_head);
+			rc = -1;
+			goto out;
+		}
 	}
 	if (ferror(fp)) {
 		saved = errno;
@@ -933,12 +942,19 @@ audit_verify(const char *path, const char *expect_head,
 		errno = saved;
 		return -1;
 	}
-	if (expect_head != NULL && strcmp(expect_head, rep->head) != 0) {
+	if (anchor_head != NULL && anchor_seq > rep->lines) {
+		rep->bad_line = rep->lines + 1;
+		seterr(rep->reason, sizeof(rep->reason), "the log ends at seq "
+		    "%" PRIu64 ", before the anchor at %" PRIu64 ": lines were "
+		    "cut off the end", rep->lines, anchor_seq);
+		rc = -1;
+	} else if (anchor_head != NULL && anchor_seq == 0 &&
+	    strcmp(anchor_head, rep->head) != 0) {
 		rep->bad_line = rep->lines == 0 ? 1 : rep->lines;
 		seterr(rep->reason, sizeof(rep->reason), "the log ends with "
-		    "%.12s..., not the expected %.12s...: the last line was "
+		    "%.12s..., not the anchor %.12s...: the last line was "
 		    "changed or lines were cut off the end", rep->head,
-		    expect_head);
+		    anchor_head);
 		rc = -1;
 	}
 #undef BAD

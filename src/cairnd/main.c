@@ -127,7 +127,7 @@ verify_audit(const char *path)
 	struct audit_report	 rep;
 
 	memset(&rep, 0, sizeof(rep));
-	if (audit_verify(path, NULL, &rep) == 0) {
+	if (audit_verify(path, 0, NULL, &rep) == 0) {
 		printf("%s: %llu lines intact, last seq %llu, head %s\n", path,
 		    (unsigned long long)rep.lines,
 		    (unsigned long long)rep.last_seq, rep.head);

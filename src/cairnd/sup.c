@@ -223,11 +223,12 @@ sup_slots_sync(struct sup *s, time_t now, int starting)
 			    sizeof(*s->slots));
 			s->slots[s->nslots++] = sl;
 			sl->job = &c->jobs[i];
-			if (starting && (s->once || sl->job->run_at_start)) {
+			/* a job new to a reload starts like one at start-up */
+			if (s->once || sl->job->run_at_start) {
 				sup_audit(s, "job-scheduled",
 				    AF_STR("job", sl->name),
 				    AF_STR("reason", s->once ? "once" :
-				    "run_at_start"));
+				    starting ? "run_at_start" : "new job"));
 				sup_enqueue(s, sl);
 			}
 		}

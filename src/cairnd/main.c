@@ -293,8 +293,8 @@ boot(const char *conf_path, struct conf *cf, struct sup_boot *b)
 	}
 
 	if (ids.drop) {
-		if (priv_drop(cf->user, ids.uid, ids.gid, err,
-		    sizeof(err)) == -1) {
+		/* 0: dropped and proved; anything else: refuse to run */
+		if (priv_drop(ids.uid, ids.gid, err, sizeof(err)) != 0) {
 			audit_write(b->audit, "privilege-drop-failed",
 			    AF_STR("user", cf->user), AF_STR("error", err));
 			fatalx("cannot drop privileges to %s: %s", cf->user,

@@ -270,6 +270,72 @@ w_fault(unsigned fault, const struct job_env *env)
 }
 #endif
 
+/* -- the sandbox ------------------------------------------------------- */
+
+/* Adds path to list (of cap entries) when it exists. */
+static void
+w_path_add(const char **list, size_t *n, size_t cap, const char *path)
+{
+	if (path != NULL && *n + 1 < cap && access(path, F_OK) == 0)
+		list[(*n)++] = path;
+	list[*n] = NULL;
+}
+
+/*
+ * Locks this process down for its job before any job work: only the job
+ * folder is writable, only the job's own inputs readable (the SQLite file
+ * and its -wal/-shm, the TLS files of a MySQL connection).
+ */
+static void
+w_sandbox(const struct frame_job *fj, pid_t parent, int dirfd)
+{
+	const struct job_conf	*job = &fj->job;
+	struct sandbox_spec	 spec;
+	struct sandbox_report	 rep;
+	const char		*ro[8], *rw[4];
+	char			*wal = NULL, *shm = NULL, *journal = NULL;
+	char			 err[256], line[256];
+	int			 keep[2] = { WORKER_CHAN_FD, dirfd };
+	size_t			 nro = 0, nrw = 0;
+
+	w_path_add(ro, &nro, nitems(ro), job->path);
+	w_path_add(ro, &nro, nitems(ro), job->db.ssl_ca);
+	w_path_add(ro, &nro, nitems(ro), job->db.ssl_cert);
+	w_path_add(ro, &nro, nitems(ro), job->db.ssl_key);
+	w_path_add(ro, &nro, nitems(ro), job->db.socket);
+	rw[0] = NULL;
+	if (job->kind == JOB_SQLITE && job->path != NULL) {
+		/* a WAL reader maps -shm and may open -wal read-write */
+		wal = xasprintf("%s-wal", job->path);
+		shm = xasprintf("%s-shm", job->path);
+		journal = xasprintf("%s-journal", job->path);
+		w_path_add(rw, &nrw, nitems(rw), wal);
+		w_path_add(rw, &nrw, nitems(rw), shm);
+		w_path_add(ro, &nro, nitems(ro), journal);
+	}
+
+	memset(&spec, 0, sizeof(spec));
+	spec.kind = job->kind;
+	spec.parent = parent;
+	spec.keep_fds = keep;
+	spec.nkeep = nitems(keep);
+	spec.write_dir = fj->dir;
+	spec.read_paths = ro;
+	spec.rw_paths = rw;
+	spec.allow_network = job->kind == JOB_VERIFY &&
+	    fj->verify_restore_test;
+	if (sandbox_enter(&spec, &rep, err, sizeof(err)) == -1)
+		w_done(CAIRN_E_NOPERM, "sandbox: %s", err);
+	sandbox_report_format(&rep, line, sizeof(line));
+	if (rep.landlock != SANDBOX_FULL)
+		log_info("%s", line);	/* say what is missing */
+	else
+		log_debug("%s", line);
+	free(wal);
+	free(shm);
+	free(journal);
+}
+
 /* -- the run ----------------------------------------------------------- */
 
 static int
@@ -304,6 +370,7 @@ worker_main(void)
 	char			 err[256];
 	ssize_t			 n;
 	int			 dirfd, code;
+	pid_t			 sup_pid;
 
 	log_init("cairnd-worker", 0);
 	fatal_code = CAIRN_E_SOFTWARE;
@@ -319,6 +386,7 @@ worker_main(void)
 	    h.type != MSG_HELLO || frame_decode_hello(p, h.len, &hello) == -1)
 		_exit(CAIRN_E_PROTOCOL);
 	w_gen = h.gen;
+	sup_pid = (pid_t)hello.pid;
 	hello.proto = CAIRN_PROTO_VERSION;
 	hello.pid = (uint32_t)getpid();
 	hello.gen = w_gen;
@@ -335,9 +403,7 @@ worker_main(void)
 		w_done(CAIRN_E_PROTOCOL, "no job folder descriptor");
 
 	/* nothing of the job is touched before this */
-	if (sandbox_enter(&fj.job, dirfd, WORKER_CHAN_FD, err,
-	    sizeof(err)) == -1)
-		w_done(CAIRN_E_NOPERM, "sandbox: %s", err);
+	w_sandbox(&fj, sup_pid, dirfd);
 
 	memset(&env, 0, sizeof(env));
 	env.job = &fj.job;

@@ -22,7 +22,7 @@ uid=$(id -u cairn)
 # cairn must reach the sources and the backup folder inside our temp dir
 chmod 755 "$T"
 mkdir "$T/src"
-# rollback journal: a WAL reader needs write access to the -shm file
+# rollback journal (the default of mkdb)
 mkdb "$T/src/a.db" 50 DELETE
 mkdb "$T/src/b.db" 20 DELETE
 chmod 755 "$T/src"

@@ -4,7 +4,7 @@
 #   daemon_setup            temp folder ($T), $CAIRND checked, builds with
 #                           fault injection noted in $FAULTS (yes/no)
 #   mkdb FILE N [MODE]      an SQLite file with table t of N rows (1..N),
-#                           journal_mode MODE (default WAL)
+#                           journal_mode MODE (default DELETE)
 #   conf_head FILE [opts]   the top of a config: backup_dir $T/bk, small
 #                           heartbeat and shutdown timeouts, then any
 #                           extra lines given
@@ -36,7 +36,7 @@ daemon_setup()
 mkdb()
 {
 	rm -f "$1"
-	sqlite3 "$1" "PRAGMA journal_mode=${3:-WAL};
+	sqlite3 "$1" "PRAGMA journal_mode=${3:-DELETE};
 	    CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);
 	    WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c
 	        WHERE x < $2)

@@ -1305,6 +1305,10 @@ restore_compare(struct restore *r, const struct tables *counted,
 			fail(res, VERIFY_RESTORE, "restore: table %s: %"
 			    PRIu64 " rows restored, %" PRIu64 " in dump",
 			    c->name, v, c->rows);
+		else if (x != NULL && v != x->rows)
+			fail(res, VERIFY_RESTORE, "restore: table %s: %"
+			    PRIu64 " rows restored, %" PRIu64 " in catalog",
+			    c->name, v, x->rows);
 		if (x == NULL || !x->has_checksum)
 			continue;
 		snprintf(q, sizeof(q), "CHECKSUM TABLE %s.%s", qd, qt);

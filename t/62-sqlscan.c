@@ -98,7 +98,7 @@ static const char want[] =
 static void
 test_split(void)
 {
-	struct log	 l;
+	struct log	 l = { .stop_at = 0 };
 	char		 whole[8192], err[160];
 	int		 same = 1;
 
@@ -119,7 +119,7 @@ test_split(void)
 static void
 test_errors(void)
 {
-	struct log	 l;
+	struct log	 l = { .stop_at = 0 };
 	char		 err[160];
 	char		 big[300];
 

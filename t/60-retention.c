@@ -401,6 +401,59 @@ test_gfs_400_days(void)
 	free(a);
 }
 
+/* The example in docs/verify-and-prune.md, checked. */
+static void
+test_docs_example(void)
+{
+	struct retention_conf	 rc = { .days = 7, .keep_min = 1,
+	    .keep_daily = 7, .keep_weekly = 4, .keep_monthly = 12 };
+	struct retention_item	*it;
+	struct retention_plan	 plan;
+	char			(*names)[64];
+	size_t			 n = 0, bad = 0, old_kept = 0;
+	time_t			 now = NOW + 30 * 60, t;
+	static const char *const want_old[] = {
+		"20261115_180000", "20261108_180000", "20261031_180000",
+		"20260930_180000", "20260831_180000", "20260731_180000",
+		"20260630_180000", "20260531_180000", "20260430_180000",
+		"20260331_180000", "20260228_180000", "20260131_180000",
+		"20251231_180000",
+	};
+
+	it = calloc(400 * 4 + 2, sizeof(*it));
+	names = calloc(400 * 4 + 2, sizeof(*names));
+	if (it == NULL || names == NULL)
+		bail("out of memory");
+	for (t = NOW - 400 * DAY; t <= NOW; t += 6 * HOUR, n++) {
+		stamp_name(names[n], sizeof(names[n]), "doc", t);
+		it[n].name = names[n];
+		it[n].time = t;
+		it[n].verify = V;
+	}
+	retention_plan(it, n, now, &rc, NULL, &plan);
+	for (size_t i = 0; i < n; i++) {
+		int	 listed = 0;
+
+		if (now - it[i].time <= 7 * DAY) {
+			bad += !it[i].keep;
+			continue;
+		}
+		for (size_t k = 0; k < nitems(want_old); k++)
+			if (strstr(it[i].name, want_old[k]) != NULL)
+				listed = 1;
+		if (it[i].keep != listed) {
+			diag("%s: %s (%s)", it[i].name, it[i].keep ? "kept" :
+			    "deleted", it[i].reason);
+			bad++;
+		}
+		old_kept += it[i].keep;
+	}
+	ok(bad == 0 && old_kept == nitems(want_old),
+	    "the documented example keeps exactly what the docs say");
+	free(it);
+	free(names);
+}
+
 static void
 test_reasons(void)
 {
@@ -523,11 +576,12 @@ test_stale(void)
 int
 main(void)
 {
-	plan((int)nitems(scenarios) * 2 + 3 + 3 + 12 + 8 + 3);
+	plan((int)nitems(scenarios) * 2 + 3 + 3 + 1 + 12 + 8 + 3);
 	for (size_t i = 0; i < nitems(scenarios); i++)
 		run_scenario(&scenarios[i]);
 	test_30_days();
 	test_gfs_400_days();
+	test_docs_example();
 	test_reasons();
 	test_parse();
 	test_stale();

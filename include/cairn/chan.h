@@ -19,6 +19,8 @@
  *     sent, or by chan_free()); a received one is owned by the chan until
  *     chan_take_fd() returns it (caller owns).  A chan made with
  *     accept_fds = 0 treats any received descriptor as a violation.
+ *   - Bytes sent are wiped from the send buffer (a JOB frame carries a
+ *     password), and so is the buffer when it grows or is freed.
  *   - Errors: -1 with errno set.
  */
 #ifndef CAIRN_CHAN_H

@@ -68,6 +68,8 @@ chan_free(struct chan *c)
 	if (c->fd != -1)
 		close(c->fd);
 	free(c->in);
+	if (c->out != NULL)
+		explicit_bzero(c->out, c->out_cap);
 	free(c->out);
 	free(c);
 }
@@ -129,8 +131,19 @@ chan_queue(struct chan *c, enum frame_type type, uint32_t gen,
 		c->out_off = c->out_len = 0;
 	need = c->out_len + FRAME_HDR_LEN + len;
 	if (need > c->out_cap) {
-		c->out_cap = need < 2 * c->out_cap ? 2 * c->out_cap : need;
-		c->out = xreallocarray(c->out, c->out_cap, 1);
+		unsigned char	*grown;
+		size_t		 cap;
+
+		/* not realloc: the old buffer may hold a secret to wipe */
+		cap = need < 2 * c->out_cap ? 2 * c->out_cap : need;
+		grown = xmalloc(cap);
+		if (c->out_len > 0)
+			memcpy(grown, c->out, c->out_len);
+		if (c->out != NULL)
+			explicit_bzero(c->out, c->out_cap);
+		free(c->out);
+		c->out = grown;
+		c->out_cap = cap;
 	}
 	h.version = CAIRN_PROTO_VERSION;
 	h.type = type;
@@ -209,6 +222,8 @@ chan_flush(struct chan *c)
 		}
 		c->out_off += (size_t)n;
 	}
+	/* what was sent may have held a secret (a JOB's password) */
+	explicit_bzero(c->out, c->out_len);
 	c->out_off = c->out_len = 0;
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -483,12 +484,27 @@ writer_free(struct writer *w)
 	free(w);
 }
 
+/* CPUs this process may run on (taskset, cpusets, containers): a system
+ * call, so it works in a sandbox without /sys; else online CPUs. */
+static int
+writer_default_threads(void)
+{
+	cpu_set_t	 set;
+	long		 n;
+
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		n = CPU_COUNT(&set);
+	else
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > WRITER_MAX_THREADS ? WRITER_MAX_THREADS :
+	    (int)n;
+}
+
 static int
 writer_check_opts(const struct writer_opts *o, int *level, int *threads,
     size_t *block)
 {
-	long	 n;
-
 	switch (o->compression) {
 	case COMPRESS_GZIP:
 		*level = o->level == 0 ? 6 : o->level;
@@ -508,11 +524,8 @@ writer_check_opts(const struct writer_opts *o, int *level, int *threads,
 	}
 	if (o->threads < 0 || o->threads > WRITER_MAX_THREADS)
 		return -1;
-	if ((*threads = o->threads) == 0) {
-		n = sysconf(_SC_NPROCESSORS_ONLN);
-		*threads = n < 1 ? 1 : n > WRITER_MAX_THREADS ?
-		    WRITER_MAX_THREADS : (int)n;
-	}
+	if ((*threads = o->threads) == 0)
+		*threads = writer_default_threads();
 	if (o->block_size > WRITER_MAX_BLOCK)
 		return -1;
 	*block = o->block_size == 0 ? WRITER_DEFAULT_BLOCK : o->block_size;

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,8 @@ struct writer {
 
 	/* sticky error: first one wins; guarded by mtx once threads run */
 	int		 failed;
+	atomic_int	 failed_flag;	/* = failed, for writer_write()'s
+					 * lock-free check */
 	int		 fail_errno;
 	char		 errbuf[256];
 
@@ -147,6 +150,7 @@ writer_fail_locked(struct writer *w, int errnum, const char *fmt, ...)
 	if (w->failed)
 		return;
 	w->failed = 1;
+	atomic_store_explicit(&w->failed_flag, 1, memory_order_release);
 	w->fail_errno = errnum;
 	va_start(ap, fmt);
 	vsnprintf(w->errbuf, sizeof(w->errbuf), fmt, ap);
@@ -630,7 +634,9 @@ writer_write(struct writer *w, const void *p, size_t len)
 {
 	int	 rc = 0;
 
-	if (writer_failed(w))
+	/* no lock per call: callers may write one row at a time */
+	if (atomic_load_explicit(&w->failed_flag, memory_order_acquire) &&
+	    writer_failed(w))
 		return -1;
 	switch (w->kind) {
 	case COMPRESS_GZIP:

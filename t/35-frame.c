@@ -386,7 +386,8 @@ test_chan(void)
 	chan_send(wrk, MSG_LOG, 5, "\1\0\1x", 4, fd);
 	while (chan_read(sup) > 0)
 		;
-	ok(chan_get(sup, &h, &p) == -1 && errno == EPROTO,
+	r = chan_get(sup, &h, &p);
+	ok(r == -1 && errno == EPROTO,
 	    "a descriptor sent by a worker is refused: %s", chan_error(sup));
 	ok(chan_get(sup, &h, &p) == -1 && errno == EPROTO,
 	    "the violation is sticky");
@@ -407,7 +408,8 @@ test_chan(void)
 	chan_read(sup);
 	ok(chan_get(sup, &h, &p) == 1 && h.type == MSG_HELLO,
 	    "a good HELLO first");
-	ok(chan_get(sup, &h, &p) == -1 && errno == EMSGSIZE,
+	r = chan_get(sup, &h, &p);
+	ok(r == -1 && errno == EMSGSIZE,
 	    "then a 1 GiB LOG is refused from its header: %s", chan_error(sup));
 	chan_free(sup);
 	close(sp[1]);
@@ -418,7 +420,8 @@ test_chan(void)
 	sup = chan_new(sp[0], FRAME_TO_SUP, 0);
 	write(sp[1], "GET / HTTP/1.0\r\n\r\n", 18);
 	chan_read(sup);
-	ok(chan_get(sup, &h, &p) == -1 && errno == EPROTONOSUPPORT,
+	r = chan_get(sup, &h, &p);
+	ok(r == -1 && errno == EPROTONOSUPPORT,
 	    "garbage is refused: %s", chan_error(sup));
 	chan_free(sup);
 	close(sp[1]);

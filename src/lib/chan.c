@@ -318,9 +318,13 @@ chan_get(struct chan *c, struct frame_hdr *h, const unsigned char **payload)
 		return 0;
 	p = c->in + c->in_off;
 	/* the header is checked again each call: it is cheap and stateless */
-	if (frame_hdr_unpack(h, p) == -1)
-		return chan_fail(c, errno, "bad frame header (%s, %u bytes)",
-		    frame_type_name(p[1]), h->len);
+	if (frame_hdr_unpack(h, p) == -1) {
+		int	 e = errno;
+
+		return chan_fail(c, e, "bad frame header: %s (version %u, "
+		    "type %u, %u bytes)", strerror(e), h->version, h->type,
+		    h->len);
+	}
 	if (!c->admitted) {
 		if (frame_seq_admit(&c->seq, h) == -1)
 			return chan_fail(c, EPROTO,

@@ -222,9 +222,12 @@ house_conf(struct house *h, const struct conf *c, time_t now)
 		    c->timezone);
 	}
 	if (!h->started) {
-		/* found at reconcile, or written but never verified */
+		/*
+		 * Found at reconcile, or written but never verified; with -o
+		 * every artifact (a cycle includes the scheduled full check).
+		 */
 		h->started = 1;
-		house_verify_catalog(h, NULL, 0);
+		house_verify_catalog(h, NULL, h->once);
 	}
 }
 

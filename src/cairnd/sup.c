@@ -488,7 +488,15 @@ sup_spawn(struct sup *s, struct slot *sl)
 	fj.file_mode = (uint32_t)c->file_mode;
 	fj.heartbeat_interval = (uint32_t)c->heartbeat_interval;
 	fj.heartbeat_timeout = (uint32_t)c->heartbeat_timeout;
-	fj.fault = sup_fault_for(job->name, sl->attempt);
+	if (sl->house) {
+		/* house: "verify:JOB", "prune:JOB" in CAIRN_FAULT */
+		char	*key = xasprintf("%s:%s", conf_kind_name(job->kind),
+			    job->name);
+
+		fj.fault = sup_fault_for(key, sl->attempt);
+		free(key);
+	} else
+		fj.fault = sup_fault_for(job->name, sl->attempt);
 	fj.retention = c->retention;
 	fj.verify_restore_test = c->verify.restore_test;
 	buf = xmalloc(FRAME_MAX_PAYLOAD);

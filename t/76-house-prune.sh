@@ -7,7 +7,7 @@
 . "$top_srcdir/t/lib/daemon.sh"
 
 daemon_setup
-plan 27
+plan 25
 
 mkdb "$T/a.db" 300
 q()

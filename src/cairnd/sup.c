@@ -658,7 +658,7 @@ sup_worker_input(struct sup *s, struct worker *w)
 	struct frame_hdr	 h;
 	const unsigned char	*p;
 	ssize_t			 n;
-	int			 r;
+	int			 r = 0;
 
 	while (w->chan != NULL) {
 		n = chan_read(w->chan);

@@ -1120,7 +1120,8 @@ sup_next_wait(struct sup *s)
 		    s->nrunning < s->cur->conf->max_workers)
 			CONSIDER(0);
 	}
-	if (s->stopping)
+	/* once past it every worker got SIGKILL: wait for SIGCHLD alone */
+	if (s->stopping && s->stop_deadline > ms)
 		CONSIDER(s->stop_deadline - ms);
 	if (s->watchdog_ms > 0)
 		CONSIDER(s->watchdog_next - ms);

@@ -720,7 +720,7 @@ sup_worker_input(struct sup *s, struct worker *w)
 	struct frame_hdr	 h;
 	const unsigned char	*p;
 	ssize_t			 n;
-	int			 r;
+	int			 r = 0;
 
 	while (w->chan != NULL) {
 		n = chan_read(w->chan);
@@ -1182,7 +1182,8 @@ sup_next_wait(struct sup *s)
 		    s->nrunning < s->cur->conf->max_workers)
 			CONSIDER(0);
 	}
-	if (s->stopping)
+	/* once past it every worker got SIGKILL: wait for SIGCHLD alone */
+	if (s->stopping && s->stop_deadline > ms)
 		CONSIDER(s->stop_deadline - ms);
 	else
 		CONSIDER(house_wait_ms(s->house, wall));

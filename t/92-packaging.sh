@@ -7,13 +7,13 @@
 
 plan 6
 unit="$top_srcdir/etc/cairnd.service"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+tap_tmpdir
+tmp=$TAP_TMP
 
 if command -v systemd-analyze >/dev/null 2>&1; then
 	# point the unit at the built binary so verify can resolve ExecStart
 	sed "s|/usr/local/sbin/cairnd|$CAIRND|g" "$unit" > "$tmp/cairnd.service"
-	out=$(systemd-analyze verify "$tmp/cairnd.service" 2>&1 |
+	out=$(systemd-analyze verify --man=no "$tmp/cairnd.service" 2>&1 |
 	    grep -v -e 'Failed to ' -e 'Unit .*not found' -e 'Cannot add dependency' -e '^$')
 	is "$out" "" "systemd-analyze verify reports nothing about the unit"
 else

@@ -12,6 +12,12 @@
  *   - The returned conf owns every string and array in it; conf_free()
  *     releases all of it.  Nothing is shared between two confs, so a reload
  *     can build a new one and free the old.
+ *   - conf_load() is not reentrant (libconfuse's lexer is global); only the
+ *     supervisor's single thread calls it.  Warnings (an invalid
+ *     BACKUP_RETENTION_DAYS that is ignored) also go to errs, prefixed
+ *     "FILE: warning:"; they do not fail the load.
+ *   - The syntax, every option and the validation rules are documented in
+ *     cairn.conf(5) and docs/configuration.md.
  */
 #ifndef CAIRN_CONF_H
 #define CAIRN_CONF_H
@@ -22,7 +28,7 @@
 
 #include "cairn/cron.h"
 
-#define CONF_DEFAULT_PATH	CAIRN_SYSCONFDIR "/cairn.conf"
+#define CONF_DEFAULT_PATH	CAIRN_SYSCONFDIR "/cairn/cairn.conf"
 
 enum job_kind {
 	JOB_MYSQL = 1,
@@ -138,5 +144,7 @@ void		 conf_free(struct conf *);
 void		 conf_summary(const struct conf *, FILE *);
 const struct job_conf *conf_job_find(const struct conf *, const char *name);
 const char	*conf_kind_name(enum job_kind);
+const char	*conf_compress_name(enum compress_kind);
+const char	*conf_ssl_mode_name(enum ssl_mode);
 
 #endif /* CAIRN_CONF_H */

@@ -4,10 +4,12 @@
  *
  *	in=BYTES out=BYTES seconds=S maxrss_kib=K
  *
- * usage: cairn-compress-bench [-k] [-b BLOCK] [-t THREADS] [-l LEVEL]
- *	      [-z gzip|zstd|none] INPUT OUTDIR
+ * usage: cairn-compress-bench [-k] [-b BLOCK] [-c CHUNK] [-t THREADS]
+ *	      [-l LEVEL] [-z gzip|zstd|none] INPUT OUTDIR
  *
- * The artifact is removed afterwards unless -k is given.  Run by
+ * -c gives writer_write() CHUNK bytes at a time (default: whatever one
+ * read() returns, up to 256 KiB), to measure the cost of small writes such
+ * as one row at a time.  The artifact is removed afterwards unless -k.  Run by
  * bench/compress.sh; never installed.
  */
 #include "config.h"
@@ -29,7 +31,8 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: cairn-compress-bench [-k] [-b BLOCK] "
-	    "[-t THREADS] [-l LEVEL] [-z gzip|zstd|none] INPUT OUTDIR\n");
+	    "[-c CHUNK] [-t THREADS] [-l LEVEL] [-z gzip|zstd|none] "
+	    "INPUT OUTDIR\n");
 	exit(64);
 }
 
@@ -43,13 +46,17 @@ main(int argc, char **argv)
 	static char		 buf[256 * 1024];
 	char			 name[64], errbuf[512];
 	int64_t			 t0, t1;
+	size_t			 chunk = 0, off, len;
 	ssize_t			 n;
 	int			 ch, dfd, in, keep = 0;
 
-	while ((ch = getopt(argc, argv, "b:kl:t:z:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:c:kl:t:z:")) != -1) {
 		switch (ch) {
 		case 'b':
 			o.block_size = strtoul(optarg, NULL, 10);
+			break;
+		case 'c':
+			chunk = strtoul(optarg, NULL, 10);
 			break;
 		case 'k':
 			keep = 1;
@@ -98,8 +105,11 @@ main(int argc, char **argv)
 		}
 		if (n == 0)
 			break;
-		if (writer_write(w, buf, n) == -1)
-			errx(74, "%s", writer_error(w));
+		for (off = 0; off < (size_t)n; off += len) {
+			len = chunk == 0 || chunk > n - off ? n - off : chunk;
+			if (writer_write(w, buf + off, len) == -1)
+				errx(74, "%s", writer_error(w));
+		}
 	}
 	if (writer_commit(w, &info, errbuf, sizeof(errbuf)) == -1)
 		errx(74, "%s", errbuf);

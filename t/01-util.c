@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -42,5 +43,7 @@ main(void)
 	    "log line carries program, pid and message");
 	unlink(path);
 	rmdir(dir);
+	free(path);
+	free(dir);
 	return tap_exit();
 }

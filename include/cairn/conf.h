@@ -28,7 +28,7 @@
 
 #include "cairn/cron.h"
 
-#define CONF_DEFAULT_PATH	CAIRN_SYSCONFDIR "/cairn.conf"
+#define CONF_DEFAULT_PATH	CAIRN_SYSCONFDIR "/cairn/cairn.conf"
 
 enum job_kind {
 	JOB_MYSQL = 1,

@@ -5,19 +5,26 @@
  * whole and correct under its final name, or not there at all.
  *
  * Contract
- *   - writer_open() creates ".NAME.partial" in dirfd with O_EXCL and the
- *     given mode; bytes given to writer_write() are compressed (gzip made of
- *     independently compressed blocks on `threads` threads, zstd, or none)
- *     while the SHA-256 of the file's bytes and the raw/stored counts are
- *     computed on the fly.
+ *   - writer_open() refuses a NAME that exists (EEXIST), then creates
+ *     ".NAME.partial" in dirfd with O_EXCL and the given mode; bytes given
+ *     to writer_write() are compressed (gzip: one gzip member per block,
+ *     blocks compressed with libdeflate on `threads` threads; zstd with
+ *     libzstd's threads; or none) while the SHA-256 of the file's bytes and
+ *     the raw/stored counts are computed on the fly.  writer_write() blocks
+ *     only while every block slot is busy.
  *   - writer_commit() flushes, fsyncs the file, renames it to NAME and
  *     fsyncs the folder; writer_abort() unlinks the partial file.  Both free
  *     the writer, whatever happens: the writer is consumed.
  *   - Any error (ENOSPC, EIO, failed fsync or rename) is sticky: later calls
  *     fail too, commit removes the partial file and returns -1.  Errors are
  *     -1 with errno set and a message in writer_error().
- *   - Memory is bounded by threads x block size x a small queue depth.
+ *   - Memory is bounded by threads x block size x a small queue depth
+ *     (2 slots per thread: ~4 MiB per thread with 1 MiB blocks).
  *   - Borrows dirfd (not closed); it must stay open until commit/abort.
+ *   - Its threads block all signals.  A process that may hit RLIMIT_FSIZE
+ *     must ignore SIGXFSZ to get EFBIG rather than be killed.
+ *   - Not for concurrent use: one thread calls write/commit/abort.
+ *   See docs/compression.md.
  */
 #ifndef CAIRN_WRITER_H
 #define CAIRN_WRITER_H
@@ -33,9 +40,9 @@
 
 struct writer_opts {
 	enum compress_kind compression;	/* COMPRESS_GZIP */
-	int		 level;		/* 0: default (6 for gzip, 3 for zstd) */
-	int		 threads;	/* 0: online CPUs */
-	size_t		 block_size;	/* 0: default */
+	int		 level;		/* 0: default (gzip 6 of 1-12, zstd 3 of 1-19) */
+	int		 threads;	/* 0: CPUs we may run on (1-64) */
+	size_t		 block_size;	/* 0: 1 MiB (max 64 MiB) */
 	mode_t		 mode;		/* 0: 0600 */
 };
 

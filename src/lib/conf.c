@@ -240,7 +240,8 @@ ctx_flush(struct ctx *c)
 {
 	size_t	 i;
 
-	qsort(c->msgs, c->nmsgs, sizeof(*c->msgs), msg_cmp);
+	if (c->nmsgs > 0)
+		qsort(c->msgs, c->nmsgs, sizeof(*c->msgs), msg_cmp);
 	for (i = 0; i < c->nmsgs; i++) {
 		fprintf(c->errs, "%s\n", c->msgs[i].text);
 		free(c->msgs[i].text);

@@ -7,7 +7,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +58,8 @@ struct writer {
 
 	/* sticky error: first one wins; guarded by mtx once threads run */
 	int		 failed;
+	atomic_int	 failed_flag;	/* = failed, for writer_write()'s
+					 * lock-free check */
 	int		 fail_errno;
 	char		 errbuf[256];
 
@@ -146,6 +150,7 @@ writer_fail_locked(struct writer *w, int errnum, const char *fmt, ...)
 	if (w->failed)
 		return;
 	w->failed = 1;
+	atomic_store_explicit(&w->failed_flag, 1, memory_order_release);
 	w->fail_errno = errnum;
 	va_start(ap, fmt);
 	vsnprintf(w->errbuf, sizeof(w->errbuf), fmt, ap);
@@ -483,12 +488,27 @@ writer_free(struct writer *w)
 	free(w);
 }
 
+/* CPUs this process may run on (taskset, cpusets, containers): a system
+ * call, so it works in a sandbox without /sys; else online CPUs. */
+static int
+writer_default_threads(void)
+{
+	cpu_set_t	 set;
+	long		 n;
+
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		n = CPU_COUNT(&set);
+	else
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > WRITER_MAX_THREADS ? WRITER_MAX_THREADS :
+	    (int)n;
+}
+
 static int
 writer_check_opts(const struct writer_opts *o, int *level, int *threads,
     size_t *block)
 {
-	long	 n;
-
 	switch (o->compression) {
 	case COMPRESS_GZIP:
 		*level = o->level == 0 ? 6 : o->level;
@@ -508,11 +528,8 @@ writer_check_opts(const struct writer_opts *o, int *level, int *threads,
 	}
 	if (o->threads < 0 || o->threads > WRITER_MAX_THREADS)
 		return -1;
-	if ((*threads = o->threads) == 0) {
-		n = sysconf(_SC_NPROCESSORS_ONLN);
-		*threads = n < 1 ? 1 : n > WRITER_MAX_THREADS ?
-		    WRITER_MAX_THREADS : (int)n;
-	}
+	if ((*threads = o->threads) == 0)
+		*threads = writer_default_threads();
 	if (o->block_size > WRITER_MAX_BLOCK)
 		return -1;
 	*block = o->block_size == 0 ? WRITER_DEFAULT_BLOCK : o->block_size;
@@ -617,7 +634,9 @@ writer_write(struct writer *w, const void *p, size_t len)
 {
 	int	 rc = 0;
 
-	if (writer_failed(w))
+	/* no lock per call: callers may write one row at a time */
+	if (atomic_load_explicit(&w->failed_flag, memory_order_acquire) &&
+	    writer_failed(w))
 		return -1;
 	switch (w->kind) {
 	case COMPRESS_GZIP:

@@ -1,0 +1,96 @@
+/*
+ * sqlscan -- split a MySQL dump into statements the way the stock `mysql`
+ * client does, and read what the verifier needs out of them.
+ *
+ * Contract
+ *   - sqlscan_feed() takes the dump in chunks of any size (a chunk may end
+ *     anywhere, even inside a quote or a delimiter) and calls the callback
+ *     once per complete statement, comment line and DELIMITER command, in
+ *     order.  The scanner knows single- and double-quoted strings (with
+ *     backslash escapes and doubled quotes), backquoted identifiers (with
+ *     doubled backquotes), `-- ` and `#` line comments, block comments
+ *     (kept in the statement text: executable comments, slash-star-bang,
+ *     matter to the server) and `DELIMITER xx` client commands at the start
+ *     of a statement.
+ *   - A statement is given without its delimiter and without surrounding
+ *     whitespace; a line comment inside a statement is replaced by a newline;
+ *     a line comment between statements is given as SQLSCAN_COMMENT (the
+ *     text from `--`/`#` to the end of the line, without the newline).
+ *   - Memory is bounded: a statement longer than max_stmt bytes is an
+ *     error (the dump engine writes statements well below 16 MiB).
+ *   - Errors: sqlscan_feed()/sqlscan_end() return -1 with a one-line cause
+ *     in sqlscan_error() ("line 12: statement longer than 16777216 bytes");
+ *     a callback returning -1 stops the scan (its own message stays the
+ *     caller's business) and the scanner reports "stopped".
+ *   - Pure memory work: no I/O.  The scanner owns its buffers;
+ *     sqlscan_free() releases them.  Statement text given to the callback
+ *     is borrowed for the call.
+ */
+#ifndef CAIRN_SQLSCAN_H
+#define CAIRN_SQLSCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SQLSCAN_MAX_STMT	((size_t)16 << 20)
+#define SQLSCAN_MAX_DELIM	16
+
+enum sqlscan_kind {
+	SQLSCAN_STMT,		/* a statement, delimiter stripped */
+	SQLSCAN_COMMENT,	/* a whole-line comment between statements */
+	SQLSCAN_DELIMITER,	/* "DELIMITER x": text is the new delimiter */
+	SQLSCAN_KIND_MAX,
+};
+
+struct sqlscan_item {
+	enum sqlscan_kind	 kind;
+	const char		*text;	/* NUL-terminated; borrowed */
+	size_t			 len;
+	uint64_t		 line;	/* 1-based line where it starts */
+	int			 unterminated;	/* last statement had no delimiter */
+};
+
+typedef int	(*sqlscan_fn)(void *arg, const struct sqlscan_item *);
+
+struct sqlscan;
+
+/* Returns new (sqlscan_free()), or NULL with errno set.  max_stmt 0:
+ * SQLSCAN_MAX_STMT. */
+struct sqlscan	*sqlscan_new(size_t max_stmt, sqlscan_fn, void *arg);
+int		 sqlscan_feed(struct sqlscan *, const char *, size_t);
+/* End of input: emits a last statement without delimiter (unterminated
+ * set); -1 if the input ends inside a string, identifier or comment. */
+int		 sqlscan_end(struct sqlscan *);
+const char	*sqlscan_error(const struct sqlscan *);
+/* The line the scanner is at (1-based). */
+uint64_t	 sqlscan_line(const struct sqlscan *);
+void		 sqlscan_free(struct sqlscan *);
+
+/*
+ * Read an INSERT or REPLACE statement: "INSERT [IGNORE] INTO [`db`.]`tbl`
+ * [(cols)] VALUES (...),(...) [ON DUPLICATE KEY ...]".  Returns 1 and
+ * fills db ("" when unqualified), tbl (identifiers unquoted) and *rows (the
+ * number of row tuples); 0 if the statement is not an INSERT/REPLACE ...
+ * VALUES; -1 (errno EINVAL) if it is one but malformed (an unbalanced
+ * parenthesis or quote, a name longer than the buffers).
+ */
+int	 sqlscan_insert(const char *stmt, size_t len, char *db, size_t dblen,
+	    char *tbl, size_t tbllen, uint64_t *rows);
+
+/*
+ * Read one identifier, backquoted (doubled backquotes undone) or bare, at
+ * *sp after optional whitespace; advance *sp past it.  Returns 0, or -1 if
+ * there is none or it does not fit.
+ */
+int	 sqlscan_ident(const char **sp, const char *end, char *out,
+	    size_t outlen);
+
+/*
+ * Is stmt "USE db"?  Returns 1 and fills db; 0 if not.
+ * Is stmt "CREATE DATABASE [IF NOT EXISTS] db ..."?  Same.
+ */
+int	 sqlscan_use(const char *stmt, size_t len, char *db, size_t dblen);
+int	 sqlscan_create_db(const char *stmt, size_t len, char *db,
+	    size_t dblen);
+
+#endif /* CAIRN_SQLSCAN_H */

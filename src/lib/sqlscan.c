@@ -1,0 +1,693 @@
+/*
+ * sqlscan -- a statement splitter for MySQL dumps (see include/cairn/sqlscan.h).
+ *
+ * One byte at a time through a small state machine, so that a chunk may end
+ * anywhere.  The rules follow the stock client: a delimiter only counts
+ * outside strings, identifiers and comments; DELIMITER is a client command
+ * recognised at the start of a statement.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cairn/sqlscan.h"
+
+#define COMMENT_MAX	4096
+
+enum st {
+	ST_NORMAL,
+	ST_SQUOTE,	/* '...' */
+	ST_DQUOTE,	/* "..." */
+	ST_BQUOTE,	/* `...` */
+	ST_ESCAPE,	/* after a backslash in a string */
+	ST_DASH,	/* saw '-' */
+	ST_DASH2,	/* saw "--" */
+	ST_SLASH,	/* saw '/' */
+	ST_BLOCK,	/* in a block comment */
+	ST_BLOCK_STAR,	/* in a block comment, after '*' */
+	ST_LINE,	/* in a line comment */
+	ST_DELIM_CMD,	/* reading "DELIMITER xx" to the end of the line */
+	ST_QUOTE_END,	/* after a quote that may be doubled */
+};
+
+struct sqlscan {
+	sqlscan_fn	 fn;
+	void		*arg;
+	size_t		 max;
+	char		*buf;		/* the statement being built */
+	size_t		 len, cap;
+	size_t		 normal_run;	/* trailing bytes appended in ST_NORMAL */
+	enum st		 st;
+	enum st		 esc_ret;	/* state to return to after escape */
+	char		 quote;		/* the quote of ST_QUOTE_END */
+	char		 delim[SQLSCAN_MAX_DELIM + 1];
+	size_t		 dlen;
+	char		 comment[COMMENT_MAX + 1];
+	size_t		 clen;
+	int		 comment_alone;	/* the line comment is between statements */
+	uint64_t	 line;
+	uint64_t	 stmt_line;
+	uint64_t	 quote_line;
+	int		 failed;
+	char		 err[160];
+};
+
+static void
+seterr(struct sqlscan *s, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	n = snprintf(s->err, sizeof(s->err), "line %llu: ",
+	    (unsigned long long)s->line);
+	va_start(ap, fmt);
+	if (n > 0 && (size_t)n < sizeof(s->err))
+		vsnprintf(s->err + n, sizeof(s->err) - (size_t)n, fmt, ap);
+	va_end(ap);
+	s->failed = 1;
+}
+
+struct sqlscan *
+sqlscan_new(size_t max_stmt, sqlscan_fn fn, void *arg)
+{
+	struct sqlscan	*s;
+
+	if (fn == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->fn = fn;
+	s->arg = arg;
+	s->max = max_stmt ? max_stmt : SQLSCAN_MAX_STMT;
+	s->cap = 4096;
+	if ((s->buf = malloc(s->cap)) == NULL) {
+		free(s);
+		return NULL;
+	}
+	s->buf[0] = '\0';
+	strcpy(s->delim, ";");
+	s->dlen = 1;
+	s->line = 1;
+	s->st = ST_NORMAL;
+	return s;
+}
+
+void
+sqlscan_free(struct sqlscan *s)
+{
+	if (s == NULL)
+		return;
+	free(s->buf);
+	free(s);
+}
+
+const char *
+sqlscan_error(const struct sqlscan *s)
+{
+	return s->err[0] ? s->err : "no error";
+}
+
+uint64_t
+sqlscan_line(const struct sqlscan *s)
+{
+	return s->line;
+}
+
+static int
+emit(struct sqlscan *s, enum sqlscan_kind kind, const char *text, size_t len,
+    uint64_t line, int unterminated)
+{
+	struct sqlscan_item	 it = { kind, text, len, line, unterminated };
+
+	if (s->fn(s->arg, &it) == -1) {
+		seterr(s, "stopped");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+append(struct sqlscan *s, char c)
+{
+	if (s->len == 0) {
+		if (isspace((unsigned char)c))
+			return 0;	/* no leading whitespace */
+		s->stmt_line = s->line;
+	}
+	if (s->len >= s->max) {
+		seterr(s, "statement starting at line %llu is longer than %zu "
+		    "bytes", (unsigned long long)s->stmt_line, s->max);
+		return -1;
+	}
+	if (s->len + 2 > s->cap) {
+		size_t	 ncap = s->cap * 2;
+		char	*nb;
+
+		if (ncap > s->max + 2)
+			ncap = s->max + 2;
+		if ((nb = realloc(s->buf, ncap)) == NULL) {
+			seterr(s, "out of memory");
+			return -1;
+		}
+		s->buf = nb;
+		s->cap = ncap;
+	}
+	s->buf[s->len++] = c;
+	s->buf[s->len] = '\0';
+	return 0;
+}
+
+static void
+trim(struct sqlscan *s)
+{
+	while (s->len > 0 && isspace((unsigned char)s->buf[s->len - 1]))
+		s->len--;
+	s->buf[s->len] = '\0';
+}
+
+static int
+finish_stmt(struct sqlscan *s, int unterminated)
+{
+	int	 rc = 0;
+
+	trim(s);
+	if (s->len > 0)
+		rc = emit(s, SQLSCAN_STMT, s->buf, s->len, s->stmt_line,
+		    unterminated);
+	s->len = 0;
+	s->buf[0] = '\0';
+	s->normal_run = 0;
+	return rc;
+}
+
+/* A byte in ST_NORMAL that is not the start of anything special. */
+static int
+normal_byte(struct sqlscan *s, char c)
+{
+	if (append(s, c) == -1)
+		return -1;
+	if (s->len == 0)
+		return 0;	/* leading whitespace dropped */
+	s->normal_run++;
+	/* "DELIMITER " at the start of a statement is a client command */
+	if (s->len == 10 && s->normal_run >= 10 &&
+	    strncasecmp(s->buf, "delimiter", 9) == 0 &&
+	    (c == ' ' || c == '\t')) {
+		s->len = 0;
+		s->buf[0] = '\0';
+		s->normal_run = 0;
+		s->clen = 0;
+		s->st = ST_DELIM_CMD;
+		return 0;
+	}
+	if (s->normal_run >= s->dlen && s->len >= s->dlen &&
+	    memcmp(s->buf + s->len - s->dlen, s->delim, s->dlen) == 0) {
+		s->len -= s->dlen;
+		s->buf[s->len] = '\0';
+		return finish_stmt(s, 0);
+	}
+	return 0;
+}
+
+static int
+delim_cmd_end(struct sqlscan *s)
+{
+	char	*p = s->comment, *q;
+
+	s->comment[s->clen] = '\0';
+	while (*p == ' ' || *p == '\t')
+		p++;
+	for (q = p; *q != '\0' && !isspace((unsigned char)*q); q++)
+		;
+	*q = '\0';
+	if (*p == '\0') {
+		seterr(s, "DELIMITER without a delimiter");
+		return -1;
+	}
+	if ((size_t)(q - p) > SQLSCAN_MAX_DELIM || strchr(p, '\\') != NULL) {
+		seterr(s, "bad delimiter \"%.20s\"", p);
+		return -1;
+	}
+	memcpy(s->delim, p, (size_t)(q - p) + 1);
+	s->dlen = (size_t)(q - p);
+	s->st = ST_NORMAL;
+	return emit(s, SQLSCAN_DELIMITER, s->delim, s->dlen, s->line, 0);
+}
+
+static int
+comment_byte(struct sqlscan *s, char c)
+{
+	if (s->clen < COMMENT_MAX)
+		s->comment[s->clen++] = c;
+	return 0;
+}
+
+static int
+line_comment_end(struct sqlscan *s)
+{
+	s->st = ST_NORMAL;
+	if (s->comment_alone) {
+		s->comment[s->clen] = '\0';
+		return emit(s, SQLSCAN_COMMENT, s->comment, s->clen, s->line,
+		    0);
+	}
+	s->normal_run = 0;
+	return append(s, '\n');
+}
+
+static void
+start_line_comment(struct sqlscan *s, const char *intro)
+{
+	s->st = ST_LINE;
+	s->comment_alone = s->len == 0;
+	s->clen = 0;
+	for (; *intro != '\0'; intro++)
+		comment_byte(s, *intro);
+}
+
+static int
+step(struct sqlscan *s, char c)
+{
+	switch (s->st) {
+	case ST_NORMAL:
+		switch (c) {
+		case '\'':
+		case '"':
+		case '`':
+			if (s->len == 0)
+				s->stmt_line = s->line;
+			s->quote_line = s->line;
+			s->st = c == '\'' ? ST_SQUOTE : c == '"' ? ST_DQUOTE :
+			    ST_BQUOTE;
+			s->normal_run = 0;
+			return append(s, c);
+		case '-':
+			s->st = ST_DASH;
+			return 0;
+		case '/':
+			s->st = ST_SLASH;
+			return 0;
+		case '#':
+			start_line_comment(s, "#");
+			return 0;
+		default:
+			return normal_byte(s, c);
+		}
+	case ST_DASH:
+		if (c == '-') {
+			s->st = ST_DASH2;
+			return 0;
+		}
+		s->st = ST_NORMAL;
+		if (normal_byte(s, '-') == -1)
+			return -1;
+		return step(s, c);
+	case ST_DASH2:
+		/* "-- " needs whitespace or a control character after it */
+		if ((unsigned char)c <= ' ') {
+			start_line_comment(s, "--");
+			if (c == '\n')
+				return line_comment_end(s);
+			return comment_byte(s, c);
+		}
+		s->st = ST_NORMAL;
+		if (normal_byte(s, '-') == -1 || normal_byte(s, '-') == -1)
+			return -1;
+		return step(s, c);
+	case ST_SLASH:
+		if (c == '*') {
+			s->st = ST_BLOCK;
+			s->normal_run = 0;
+			if (s->len == 0)
+				s->stmt_line = s->line;
+			s->quote_line = s->line;
+			if (append(s, '/') == -1 || append(s, '*') == -1)
+				return -1;
+			return 0;
+		}
+		s->st = ST_NORMAL;
+		if (normal_byte(s, '/') == -1)
+			return -1;
+		return step(s, c);
+	case ST_BLOCK:
+		if (c == '*')
+			s->st = ST_BLOCK_STAR;
+		return append(s, c);
+	case ST_BLOCK_STAR:
+		if (c == '/')
+			s->st = ST_NORMAL;
+		else if (c != '*')
+			s->st = ST_BLOCK;
+		return append(s, c);
+	case ST_LINE:
+		if (c == '\n')
+			return line_comment_end(s);
+		if (c == '\r')
+			return 0;
+		return comment_byte(s, c);
+	case ST_DELIM_CMD:
+		if (c == '\n')
+			return delim_cmd_end(s);
+		return comment_byte(s, c);
+	case ST_SQUOTE:
+	case ST_DQUOTE:
+	case ST_BQUOTE: {
+		char	 q = s->st == ST_SQUOTE ? '\'' :
+		    s->st == ST_DQUOTE ? '"' : '`';
+
+		if (c == '\\' && s->st != ST_BQUOTE) {
+			s->esc_ret = s->st;
+			s->st = ST_ESCAPE;
+		} else if (c == q) {
+			s->quote = q;
+			s->esc_ret = s->st;
+			s->st = ST_QUOTE_END;
+		}
+		return append(s, c);
+	}
+	case ST_ESCAPE:
+		s->st = s->esc_ret;
+		return append(s, c);
+	case ST_QUOTE_END:
+		if (c == s->quote) {	/* a doubled quote: still inside */
+			s->st = s->esc_ret;
+			return append(s, c);
+		}
+		s->st = ST_NORMAL;
+		s->normal_run = 0;
+		return step(s, c);
+	}
+	return 0;
+}
+
+int
+sqlscan_feed(struct sqlscan *s, const char *p, size_t n)
+{
+	if (s->failed)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (step(s, p[i]) == -1) {
+			s->failed = 1;
+			return -1;
+		}
+		if (p[i] == '\n')
+			s->line++;
+	}
+	return 0;
+}
+
+int
+sqlscan_end(struct sqlscan *s)
+{
+	if (s->failed)
+		return -1;
+	switch (s->st) {
+	case ST_SQUOTE:
+	case ST_DQUOTE:
+	case ST_ESCAPE:
+		seterr(s, "string starting at line %llu never ends",
+		    (unsigned long long)s->quote_line);
+		return -1;
+	case ST_BQUOTE:
+		seterr(s, "identifier starting at line %llu never ends",
+		    (unsigned long long)s->quote_line);
+		return -1;
+	case ST_BLOCK:
+	case ST_BLOCK_STAR:
+		seterr(s, "comment starting at line %llu never ends",
+		    (unsigned long long)s->quote_line);
+		return -1;
+	case ST_DASH:
+		if (normal_byte(s, '-') == -1)
+			return -1;
+		break;
+	case ST_DASH2:
+		start_line_comment(s, "--");
+		if (line_comment_end(s) == -1)
+			return -1;
+		break;
+	case ST_SLASH:
+		if (normal_byte(s, '/') == -1)
+			return -1;
+		break;
+	case ST_LINE:
+		if (line_comment_end(s) == -1)
+			return -1;
+		break;
+	case ST_DELIM_CMD:
+		if (delim_cmd_end(s) == -1)
+			return -1;
+		break;
+	case ST_QUOTE_END:
+	case ST_NORMAL:
+		break;
+	}
+	if (finish_stmt(s, 1) == -1)
+		return -1;
+	s->failed = 1;		/* no more input after the end */
+	s->err[0] = '\0';
+	return 0;
+}
+
+/* ---- reading statements ---- */
+
+static const char *
+skip_ws(const char *p, const char *end)
+{
+	for (;;) {
+		while (p < end && isspace((unsigned char)*p))
+			p++;
+		if (end - p >= 2 && p[0] == '/' && p[1] == '*' &&
+		    (end - p < 3 || p[2] != '!')) {
+			const char	*q;
+
+			for (q = p + 2; q + 1 < end; q++)
+				if (q[0] == '*' && q[1] == '/')
+					break;
+			if (q + 1 >= end)
+				return end;
+			p = q + 2;
+			continue;
+		}
+		return p;
+	}
+}
+
+/* Match a keyword (case-insensitive, whole word) at *sp. */
+static int
+keyword(const char **sp, const char *end, const char *kw)
+{
+	const char	*p = skip_ws(*sp, end);
+	size_t		 n = strlen(kw);
+
+	if ((size_t)(end - p) < n || strncasecmp(p, kw, n) != 0)
+		return 0;
+	if (p + n < end && (isalnum((unsigned char)p[n]) || p[n] == '_' ||
+	    p[n] == '$'))
+		return 0;
+	*sp = p + n;
+	return 1;
+}
+
+int
+sqlscan_ident(const char **sp, const char *end, char *out, size_t outlen)
+{
+	const char	*p = skip_ws(*sp, end);
+	size_t		 o = 0;
+
+	if (outlen == 0)
+		return -1;
+	if (p < end && *p == '`') {
+		for (p++; p < end; p++) {
+			if (*p == '`') {
+				if (p + 1 < end && p[1] == '`')
+					p++;	/* doubled */
+				else
+					break;
+			}
+			if (o + 1 >= outlen)
+				return -1;
+			out[o++] = *p;
+		}
+		if (p >= end)
+			return -1;
+		p++;
+	} else {
+		while (p < end && (isalnum((unsigned char)*p) || *p == '_' ||
+		    *p == '$' || (unsigned char)*p >= 0x80)) {
+			if (o + 1 >= outlen)
+				return -1;
+			out[o++] = *p++;
+		}
+		if (o == 0)
+			return -1;
+	}
+	out[o] = '\0';
+	*sp = p;
+	return 0;
+}
+
+/* Skip a quoted string or identifier starting at p (on the quote). */
+static const char *
+skip_quoted(const char *p, const char *end)
+{
+	char	 q = *p++;
+
+	while (p < end) {
+		if (*p == '\\' && q != '`') {
+			p += 2;
+			continue;
+		}
+		if (*p == q) {
+			if (p + 1 < end && p[1] == q) {
+				p += 2;
+				continue;
+			}
+			return p + 1;
+		}
+		p++;
+	}
+	return NULL;
+}
+
+/* Skip a balanced (...) group starting at p (on the '('). */
+static const char *
+skip_group(const char *p, const char *end)
+{
+	int	 depth = 0;
+
+	while (p < end) {
+		switch (*p) {
+		case '\'':
+		case '"':
+		case '`':
+			if ((p = skip_quoted(p, end)) == NULL)
+				return NULL;
+			continue;
+		case '(':
+			depth++;
+			break;
+		case ')':
+			if (--depth == 0)
+				return p + 1;
+			break;
+		case '/':
+			if (p + 1 < end && p[1] == '*') {
+				const char	*q;
+
+				for (q = p + 2; q + 1 < end; q++)
+					if (q[0] == '*' && q[1] == '/')
+						break;
+				if (q + 1 >= end)
+					return NULL;
+				p = q + 2;
+				continue;
+			}
+			break;
+		}
+		p++;
+	}
+	return NULL;
+}
+
+int
+sqlscan_insert(const char *stmt, size_t len, char *db, size_t dblen,
+    char *tbl, size_t tbllen, uint64_t *rows)
+{
+	const char	*p = stmt, *end = stmt + len;
+	uint64_t	 n = 0;
+
+	if (!keyword(&p, end, "insert") && !keyword(&p, end, "replace"))
+		return 0;
+	(void)(keyword(&p, end, "low_priority") ||
+	    keyword(&p, end, "delayed") || keyword(&p, end, "high_priority"));
+	(void)keyword(&p, end, "ignore");
+	(void)keyword(&p, end, "into");
+	if (dblen > 0)
+		db[0] = '\0';
+	if (sqlscan_ident(&p, end, tbl, tbllen) == -1)
+		goto bad;
+	if (p < end && *p == '.') {
+		p++;
+		if (strlen(tbl) >= dblen)
+			goto bad;
+		strcpy(db, tbl);
+		if (sqlscan_ident(&p, end, tbl, tbllen) == -1)
+			goto bad;
+	}
+	p = skip_ws(p, end);
+	if (p < end && *p == '(') {		/* column list */
+		if ((p = skip_group(p, end)) == NULL)
+			goto bad;
+	}
+	if (!keyword(&p, end, "values") && !keyword(&p, end, "value"))
+		return 0;			/* INSERT ... SELECT / SET */
+	for (;;) {
+		p = skip_ws(p, end);
+		if (p >= end || *p != '(')
+			goto bad;
+		if ((p = skip_group(p, end)) == NULL)
+			goto bad;
+		n++;
+		p = skip_ws(p, end);
+		if (p < end && *p == ',') {
+			p++;
+			continue;
+		}
+		break;
+	}
+	/* what may follow: ON DUPLICATE KEY UPDATE ..., or nothing */
+	if (p < end && !keyword(&p, end, "on") && !keyword(&p, end, "as"))
+		goto bad;
+	*rows = n;
+	return 1;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
+int
+sqlscan_use(const char *stmt, size_t len, char *db, size_t dblen)
+{
+	const char	*p = stmt, *end = stmt + len;
+
+	if (!keyword(&p, end, "use"))
+		return 0;
+	if (sqlscan_ident(&p, end, db, dblen) == -1)
+		return 0;
+	p = skip_ws(p, end);
+	return p == end;
+}
+
+int
+sqlscan_create_db(const char *stmt, size_t len, char *db, size_t dblen)
+{
+	const char	*p = stmt, *end = stmt + len;
+	const char	*q;
+
+	/* mysqldump's executable "IF NOT EXISTS" comment, or plain */
+	if (!keyword(&p, end, "create"))
+		return 0;
+	if (!keyword(&p, end, "database") && !keyword(&p, end, "schema"))
+		return 0;
+	q = skip_ws(p, end);
+	if (end - q > 3 && q[0] == '/' && q[1] == '*' && q[2] == '!') {
+		const char	*r = memmem(q, (size_t)(end - q), "*/", 2);
+
+		if (r == NULL)
+			return 0;
+		p = r + 2;
+	} else if (keyword(&p, end, "if")) {
+		if (!keyword(&p, end, "not") || !keyword(&p, end, "exists"))
+			return 0;
+	}
+	return sqlscan_ident(&p, end, db, dblen) == 0;
+}

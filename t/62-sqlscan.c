@@ -1,0 +1,213 @@
+/*
+ * t/62-sqlscan -- the SQL splitter and the INSERT reader.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cairn/sqlscan.h"
+#include "cairn/util.h"
+#include "tap.h"
+
+/* Every event as one line "K|line|text", for comparisons. */
+struct log {
+	char	 buf[8192];
+	size_t	 len;
+	int	 stmts;
+	int	 stop_at;	/* return -1 on this statement (0: never) */
+};
+
+static int
+record(void *arg, const struct sqlscan_item *it)
+{
+	struct log	*l = arg;
+	static const char k[] = "SCD";
+	int		 n;
+
+	n = snprintf(l->buf + l->len, sizeof(l->buf) - l->len, "%c|%llu|%s%s\n",
+	    k[it->kind], (unsigned long long)it->line, it->text,
+	    it->unterminated ? "|U" : "");
+	if (n > 0 && (size_t)n < sizeof(l->buf) - l->len)
+		l->len += (size_t)n;
+	if (it->kind == SQLSCAN_STMT && ++l->stmts == l->stop_at)
+		return -1;
+	return 0;
+}
+
+static int
+scan(const char *in, size_t chunk, struct log *l, char *err, size_t errlen)
+{
+	struct sqlscan	*s;
+	size_t		 n = strlen(in);
+	int		 rc = 0;
+
+	memset(l->buf, 0, sizeof(l->buf));
+	l->len = 0;
+	l->stmts = 0;
+	if ((s = sqlscan_new(256, record, l)) == NULL)
+		bail("sqlscan_new: %s", strerror(errno));
+	for (size_t o = 0; o < n && rc == 0; o += chunk)
+		rc = sqlscan_feed(s, in + o, n - o < chunk ? n - o : chunk);
+	if (rc == 0)
+		rc = sqlscan_end(s);
+	if (err != NULL)
+		snprintf(err, errlen, "%s", sqlscan_error(s));
+	sqlscan_free(s);
+	return rc;
+}
+
+static const char dump[] =
+    "-- cairn dump format 1\n"
+    "/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE */;\n"
+    "SET NAMES utf8mb4;\n"
+    "USE `a;b`;\n"
+    "INSERT INTO `t` VALUES ('x;y','it''s','\\';--'),(\"q\"\"\");\n"
+    "  # a hash comment\n"
+    "SELECT 1 -- trailing comment ; not a delimiter\n"
+    "  , 2--3;\n"
+    "DELIMITER ;;\n"
+    "CREATE TRIGGER `tr` BEFORE INSERT ON `t` FOR EACH ROW BEGIN\n"
+    "  SET @x = ';'; SET @y = 1;\n"
+    "END ;;\n"
+    "delimiter //\n"
+    "SELECT '//' /* // */ //\n"
+    "DELIMITER ;\n"
+    "SELECT 5/2;\n"
+    "-- cairn dump completed 2026-11-24T06:00:01Z\n";
+
+static const char want[] =
+    "C|1|-- cairn dump format 1\n"
+    "S|2|/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE */\n"
+    "S|3|SET NAMES utf8mb4\n"
+    "S|4|USE `a;b`\n"
+    "S|5|INSERT INTO `t` VALUES ('x;y','it''s','\\';--'),(\"q\"\"\")\n"
+    "C|6|# a hash comment\n"
+    "S|7|SELECT 1 \n  , 2--3\n"
+    "D|9|;;\n"
+    "S|10|CREATE TRIGGER `tr` BEFORE INSERT ON `t` FOR EACH ROW BEGIN\n"
+    "  SET @x = ';'; SET @y = 1;\nEND\n"
+    "D|13|//\n"
+    "S|14|SELECT '//' /* // */\n"
+    "D|15|;\n"
+    "S|16|SELECT 5/2\n"
+    "C|17|-- cairn dump completed 2026-11-24T06:00:01Z\n";
+
+static void
+test_split(void)
+{
+	struct log	 l = { .stop_at = 0 };
+	char		 whole[8192], err[160];
+	int		 same = 1;
+
+	ok(scan(dump, sizeof(dump), &l, err, sizeof(err)) == 0,
+	    "a dump scans (%s)", err);
+	is_str(l.buf, want, "statements, comments and delimiters as expected");
+	memcpy(whole, l.buf, sizeof(whole));
+	for (size_t chunk = 1; chunk < 12; chunk++) {
+		scan(dump, chunk, &l, NULL, 0);
+		if (strcmp(l.buf, whole) != 0) {
+			diag("chunk size %zu differs:\n%s", chunk, l.buf);
+			same = 0;
+		}
+	}
+	ok(same, "any chunking gives the same statements");
+}
+
+static void
+test_errors(void)
+{
+	struct log	 l = { .stop_at = 0 };
+	char		 err[160];
+	char		 big[300];
+
+	ok(scan("SELECT 'abc;\n", 5, &l, err, sizeof(err)) == -1 &&
+	    strstr(err, "string starting at line 1 never ends") != NULL,
+	    "unterminated string: %s", err);
+	ok(scan("SELECT `abc;\n", 5, &l, err, sizeof(err)) == -1 &&
+	    strstr(err, "identifier") != NULL, "unterminated identifier: %s",
+	    err);
+	ok(scan("SELECT 1 /* abc;\n", 5, &l, err, sizeof(err)) == -1 &&
+	    strstr(err, "comment") != NULL, "unterminated comment: %s", err);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ok(scan(big, 7, &l, err, sizeof(err)) == -1 &&
+	    strstr(err, "longer than 256 bytes") != NULL,
+	    "statement over the limit: %s", err);
+	ok(scan("DELIMITER  \nSELECT 1;", 3, &l, err, sizeof(err)) == -1 &&
+	    strstr(err, "DELIMITER without") != NULL, "empty delimiter: %s",
+	    err);
+	ok(scan("SELECT 1; SELECT 2", 4, &l, err, sizeof(err)) == 0 &&
+	    strcmp(l.buf, "S|1|SELECT 1\nS|1|SELECT 2|U\n") == 0,
+	    "a last statement without delimiter is flagged");
+	l.stop_at = 1;
+	ok(scan("SELECT 1; SELECT 2;", 4, &l, err, sizeof(err)) == -1 &&
+	    l.stmts == 1 && strstr(err, "stopped") != NULL,
+	    "a callback can stop the scan");
+	l.stop_at = 0;
+	ok(scan("SELECT 1 --", 4, &l, err, sizeof(err)) == 0 &&
+	    strcmp(l.buf, "S|1|SELECT 1|U\n") == 0, "-- at the very end");
+}
+
+static void
+test_insert(void)
+{
+	char		 db[32], tbl[32];
+	uint64_t	 rows = 0;
+	const char	*s;
+
+	s = "INSERT INTO `t` (`a`,`b`) VALUES (1,'x'),(2,'y'),(3,'(')";
+	ok(sqlscan_insert(s, strlen(s), db, sizeof(db), tbl, sizeof(tbl),
+	    &rows) == 1 && rows == 3 && strcmp(tbl, "t") == 0 &&
+	    db[0] == '\0', "three rows, a paren in a string");
+	s = "insert ignore into `d`.`we``ird` values ('a\\'),(b', 0x00FF),"
+	    "(X'41', \"),(\"),\n(NULL,'') ON DUPLICATE KEY UPDATE a=VALUES(a)";
+	ok(sqlscan_insert(s, strlen(s), db, sizeof(db), tbl, sizeof(tbl),
+	    &rows) == 1 && rows == 3 && strcmp(db, "d") == 0 &&
+	    strcmp(tbl, "we`ird") == 0, "qualified, escapes, ON DUPLICATE");
+	s = "REPLACE INTO t VALUES (1)";
+	ok(sqlscan_insert(s, strlen(s), db, sizeof(db), tbl, sizeof(tbl),
+	    &rows) == 1 && rows == 1, "replace");
+	s = "INSERT INTO t SELECT * FROM u";
+	ok(sqlscan_insert(s, strlen(s), db, sizeof(db), tbl, sizeof(tbl),
+	    &rows) == 0, "INSERT ... SELECT is not counted");
+	s = "CREATE TABLE t (a int)";
+	ok(sqlscan_insert(s, strlen(s), db, sizeof(db), tbl, sizeof(tbl),
+	    &rows) == 0, "not an insert");
+	s = "INSERT INTO t VALUES (1,'x'),(2,'y";
+	ok(sqlscan_insert(s, strlen(s), db, sizeof(db), tbl, sizeof(tbl),
+	    &rows) == -1 && errno == EINVAL, "unbalanced quote");
+	s = "INSERT INTO t VALUES (1),(2) garbage";
+	ok(sqlscan_insert(s, strlen(s), db, sizeof(db), tbl, sizeof(tbl),
+	    &rows) == -1, "trailing garbage");
+	s = "INSERT INTO t VALUES (1),";
+	ok(sqlscan_insert(s, strlen(s), db, sizeof(db), tbl, sizeof(tbl),
+	    &rows) == -1, "dangling comma");
+	s = "USE `x``y`";
+	ok(sqlscan_use(s, strlen(s), db, sizeof(db)) == 1 &&
+	    strcmp(db, "x`y") == 0, "USE");
+	s = "USE x y";
+	ok(sqlscan_use(s, strlen(s), db, sizeof(db)) == 0, "USE with junk");
+	s = "CREATE DATABASE /*!32312 IF NOT EXISTS*/ `shop` /*!40100 "
+	    "DEFAULT CHARACTER SET utf8mb4 */";
+	ok(sqlscan_create_db(s, strlen(s), db, sizeof(db)) == 1 &&
+	    strcmp(db, "shop") == 0, "CREATE DATABASE, mysqldump style");
+	s = "CREATE DATABASE IF NOT EXISTS `shop2`";
+	ok(sqlscan_create_db(s, strlen(s), db, sizeof(db)) == 1 &&
+	    strcmp(db, "shop2") == 0, "CREATE DATABASE IF NOT EXISTS");
+	s = "CREATE TABLE `x` (a int)";
+	ok(sqlscan_create_db(s, strlen(s), db, sizeof(db)) == 0,
+	    "CREATE TABLE is not CREATE DATABASE");
+}
+
+int
+main(void)
+{
+	plan(3 + 8 + 13);
+	test_split();
+	test_errors();
+	test_insert();
+	return tap_exit();
+}

@@ -6,12 +6,15 @@
  *       [-p password-file] [-d db]... [-x db.table]... [-c] [-f]
  *       [-r connect-retry] [-C connect-timeout] [-T read-timeout]
  *       [-L lock-wait-timeout] [-z gzip|zstd|none] [-l level] [-j threads]
- *       [-s epoch] [-v]
+ *       [-s epoch] [-v] [-w pause-file]
  *
  * On success prints "artifact NAME", "bytes RAW STORED", then one line
  * "table DB.TABLE ROWS [CHECKSUM]" per table, and exits 0.  On failure
  * prints "error CODE: MESSAGE" on stderr and exits with the CAIRN_E_* code.
  * SIGINT/SIGTERM cancel the dump.  -v prints progress lines on stderr.
+ * -w FILE pauses the dump in the middle of a table's rows (at the first
+ * progress report with rows done): it creates FILE and waits until
+ * something removes it, so a test can break the server at that moment.
  */
 #include "config.h"
 
@@ -30,6 +33,8 @@
 #include "cairn/util.h"
 
 static volatile sig_atomic_t	 cancel;
+static const char		*pause_file;
+static int			 paused;
 
 static void
 on_signal(int sig)
@@ -41,6 +46,19 @@ on_signal(int sig)
 static void
 progress(void *arg, const struct job_progress *p)
 {
+	int	 fd;
+
+	if (pause_file != NULL && !paused && p->items_done > 0 &&
+	    strcmp(p->current, "connecting") != 0) {
+		paused = 1;
+		if ((fd = open(pause_file, O_WRONLY | O_CREAT | O_EXCL, 0600))
+		    != -1)
+			close(fd);
+		fprintf(stderr, "paused in %s after %llu rows\n", p->current,
+		    (unsigned long long)p->items_done);
+		while (access(pause_file, F_OK) == 0 && !cancel)
+			usleep(20000);
+	}
 	if (*(int *)arg)
 		fprintf(stderr, "progress %s rows %llu/%llu in %llu out %llu\n",
 		    p->current, (unsigned long long)p->items_done,
@@ -55,7 +73,8 @@ usage(void)
 	fprintf(stderr, "usage: mysql-dump -o dir [-n job] [-S socket | "
 	    "-h host -P port] [-u user] [-p password-file] [-d db]... "
 	    "[-x db.table]... [-cfv] [-r secs] [-C secs] [-T secs] [-L secs] "
-	    "[-z gzip|zstd|none] [-l level] [-j threads] [-s epoch]\n");
+	    "[-z gzip|zstd|none] [-l level] [-j threads] [-s epoch] "
+	    "[-w pause-file]\n");
 	exit(CAIRN_E_USAGE);
 }
 
@@ -98,7 +117,7 @@ main(int argc, char *argv[])
 	env.started = time(NULL);
 	env.file_mode = 0600;
 
-	while ((ch = getopt(argc, argv, "o:n:S:h:P:u:p:d:x:cfr:C:T:L:z:l:j:s:v"))
+	while ((ch = getopt(argc, argv, "o:n:S:h:P:u:p:d:x:cfr:C:T:L:z:l:j:s:vw:"))
 	    != -1) {
 		switch (ch) {
 		case 'o':	dir = optarg; break;
@@ -140,6 +159,7 @@ main(int argc, char *argv[])
 		case 'j':	job.compression_threads = atoi(optarg); break;
 		case 's':	env.started = (time_t)atoll(optarg); break;
 		case 'v':	verbose = 1; break;
+		case 'w':	pause_file = optarg; break;
 		default:	usage();
 		}
 	}

@@ -982,6 +982,8 @@ struct col {
 	int		 is_float;
 	int		 as_binary;	/* charset not safely convertible */
 	int		 period;	/* ROW START / ROW END */
+	int		 is_enum;
+	size_t		 enum_idx;	/* result column of its index */
 	enum col_kind	 kind;		/* from the result's metadata */
 };
 
@@ -1061,6 +1063,7 @@ dump_columns(struct dump *d, const struct obj *ob, int history,
 		c[n].name = xstrdup(row[0]);
 		c[n].is_float = strcasecmp(row[1], "float") == 0;
 		c[n].as_binary = !charset_lossless(row[2]);
+		c[n].is_enum = strcasecmp(row[1], "enum") == 0;
 		c[n].period = period;
 		n++;
 	}
@@ -1188,7 +1191,7 @@ dump_rows(struct dump *d, const struct obj *ob, struct col *cols,
 	MYSQL_FIELD	*f;
 	unsigned long	*len;
 	uint64_t	 rows = 0, stmt_start = 0;
-	size_t		 i, bound;
+	size_t		 i, bound, nsel;
 	int		 in_stmt = 0;
 	char		 what[300], fl[64];
 
@@ -1217,6 +1220,16 @@ dump_rows(struct dump *d, const struct obj *ob, struct col *cols,
 		} else
 			str_ident(&q, cols[i].name);
 		str_ident(&prefix, cols[i].name);
+	}
+	/* ENUM's error value (index 0) reads as '' like a real '' member:
+	 * its index, selected after the columns, tells them apart */
+	for (i = 0, nsel = ncols; i < ncols; i++) {
+		if (!cols[i].is_enum)
+			continue;
+		str_add(&q, ",");
+		str_ident(&q, cols[i].name);
+		str_add(&q, "+0");
+		cols[i].enum_idx = nsel++;
 	}
 	str_add(&prefix, ") VALUES ");
 	str_add(&q, " FROM ");
@@ -1286,7 +1299,12 @@ dump_rows(struct dump *d, const struct obj *ob, struct col *cols,
 				    len[i]);
 				break;
 			case COL_STRING:
-				sqlout_string(o, row[i], len[i]);
+				if (cols[i].is_enum &&
+				    row[cols[i].enum_idx] != NULL &&
+				    strcmp(row[cols[i].enum_idx], "0") == 0)
+					sqlout_putc(o, '0');
+				else
+					sqlout_string(o, row[i], len[i]);
 				break;
 			}
 		}

@@ -620,7 +620,10 @@ void
 house_timers(struct house *h, time_t now)
 {
 	const struct conf	*c = sup_conf(h->sup);
+	struct slot *const	*sl;
+	size_t			 n;
 	int			 verifying = 0, pruning = 0, force = 0;
+	int			 waiting = 0;
 
 	if (h->verify_next != -1 && now >= h->verify_next) {
 		log_info("verify: scheduled check of every artifact");
@@ -637,7 +640,19 @@ house_timers(struct house *h, time_t now)
 		    h->jobs[i]->npending > 0;
 		pruning |= house_busy_state(h->jobs[i]->pslot);
 	}
-	/* after a backup: once its verification is in, so the plan sees it */
+	/* backups still waiting to start: the cycle is not over yet */
+	sl = sup_slot_list(h->sup, &n);
+	for (size_t i = 0; i < n; i++)
+		if (!sl[i]->house && (sl[i]->state == SLOT_QUEUED ||
+		    sl[i]->state == SLOT_BACKOFF))
+			waiting = 1;
+	/*
+	 * After a backup cycle: once no backup waits to start and every
+	 * verification is in, so the plan sees the new artifacts verified.
+	 * Backups still running are fine: their files are in use.
+	 */
+	if (!force && waiting)
+		return;
 	if (force || (h->dirty && !verifying && !pruning)) {
 		if (pruning) {
 			log_info("prune: previous run still going, skipped");

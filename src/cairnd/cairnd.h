@@ -44,6 +44,7 @@ struct sup_boot {
 	struct secret	*secrets;	/* password files */
 	size_t		 nsecrets;
 	int		 lock_fd;	/* single-instance lock, -1 none */
+	struct sup_ctl	*ctl;		/* control socket; NULL: none (-o) */
 };
 
 /* A conf shared by the supervisor and the workers started under it. */
@@ -75,6 +76,17 @@ struct slot {
 	time_t		 last_end;
 	int		 done_once;	/* -o: this cycle is over for it */
 	int		 house;		/* verify/prune slot: job owned by house.c */
+	/* sup_ctl.c: the last finished run, for cairnctl and the metrics */
+	struct slot_stats {
+		time_t		 start;		/* 0: none since start-up */
+		time_t		 end;
+		unsigned	 attempt;
+		int		 code;		/* CAIRN_E_*, when start != 0 */
+		char		 message[256];
+		time_t		 ok_end;	/* last successful run's end */
+		uint64_t	 ok_bytes;	/* its artifact's stored bytes */
+		uint64_t	 failures;	/* failed runs since start-up */
+	} stats;
 };
 
 struct worker {
@@ -113,6 +125,42 @@ void	sup_fault_setup(void);
 
 /* worker.c */
 __attribute__((noreturn)) void	worker_main(void);
+
+/* -- ctl: the control socket and the metrics file (sup_ctl.c) ------------ */
+struct sup;
+struct pollfd;
+
+/* sup.c, for sup_ctl.c */
+int		 sup_reload(struct sup *, char *err, size_t errlen);
+int		 sup_running(const struct sup *);
+int		 sup_stopping(const struct sup *);
+struct sup_boot	*sup_boot(struct sup *);
+struct house	*sup_house(struct sup *);
+
+/*
+ * Start-up, as root: creates the socket's folder when missing (0750, the
+ * daemon's user and the socket group) and listens (ctl_listen()).  Returns
+ * new (sup_ctl_free()), or NULL with the cause in err.
+ */
+struct sup_ctl	*sup_ctl_open(const struct conf *, uid_t uid, struct audit *,
+		    char *err, size_t errlen);
+/* The loop takes it over (ctl NULL: no socket, metrics only). */
+struct sup_ctl	*sup_ctl_attach(struct sup_ctl *, struct sup *);
+/* Answers what is still waiting, closes the socket, frees. */
+void		 sup_ctl_free(struct sup_ctl *);
+/* The poll entries (after the workers') and their dispatch. */
+size_t		 sup_ctl_pollfds(struct sup_ctl *, struct pollfd *, size_t);
+void		 sup_ctl_dispatch(struct sup_ctl *, const struct pollfd *,
+		    size_t);
+/* Milliseconds until the control socket has a deadline; -1 none. */
+int		 sup_ctl_wait_ms(struct sup_ctl *);
+/* Each turn: runs a ticket waits for that will not happen (cancelled). */
+void		 sup_ctl_sweep(struct sup_ctl *);
+/* A run ended (a backup or house slot); attempt: the one that ended. */
+void		 sup_ctl_run_end(struct sup_ctl *, struct slot *,
+		    const struct worker *, int code, unsigned attempt);
+/* Rewrites the metrics file (start-up, reload, after a run). */
+void		 sup_ctl_metrics(struct sup_ctl *);
 
 /* -- house: the verify and prune workers (house.c, house_worker.c) -------- */
 struct sup;

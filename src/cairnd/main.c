@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,10 +234,10 @@ boot_reconcile(struct sup_boot *b)
 }
 
 static void
-boot(const char *conf_path, struct conf *cf, struct sup_boot *b)
+boot(const char *conf_path, struct conf *cf, struct sup_boot *b, int once)
 {
 	struct boot_ids	 ids;
-	char		 err[512], *dir;
+	char		 err[512];
 	int		 fd;
 
 	memset(b, 0, sizeof(*b));
@@ -281,16 +280,10 @@ boot(const char *conf_path, struct conf *cf, struct sup_boot *b)
 			boot_secret(b, cf->jobs[i].db.password_file);
 	boot_secret(b, cf->verify.target.password_file);
 
-	if (cf->control_socket != NULL) {
-		/* cairnctl's socket is made later, unprivileged */
-		dir = xstrdup(cf->control_socket);
-		if (mkdir(dirname(dir), 0750) == 0 || errno == EEXIST) {
-			if (ids.drop && chown(dir, ids.uid, ids.gid) == -1)
-				log_warn("control socket folder %s: chown", dir);
-		} else
-			log_warn("control socket folder %s", dir);
-		free(dir);
-	}
+	/* cairnctl's socket, made as root (-o: none, nothing to control) */
+	if (!once && (b->ctl = sup_ctl_open(cf, ids.uid, b->audit,
+	    err, sizeof(err))) == NULL)
+		fatalx("%s", err);
 
 	if (ids.drop) {
 		/* 0: dropped and proved; anything else: refuse to run */
@@ -346,7 +339,7 @@ main(int argc, char **argv)
 	if ((cf = conf_load(o.conf_path, stderr)) == NULL)
 		return CAIRN_E_CONFIG;
 	fatal_code = CAIRN_E_OSERR;
-	boot(o.conf_path, cf, &b);
+	boot(o.conf_path, cf, &b, o.once);
 	fatal_code = CAIRN_E_SOFTWARE;
 	log_info("%s started: %zu job%s, backups in %s", PACKAGE_STRING,
 	    cf->njobs, cf->njobs == 1 ? "" : "s", cf->backup_dir);

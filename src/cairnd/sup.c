@@ -26,6 +26,7 @@
 #include "cairn/catalog.h"
 #include "cairn/chan.h"
 #include "cairn/cron.h"
+#include "cairn/ctlsrv.h"
 #include "cairn/errors.h"
 #include "cairn/frame.h"
 #include "cairn/log.h"
@@ -54,6 +55,7 @@ struct sup {
 	int64_t		 retry_base_ms;
 	int		 failed_runs;	/* -o: runs that finally failed */
 	struct house	*house;		/* verify and prune (house.c) */
+	struct sup_ctl	*ctl;		/* control socket, metrics (sup_ctl.c) */
 };
 
 static void	sup_worker_fail(struct worker *, const char *, ...)
@@ -902,6 +904,7 @@ sup_worker_end(struct sup *s, struct worker *w)
 	struct slot	*sl = w->slot;
 	int		 code, retries;
 	int64_t		 delay, secs, id = 0;
+	unsigned	 attempt = sl->attempt;
 
 	code = sup_outcome(s, w);
 	secs = (now_ms() - w->started_ms) / 1000;
@@ -957,6 +960,7 @@ sup_worker_end(struct sup *s, struct worker *w)
 	}
 out:
 	house_end(s->house, w, code, id);
+	sup_ctl_run_end(s->ctl, sl, w, code, attempt);
 	chan_free(w->chan);
 	free(w->tables);
 	conf_ref_drop(w->ref);
@@ -1013,8 +1017,9 @@ str_differs(const char *a, const char *b)
 	return strcmp(a, b) != 0;
 }
 
-static void
-sup_reload(struct sup *s)
+/* 0, or -1 with the running conf kept; the outcome in out (may be NULL). */
+int
+sup_reload(struct sup *s, char *out, size_t outlen)
 {
 	struct conf	*nc, *oc = s->cur->conf;
 	struct conf_ref	*ref;
@@ -1056,8 +1061,12 @@ sup_reload(struct sup *s)
 		sup_audit(s, "reload-failed", AF_STR("config", s->conf_path),
 		    AF_STR("error", errs != NULL && errs[0] != '\0' ? errs :
 		    "unknown error"));
+		if (out != NULL)
+			snprintf(out, outlen, "reload failed, running "
+			    "configuration kept: %s", errs != NULL &&
+			    errs[0] != '\0' ? errs : "unknown error");
 		free(errs);
-		return;
+		return -1;
 	}
 	free(errs);
 	ref = xcalloc(1, sizeof(*ref));
@@ -1070,6 +1079,37 @@ sup_reload(struct sup *s)
 	sup_audit(s, "reload", AF_STR("config", s->conf_path),
 	    AF_UINT("jobs", nc->njobs));
 	sup_status(s);
+	sup_ctl_metrics(s->ctl);
+	if (out != NULL)
+		snprintf(out, outlen, "reloaded %s: %zu job%s", s->conf_path,
+		    nc->njobs, nc->njobs == 1 ? "" : "s");
+	return 0;
+}
+
+/* -- sup_ctl.c's view -------------------------------------------------- */
+
+int
+sup_running(const struct sup *s)
+{
+	return s->nrunning;
+}
+
+int
+sup_stopping(const struct sup *s)
+{
+	return s->stopping;
+}
+
+struct sup_boot *
+sup_boot(struct sup *s)
+{
+	return s->boot;
+}
+
+struct house *
+sup_house(struct sup *s)
+{
+	return s->house;
 }
 
 /* -- timers ------------------------------------------------------------ */
@@ -1283,11 +1323,12 @@ sup_signals_read(struct sup *s, int *chld, int *hup, int *term)
 
 /*
  * Fill pfd: the signal fd first, then one entry per listening worker
- * (ws[] gets the worker of each), then the control socket when it comes.
+ * (ws[] gets the worker of each), then the control socket's *nctl entries
+ * from *ctl_first on.
  */
 static nfds_t
 sup_pollfds(struct sup *s, struct pollfd *pfd, struct worker **ws,
-    size_t max)
+    size_t max, size_t *ctl_first, size_t *nctl)
 {
 	nfds_t		 n = 0;
 	struct worker	*w;
@@ -1303,7 +1344,11 @@ sup_pollfds(struct sup *s, struct pollfd *pfd, struct worker **ws,
 		    (chan_want_write(w->chan) ? POLLOUT : 0);
 		ws[n++] = w;
 	}
-	/* the control socket (cairnctl) will be polled here */
+	/* then the control socket and its clients: not workers */
+	*ctl_first = n;
+	*nctl = sup_ctl_pollfds(s->ctl, pfd + n, max - n);
+	for (size_t k = 0; k < *nctl; k++)
+		ws[n++] = NULL;
 	return n;
 }
 
@@ -1314,10 +1359,10 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 	struct sup	 sup, *s = &sup;
 	struct pollfd	*pfd;
 	struct worker	**ws;
-	size_t		 cap;
+	size_t		 cap, ctl_first, nctl;
 	nfds_t		 n;
 	const char	*env;
-	int		 chld, hup, term, rc;
+	int		 chld, hup, term, rc, wait, cw;
 
 	memset(s, 0, sizeof(*s));
 	s->conf_path = conf_path;
@@ -1340,6 +1385,9 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 	}
 	s->house = house_new(s, boot, once);
 	sup_slots_sync(s, time(NULL), 1);
+	s->ctl = sup_ctl_attach(boot->ctl, s);
+	boot->ctl = NULL;
+	sup_ctl_metrics(s->ctl);
 	sup_notify("READY=1");
 	sup_status(s);
 
@@ -1347,13 +1395,16 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 	pfd = NULL;
 	ws = NULL;
 	for (;;) {
-		if (cap < s->nslots + 2) {
-			cap = s->nslots + 8;
+		if (cap < s->nslots + 2 + CTL_MAX_CONN + 1) {
+			cap = s->nslots + 8 + CTL_MAX_CONN + 1;
 			pfd = xreallocarray(pfd, cap, sizeof(*pfd));
 			ws = xreallocarray(ws, cap, sizeof(*ws));
 		}
-		n = sup_pollfds(s, pfd, ws, cap);
-		if (poll(pfd, n, sup_next_wait(s)) == -1 && errno != EINTR)
+		n = sup_pollfds(s, pfd, ws, cap, &ctl_first, &nctl);
+		wait = sup_next_wait(s);
+		if ((cw = sup_ctl_wait_ms(s->ctl)) != -1 && cw < wait)
+			wait = cw;
+		if (poll(pfd, n, wait) == -1 && errno != EINTR)
 			fatal("poll");
 
 		chld = hup = term = 0;
@@ -1367,15 +1418,18 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
 				sup_worker_input(s, ws[i]);
 		}
+		/* cairnctl: may queue runs (started below) or reload */
+		sup_ctl_dispatch(s->ctl, pfd + ctl_first, nctl);
 		if (term)
 			sup_stop_begin(s, term);
 		if (chld)
 			sup_reap(s);
 		if (hup && !s->stopping)
-			sup_reload(s);
+			(void)sup_reload(s, NULL, 0);
 		if (s->stopping)
 			sup_stop_check(s);
 		sup_timers(s);
+		sup_ctl_sweep(s->ctl);
 		if (s->watchdog_ms > 0 && now_ms() >= s->watchdog_next) {
 			sup_notify("WATCHDOG=1");
 			s->watchdog_next = now_ms() + s->watchdog_ms;
@@ -1398,6 +1452,7 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 	    AF_UINT("max_workers_seen", (uint64_t)s->max_seen));
 	free(pfd);
 	free(ws);
+	sup_ctl_free(s->ctl);
 	for (size_t i = 0; i < s->nslots; i++) {
 		free(s->slots[i]->name);
 		free(s->slots[i]);

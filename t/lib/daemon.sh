@@ -5,7 +5,8 @@
 #                           fault injection noted in $FAULTS (yes/no)
 #   mkdb FILE N [MODE]      an SQLite file with table t of N rows (1..N),
 #                           journal_mode MODE (default DELETE)
-#   conf_head FILE [opts]   the top of a config: backup_dir $T/bk, small
+#   conf_head FILE [opts]   the top of a config: backup_dir $T/bk, the
+#                           control socket $T/run/cairnd.sock, small
 #                           heartbeat and shutdown timeouts, then any
 #                           extra lines given
 #   wait_for SECS CMD...    run CMD until it succeeds or SECS pass
@@ -49,6 +50,7 @@ conf_head()
 	shift
 	{
 		echo "backup_dir = \"$T/bk\""
+		echo "control_socket = \"$T/run/cairnd.sock\""
 		echo "heartbeat_interval = 1"
 		echo "heartbeat_timeout = 3"
 		echo "shutdown_timeout = 2"

@@ -1,0 +1,661 @@
+/*
+ * sup_ctl.c -- the supervisor's side of the control socket (cairnctl) and
+ * of the metrics file: struct ctl_ops over sup.c's slot table, tickets for
+ * the runs cairnctl asked for, and the status snapshot both are made from.
+ * docs/control.md describes what cairnctl sees; ctl.c (cairn/ctlsrv.h)
+ * owns the socket and formats every reply.
+ *
+ * Tickets: `run JOB` and `run all` get one ticket each, made of the slot
+ * names they wait for.  sup.c calls sup_ctl_run_end() when a run ends; a
+ * run that will be retried does not count, the final attempt does.  A
+ * member whose slot went idle without such an end (cairnd stopping, the
+ * job removed by a reload) is cancelled by sup_ctl_sweep().  When the last
+ * member is in, the ticket is answered with the worst code.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cairn/audit.h"
+#include "cairn/catalog.h"
+#include "cairn/cron.h"
+#include "cairn/ctl.h"
+#include "cairn/ctlsrv.h"
+#include "cairn/errors.h"
+#include "cairn/log.h"
+#include "cairn/metrics.h"
+#include "cairn/prune.h"
+#include "cairn/util.h"
+#include "cairnd.h"
+
+#define SUP_CTL_FLUSH_MS	1000	/* at exit: time to send last replies */
+#define SUP_CTL_PERIOD_GAPS	8	/* cron gaps sampled for the period */
+
+struct member {
+	char		*job;		/* owns: the backup slot's name */
+	int		 done;
+};
+
+struct ticket {
+	uint64_t	 id;
+	struct member	*m;		/* owns */
+	size_t		 n;
+	size_t		 left;
+	int		 worst;		/* CAIRN_E_OK until a member fails */
+	struct ctl_buf	 text;		/* a line per member, as they end */
+};
+
+struct sup_ctl {
+	struct ctl_srv	*srv;		/* owns; NULL: no socket (-o) */
+	struct sup	*sup;		/* borrows */
+	time_t		 started;
+	uint64_t	 next_id;
+	struct ticket	**t;		/* owns */
+	size_t		 nt;
+	char		 metrics_err[256];	/* last failure logged */
+};
+
+static const struct ctl_ops sup_ctl_ops;
+
+/* -- start-up, as root ------------------------------------------------- */
+
+/* The socket's folder: made when missing; an existing one is left as is. */
+static int
+sup_ctl_mkdir(const char *sock, uid_t uid, gid_t gid, char *err,
+    size_t errlen)
+{
+	char	*copy = xstrdup(sock), *dir = dirname(copy);
+	int	 rc = 0;
+
+	if (mkdir(dir, 0750) == 0) {
+		/* ours: the daemon can remove its socket, the group reach it */
+		if (geteuid() == 0 && (chown(dir, uid, gid) == -1 ||
+		    chmod(dir, 0750) == -1)) {
+			snprintf(err, errlen, "control socket folder %s: %s",
+			    dir, strerror(errno));
+			rc = -1;
+		}
+	} else if (errno != EEXIST) {
+		snprintf(err, errlen, "control socket folder %s: %s", dir,
+		    strerror(errno));
+		rc = -1;
+	}
+	free(copy);
+	return rc;
+}
+
+struct sup_ctl *
+sup_ctl_open(const struct conf *c, uid_t uid, struct audit *audit, char *err,
+    size_t errlen)
+{
+	struct sup_ctl	*sc;
+
+	if (sup_ctl_mkdir(c->control_socket, uid, c->socket_gid, err,
+	    errlen) == -1)
+		return NULL;
+	sc = xcalloc(1, sizeof(*sc));
+	sc->srv = ctl_listen(c->control_socket, 0660, c->socket_gid,
+	    &sup_ctl_ops, sc, audit, err, errlen);
+	if (sc->srv == NULL) {
+		free(sc);
+		return NULL;
+	}
+	log_info("control socket %s (group %ld)", c->control_socket,
+	    (long)c->socket_gid);
+	return sc;
+}
+
+struct sup_ctl *
+sup_ctl_attach(struct sup_ctl *sc, struct sup *s)
+{
+	if (sc == NULL)
+		sc = xcalloc(1, sizeof(*sc));
+	sc->sup = s;
+	sc->started = time(NULL);
+	/* the daemon's own uid is now the unprivileged one */
+	if (sc->srv != NULL)
+		ctl_set_uid(sc->srv, geteuid());
+	return sc;
+}
+
+/* -- tickets ----------------------------------------------------------- */
+
+static void
+ticket_free(struct ticket *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->m[i].job);
+	free(t->m);
+	ctl_buf_free(&t->text);
+	free(t);
+}
+
+static struct ticket *
+ticket_new(struct sup_ctl *sc)
+{
+	struct ticket	*t = xcalloc(1, sizeof(*t));
+
+	t->id = ++sc->next_id;
+	sc->t = xreallocarray(sc->t, sc->nt + 1, sizeof(*sc->t));
+	sc->t[sc->nt++] = t;
+	return t;
+}
+
+static void
+ticket_add(struct ticket *t, const char *job)
+{
+	t->m = xreallocarray(t->m, t->n + 1, sizeof(*t->m));
+	t->m[t->n].job = xstrdup(job);
+	t->m[t->n].done = 0;
+	t->n++;
+	t->left++;
+}
+
+/* A member is in; the ticket is answered and freed with its last one. */
+static void
+ticket_member_done(struct sup_ctl *sc, size_t ti, size_t mi, int code,
+    const char *line)
+{
+	struct ticket	*t = sc->t[ti];
+
+	t->m[mi].done = 1;
+	t->left--;
+	if (code > t->worst)
+		t->worst = code;
+	ctl_buf_printf(&t->text, "%s%s", t->text.len > 0 ? "\n" : "", line);
+	if (t->left > 0)
+		return;
+	if (sc->srv != NULL)
+		ctl_ticket_done(sc->srv, t->id, t->worst, t->text.p);
+	ticket_free(t);
+	sc->t[ti] = sc->t[--sc->nt];
+}
+
+/* Every ticket waiting for job: this line is its answer. */
+static void
+ticket_job_done(struct sup_ctl *sc, const char *job, int code,
+    const char *line)
+{
+	for (size_t ti = sc->nt; ti-- > 0;)
+		for (size_t mi = 0; mi < sc->t[ti]->n; mi++)
+			if (!sc->t[ti]->m[mi].done &&
+			    strcmp(sc->t[ti]->m[mi].job, job) == 0) {
+				ticket_member_done(sc, ti, mi, code, line);
+				break;
+			}
+}
+
+/* -- the slot table ---------------------------------------------------- */
+
+/* The backup slot of a job (not its verify or prune slot). */
+static struct slot *
+sup_ctl_slot(struct sup_ctl *sc, const char *job)
+{
+	struct slot *const	*sl;
+	size_t			 n;
+
+	sl = sup_slot_list(sc->sup, &n);
+	for (size_t i = 0; i < n; i++)
+		if (!sl[i]->house && strcmp(sl[i]->name, job) == 0)
+			return sl[i];
+	return NULL;
+}
+
+void
+sup_ctl_sweep(struct sup_ctl *sc)
+{
+	struct slot	*sl;
+	char		 line[320];
+	const char	*why;
+
+	if (sc == NULL)
+		return;
+	for (size_t ti = sc->nt; ti-- > 0;) {
+		struct ticket	*t = sc->t[ti];
+
+		for (size_t mi = 0; mi < t->n; mi++) {
+			if (t->m[mi].done)
+				continue;
+			sl = sup_ctl_slot(sc, t->m[mi].job);
+			if (sl != NULL && sl->state != SLOT_IDLE)
+				continue;	/* its run is still to end */
+			why = sup_stopping(sc->sup) ? "cairnd is stopping" :
+			    "removed from the configuration";
+			snprintf(line, sizeof(line), "%s: cancelled: %s",
+			    t->m[mi].job, why);
+			ticket_member_done(sc, ti, mi, CAIRN_E_UNAVAILABLE,
+			    line);
+			break;	/* the ticket may be gone: next one */
+		}
+	}
+}
+
+void
+sup_ctl_run_end(struct sup_ctl *sc, struct slot *sl, const struct worker *w,
+    int code, unsigned attempt)
+{
+	struct slot_stats	*st = &sl->stats;
+	char			 line[400], size[32];
+
+	if (sc == NULL || sl->house || sl->state == SLOT_BACKOFF)
+		return;		/* verify/prune, or a retry follows */
+	st->start = w->started;
+	st->end = time(NULL);
+	st->attempt = attempt;
+	st->code = code;
+	if (code == CAIRN_E_OK) {
+		st->ok_end = st->end;
+		st->ok_bytes = w->have_artifact ? w->artifact.stored_bytes : 0;
+		snprintf(st->message, sizeof(st->message), "%s",
+		    w->have_artifact ? w->artifact.name : "ok");
+		ctl_human_bytes(size, sizeof(size), st->ok_bytes);
+		snprintf(line, sizeof(line), "%s: ok: %s (%s)", sl->name,
+		    st->message, size);
+	} else {
+		st->failures++;
+		snprintf(st->message, sizeof(st->message), "%s", w->cause);
+		snprintf(line, sizeof(line), "%s: failed (code %d, %s): %s",
+		    sl->name, code, cairn_strerror(code), w->cause);
+	}
+	ticket_job_done(sc, sl->name, code, line);
+	sup_ctl_metrics(sc);
+}
+
+/* -- the status snapshot ----------------------------------------------- */
+
+/* The schedule's period: the longest of a few gaps between fires. */
+static int64_t
+sup_ctl_period(const struct job_conf *job, const char *tz, time_t now)
+{
+	time_t	 a, b;
+	int64_t	 best = 0;
+
+	if ((a = cron_next(&job->cron, now, tz)) <= 0)
+		return 0;
+	for (int i = 0; i < SUP_CTL_PERIOD_GAPS; i++, a = b) {
+		if ((b = cron_next(&job->cron, a, tz)) <= a)
+			break;
+		if (b - a > best)
+			best = b - a;
+	}
+	return best;
+}
+
+/* What the catalog knows: the newest good artifact, the last run. */
+static void
+sup_ctl_catalog(struct catalog *cat, struct ctl_job_status *j)
+{
+	struct artifact		*a = NULL;
+	struct catalog_run	 run;
+	size_t			 n = 0;
+
+	if (cat == NULL)
+		return;
+	if (catalog_list(cat, j->name, &a, &n) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			if (a[i].status != ART_OK &&
+			    a[i].status != ART_UNVERIFIED)
+				continue;
+			j->newest_good = a[i].finished > 0 ? a[i].finished :
+			    a[i].started;
+			if (j->last_ok_end == 0) {
+				/* before this start-up: the catalog's word */
+				j->last_ok_end = j->newest_good;
+				j->last_bytes = a[i].stored_bytes;
+			}
+			break;
+		}
+		free(a);
+	}
+	if (j->last_code == -1 && catalog_run_last(cat, j->name, &run) == 0) {
+		j->last_start = run.started;
+		j->last_end = run.finished;
+		j->last_code = run.code;
+		j->attempt = run.attempt > 0 ? (unsigned)run.attempt : 0;
+		snprintf(j->last_message, sizeof(j->last_message), "%s",
+		    run.message);
+	}
+}
+
+static void
+sup_ctl_job(struct sup_ctl *sc, const struct slot *sl, time_t now,
+    int64_t ms, struct ctl_job_status *j)
+{
+	const struct conf	*c = sup_conf(sc->sup);
+	const struct job_conf	*job = sl->job != NULL ? sl->job : sl->w->job;
+	const struct slot_stats	*st = &sl->stats;
+
+	memset(j, 0, sizeof(*j));
+	snprintf(j->name, sizeof(j->name), "%s", sl->name);
+	j->kind = job->kind;
+	switch (sl->state) {
+	case SLOT_QUEUED:
+		j->state = CTL_QUEUED;
+		break;
+	case SLOT_RUNNING:
+		j->state = CTL_RUNNING;
+		break;
+	case SLOT_BACKOFF:
+		j->state = CTL_BACKOFF;
+		j->retry_at = now + (time_t)((sl->retry_at - ms + 999) / 1000);
+		break;
+	default:
+		j->state = CTL_IDLE;
+		break;
+	}
+	j->attempt = sl->state == SLOT_IDLE ? st->attempt : sl->attempt;
+	j->last_code = -1;
+	if (st->start != 0) {
+		j->last_start = st->start;
+		j->last_end = st->end;
+		j->last_code = st->code;
+		snprintf(j->last_message, sizeof(j->last_message), "%s",
+		    st->message);
+	}
+	j->last_ok_end = st->ok_end;
+	j->last_bytes = st->ok_bytes;
+	j->failures = st->failures;
+	j->next_run = sl->next_fire > 0 ? sl->next_fire : 0;
+	if (sl->job != NULL)
+		j->interval = sup_ctl_period(sl->job, c->timezone, now);
+	if (sl->w != NULL && !sl->w->reaped) {
+		j->pid = sl->w->pid;
+		j->run_start = sl->w->started;
+		j->progress = sl->w->progress;
+	}
+	sup_ctl_catalog(sup_boot(sc->sup)->catalog, j);
+	if (sl->state != SLOT_IDLE)
+		j->attempt = sl->attempt;
+}
+
+/* Fills st (st->jobs new: ctl_status_free()); backup jobs, config order. */
+static void
+sup_ctl_snapshot(struct sup_ctl *sc, struct ctl_status *st)
+{
+	const struct conf	*c = sup_conf(sc->sup);
+	struct slot *const	*sl;
+	size_t			 n;
+	time_t			 now = time(NULL);
+	int64_t			 ms = util_now_ms();
+
+	memset(st, 0, sizeof(*st));
+	st->pid = getpid();
+	st->started = sc->started;
+	st->now = now;
+	snprintf(st->version, sizeof(st->version), "%s", PACKAGE_VERSION);
+	st->max_workers = c->max_workers;
+	st->running = sup_running(sc->sup);
+	snprintf(st->backup_dir, sizeof(st->backup_dir), "%s", c->backup_dir);
+	sl = sup_slot_list(sc->sup, &n);
+	st->jobs = xcalloc(n > 0 ? n : 1, sizeof(*st->jobs));
+	for (size_t i = 0; i < n; i++) {
+		if (sl[i]->house || (sl[i]->job == NULL && sl[i]->w == NULL))
+			continue;
+		sup_ctl_job(sc, sl[i], now, ms, &st->jobs[st->njobs++]);
+	}
+}
+
+void
+sup_ctl_metrics(struct sup_ctl *sc)
+{
+	const struct conf	*c;
+	struct ctl_status	 st;
+	char			 err[256];
+
+	if (sc == NULL || sc->sup == NULL)
+		return;
+	c = sup_conf(sc->sup);
+	if (c->metrics_file == NULL || c->metrics_file[0] == '\0')
+		return;
+	sup_ctl_snapshot(sc, &st);
+	ctl_status_assess(&st);
+	if (metrics_write(c->metrics_file, &st, err, sizeof(err)) == -1) {
+		/* once per cause: a full disk must not flood the log */
+		if (strcmp(err, sc->metrics_err) != 0)
+			log_warnx("%s", err);
+		snprintf(sc->metrics_err, sizeof(sc->metrics_err), "%s", err);
+	} else
+		sc->metrics_err[0] = '\0';
+	ctl_status_free(&st);
+}
+
+/* -- struct ctl_ops ---------------------------------------------------- */
+
+static int
+op_status(void *arg, struct ctl_status *st)
+{
+	sup_ctl_snapshot(arg, st);
+	return CAIRN_E_OK;
+}
+
+/* Queues an idle job's run on behalf of cairnctl. */
+static void
+sup_ctl_queue(struct sup_ctl *sc, struct slot *sl)
+{
+	struct audit	*a = sup_boot(sc->sup)->audit;
+
+	if (a != NULL && audit_write(a, "job-scheduled",
+	    AF_STR("job", sl->name), AF_STR("reason", "cairnctl")) == -1)
+		log_warn("audit job-scheduled");
+	sup_slot_queue(sc->sup, sl);
+}
+
+static const char *
+sup_ctl_busy(const struct slot *sl, char *buf, size_t len)
+{
+	switch (sl->state) {
+	case SLOT_RUNNING:
+		snprintf(buf, len, "%s is already running (worker %ld, "
+		    "attempt %u)", sl->name, sl->w != NULL ?
+		    (long)sl->w->pid : 0L, sl->attempt);
+		break;
+	case SLOT_QUEUED:
+		snprintf(buf, len, "%s is already queued to run", sl->name);
+		break;
+	default:
+		snprintf(buf, len, "%s is waiting to retry a failed run "
+		    "(attempt %u)", sl->name, sl->attempt + 1);
+		break;
+	}
+	return buf;
+}
+
+static int
+op_run(void *arg, const char *job, uint64_t *ticket, char *err,
+    size_t errlen)
+{
+	struct sup_ctl		*sc = arg;
+	struct slot *const	*sl;
+	struct slot		*one;
+	struct ticket		*t;
+	size_t			 n;
+
+	if (sup_stopping(sc->sup)) {
+		snprintf(err, errlen, "cairnd is stopping");
+		return CAIRN_E_UNAVAILABLE;
+	}
+	if (strcmp(job, "all") != 0) {
+		if ((one = sup_ctl_slot(sc, job)) == NULL || one->job == NULL) {
+			snprintf(err, errlen, "no job named %s", job);
+			return CAIRN_E_USAGE;
+		}
+		if (one->state != SLOT_IDLE) {
+			sup_ctl_busy(one, err, errlen);
+			return CAIRN_E_TEMPFAIL;
+		}
+		t = ticket_new(sc);
+		ticket_add(t, one->name);
+		sup_ctl_queue(sc, one);
+		*ticket = t->id;
+		return CAIRN_E_OK;
+	}
+	/* all: idle jobs are queued, busy ones counted when they end */
+	sl = sup_slot_list(sc->sup, &n);
+	t = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (sl[i]->house || sl[i]->job == NULL)
+			continue;
+		if (t == NULL)
+			t = ticket_new(sc);
+		ticket_add(t, sl[i]->name);
+		if (sl[i]->state == SLOT_IDLE)
+			sup_ctl_queue(sc, sl[i]);
+	}
+	if (t == NULL) {
+		snprintf(err, errlen, "no jobs configured");
+		return CAIRN_E_USAGE;
+	}
+	*ticket = t->id;
+	return CAIRN_E_OK;
+}
+
+static int
+op_verify(void *arg, const char *artifact, uint64_t *ticket, char *err,
+    size_t errlen)
+{
+	(void)arg;
+	(void)artifact;
+	(void)ticket;
+	/* house.c has no verify-on-request yet: say so, start nothing */
+	snprintf(err, errlen, "verify on request is not available in this "
+	    "cairnd yet (artifacts are verified after each backup and on "
+	    "verify.schedule)");
+	return CAIRN_E_UNAVAILABLE;
+}
+
+static int
+op_prune(void *arg, int dry_run, struct ctl_prune_plan *out,
+    uint64_t *ticket, char *err, size_t errlen)
+{
+	struct sup_ctl		*sc = arg;
+	struct prune_plan	 p;
+	struct prune_entry	*e;
+
+	(void)ticket;
+	if (!dry_run) {
+		snprintf(err, errlen, "prune on request is not available in "
+		    "this cairnd yet (pruning runs after each backup and on "
+		    "retention.schedule); prune --dry-run shows the plan");
+		return CAIRN_E_UNAVAILABLE;
+	}
+	if (house_prune_dry_run(sup_house(sc->sup), &p, err, errlen) == -1)
+		return CAIRN_E_SOFTWARE;
+	if (p.hold) {
+		snprintf(err, errlen, "prune is held, nothing would be "
+		    "deleted: %s", p.warning);
+		prune_plan_free(&p);
+		return CAIRN_E_UNAVAILABLE;
+	}
+	out->items = xcalloc(p.nremove > 0 ? p.nremove : 1,
+	    sizeof(*out->items));
+	for (size_t i = 0; i < p.n; i++) {
+		e = &p.entries[i];
+		if (!e->remove) {
+			out->kept++;
+			continue;
+		}
+		snprintf(out->items[out->n].path,
+		    sizeof(out->items[out->n].path), "%s/%s", e->job, e->name);
+		snprintf(out->items[out->n].reason,
+		    sizeof(out->items[out->n].reason), "%s", e->reason);
+		out->n++;
+	}
+	prune_plan_free(&p);
+	return CAIRN_E_OK;
+}
+
+static int
+op_reload(void *arg, char *err, size_t errlen)
+{
+	struct sup_ctl	*sc = arg;
+
+	if (sup_stopping(sc->sup)) {
+		snprintf(err, errlen, "cairnd is stopping");
+		return CAIRN_E_UNAVAILABLE;
+	}
+	return sup_reload(sc->sup, err, errlen) == 0 ? CAIRN_E_OK :
+	    CAIRN_E_CONFIG;
+}
+
+static const struct ctl_ops sup_ctl_ops = {
+	.status = op_status,
+	.run = op_run,
+	.verify = op_verify,
+	.prune = op_prune,
+	.reload = op_reload,
+};
+
+/* -- the loop's part --------------------------------------------------- */
+
+size_t
+sup_ctl_pollfds(struct sup_ctl *sc, struct pollfd *pfd, size_t max)
+{
+	if (sc == NULL || sc->srv == NULL)
+		return 0;
+	return ctl_pollfds(sc->srv, pfd, max);
+}
+
+void
+sup_ctl_dispatch(struct sup_ctl *sc, const struct pollfd *pfd, size_t n)
+{
+	if (sc == NULL || sc->srv == NULL)
+		return;
+	ctl_dispatch(sc->srv, pfd, n, util_now_ms());
+}
+
+int
+sup_ctl_wait_ms(struct sup_ctl *sc)
+{
+	if (sc == NULL || sc->srv == NULL)
+		return -1;
+	return ctl_next_timeout(sc->srv, util_now_ms());
+}
+
+void
+sup_ctl_free(struct sup_ctl *sc)
+{
+	struct pollfd	 pfd[CTL_MAX_CONN + 1];
+	int64_t		 end;
+	size_t		 n;
+	int		 wait;
+
+	if (sc == NULL)
+		return;
+	/* what still waits is cancelled; its clients get that answer */
+	sup_ctl_sweep(sc);
+	while (sc->nt > 0) {
+		struct ticket	*t = sc->t[sc->nt - 1];
+
+		for (size_t mi = 0; mi < t->n; mi++)
+			t->m[mi].done = 1;
+		if (sc->srv != NULL)
+			ctl_ticket_done(sc->srv, t->id, CAIRN_E_UNAVAILABLE,
+			    "cancelled: cairnd is stopping");
+		ticket_free(t);
+		sc->nt--;
+	}
+	free(sc->t);
+	if (sc->srv != NULL) {
+		/* a short, bounded wait so those replies reach the clients */
+		end = util_now_ms() + SUP_CTL_FLUSH_MS;
+		while (ctl_nconn(sc->srv) > 0 && util_now_ms() < end) {
+			n = ctl_pollfds(sc->srv, pfd, nitems(pfd));
+			wait = (int)(end - util_now_ms());
+			if (poll(pfd, n, wait > 0 ? wait : 0) <= 0)
+				break;
+			ctl_dispatch(sc->srv, pfd, n, util_now_ms());
+		}
+		ctl_close(sc->srv);
+	}
+	free(sc);
+}

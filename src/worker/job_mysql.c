@@ -1032,8 +1032,10 @@ dump_columns(struct dump *d, const struct obj *ob, int history,
 	int		 explicit_period = 0, trx_period = 0;
 
 	*history_ok = history;
+	/* EXTRA, not MariaDB's IS_GENERATED: MySQL has only the former (and
+	 * says DEFAULT_GENERATED for expression defaults, which stay) */
 	str_add(&q, "SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_SET_NAME, "
-	    "IS_GENERATED, GENERATION_EXPRESSION FROM "
+	    "EXTRA, GENERATION_EXPRESSION FROM "
 	    "information_schema.COLUMNS WHERE TABLE_SCHEMA = ");
 	str_lit(&q, d->db, ob->db);
 	str_add(&q, " AND TABLE_NAME = ");
@@ -1056,7 +1058,9 @@ dump_columns(struct dump *d, const struct obj *ob, int history,
 			if (strcasecmp(row[1], "bigint") == 0)
 				trx_period = 1;
 		}
-		if (row[3] != NULL && strcmp(row[3], "NEVER") != 0 && !period)
+		if (row[3] != NULL && (strstr(row[3], "VIRTUAL GENERATED") ||
+		    strstr(row[3], "STORED GENERATED") ||
+		    strstr(row[3], "PERSISTENT GENERATED")) && !period)
 			continue;	/* generated: the server computes it */
 		c = xreallocarray(c, n + 1, sizeof(*c));
 		memset(&c[n], 0, sizeof(*c));
@@ -1505,14 +1509,22 @@ dump_database(struct dump *d, size_t di)
 	sqlout_puts(o, ";\n");
 	mysql_free_result(r);
 
+	/* sequences first: a column's DEFAULT NEXTVAL(seq) needs its
+	 * sequence to exist when the table is created */
+	for (i = 0; i < d->nobjs; i++) {
+		struct obj	*ob = &d->objs[i];
+
+		if (strcmp(ob->db, db) != 0 || dump_cancelled(d))
+			continue;
+		if (ob->kind == OBJ_SEQUENCE && dump_sequence(d, ob) == -1)
+			return -1;
+	}
 	for (i = 0; i < d->nobjs; i++) {
 		struct obj	*ob = &d->objs[i];
 
 		if (strcmp(ob->db, db) != 0 || dump_cancelled(d))
 			continue;
 		if (ob->kind == OBJ_TABLE && dump_table(d, ob, coll) == -1)
-			return -1;
-		if (ob->kind == OBJ_SEQUENCE && dump_sequence(d, ob) == -1)
 			return -1;
 	}
 	if (d->rc != CAIRN_E_OK)

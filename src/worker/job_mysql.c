@@ -1195,6 +1195,7 @@ dump_rows(struct dump *d, const struct obj *ob, struct col *cols,
 	MYSQL_FIELD	*f;
 	unsigned long	*len;
 	uint64_t	 rows = 0, stmt_start = 0;
+	int64_t		 last_ms;
 	size_t		 i, bound, nsel;
 	int		 in_stmt = 0;
 	char		 what[300], fl[64];
@@ -1256,6 +1257,7 @@ dump_rows(struct dump *d, const struct obj *ob, struct col *cols,
 	f = mysql_fetch_fields(r);
 	for (i = 0; i < ncols; i++)
 		cols[i].kind = field_kind(&f[i], &cols[i]);
+	last_ms = util_now_ms();
 
 	while ((row = mysql_fetch_row(r)) != NULL) {
 		len = mysql_fetch_lengths(r);
@@ -1316,6 +1318,7 @@ dump_rows(struct dump *d, const struct obj *ob, struct col *cols,
 		rows++;
 		d->prog.items_done++;
 		if ((rows & 63) == 0) {
+			last_ms = util_now_ms();
 			if (sqlout_error(o) != 0 || dump_cancelled(d))
 				break;
 			dump_progress(d, 0);
@@ -1326,6 +1329,13 @@ dump_rows(struct dump *d, const struct obj *ob, struct col *cols,
 		sqlout_put(o, ";\n", 2);
 	*rowsp = rows;
 	if (d->rc == CAIRN_E_OK && mysql_errno(d->db) != 0) {
+		/* a read timeout looks like any lost connection: say so */
+		if (mysql_errno(d->db) == CR_SERVER_LOST &&
+		    util_now_ms() - last_ms >=
+		    (int64_t)d->job->db.read_timeout * 1000 - 200)
+			dump_fail(d, CAIRN_E_DB_DUMP, "mysql: %s: no data from "
+			    "the server for %d s (read_timeout): %s", what,
+			    d->job->db.read_timeout, mysql_error(d->db));
 		dump_dberr(d, what);
 		mysql_free_result(r);
 		return -1;

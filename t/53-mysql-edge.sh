@@ -13,7 +13,7 @@ dump="$top_builddir/t/mysql-dump"
 fixture="$top_srcdir/t/fixtures/edge.sql"
 db2='edge `db` 2'
 
-plan 19
+plan 20
 tap_tmpdir
 out=$TAP_TMP/out
 mkdir "$out"
@@ -23,9 +23,11 @@ mariadb_start src --max-allowed-packet=16M || bail "cannot start the source serv
 mariadb_client "$src_SOCK" <"$fixture" >/dev/null || bail "cannot load $fixture"
 mariadb_start dst --max-allowed-packet=16M || bail "cannot start the target server"
 
-"$dump" -o "$out" -S "$src_SOCK" -d cairn_edge -d "$db2" -c \
+"$dump" -o "$out" -S "$src_SOCK" -d cairn_edge -d "$db2" -c -V \
     >"$TAP_TMP/dump.out" 2>"$TAP_TMP/dump.err"
 ok $? "the engine dumps the fixture"
+is "$(grep '^verify' "$TAP_TMP/dump.out")" "verify ok" \
+    "the verifier reads it back: stream, SHA-256, sizes, format, rows per table"
 name=$(sed -n 's/^artifact //p' "$TAP_TMP/dump.out")
 gunzip -c "$out/$name" >"$TAP_TMP/dump.sql"
 like "$(tail -n 1 "$TAP_TMP/dump.sql")" '^-- cairn dump completed .*Z$' \

@@ -13,7 +13,7 @@ ds=$(datasets_dir) ||
     skip_all "sample datasets not found (../shared/datasets; set CAIRN_DATASETS)"
 dump="$top_builddir/t/mysql-dump"
 
-plan 16
+plan 17
 tap_tmpdir
 out=$TAP_TMP/out
 mkdir "$out"
@@ -25,9 +25,10 @@ mdb < "$ds/sakila/sakila-mv-schema.sql" && mdb < "$ds/sakila/sakila-mv-data.sql"
     bail "cannot load employees"
 mariadb_start dst || bail "cannot start the target server"
 
-"$dump" -o "$out" -S "$src_SOCK" -d sakila -d employee -c -s 1795000000 \
+"$dump" -o "$out" -S "$src_SOCK" -d sakila -d employee -c -s 1795000000 -V \
     >"$TAP_TMP/dump.out" 2>"$TAP_TMP/dump.err"
 ok $? "the engine dumps sakila and employee"
+is "$(grep '^verify' "$TAP_TMP/dump.out")" "verify ok" "the verifier agrees with it"
 sed 's/^/# /' "$TAP_TMP/dump.err" >&2
 name=$(sed -n 's/^artifact //p' "$TAP_TMP/dump.out")
 is "$name" "test_backup_$(date -u -d @1795000000 +%Y%m%d_%H%M%S).sql.gz" "the artifact is named JOB_backup_YYYYMMDD_HHMMSS.sql.gz (UTC)"

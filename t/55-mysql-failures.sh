@@ -9,7 +9,7 @@
 mariadb_available || skip_all "no MariaDB server installed (mariadb-server)"
 dump="$top_builddir/t/mysql-dump"
 
-plan 22
+plan 23
 tap_tmpdir
 out=$TAP_TMP/out
 mkdir "$out"
@@ -112,6 +112,8 @@ rc=$?
 kill -CONT "$src_PID"
 diag "$(grep '^error' "$TAP_TMP/err.txt")"
 is $rc 91 "the server stalls mid-table: the read timeout fails the dump (91)"
+like "$(cat "$TAP_TMP/err.txt")" 'no data from the server for 3 s \(read_timeout\)' \
+    "and the message says it was the read timeout"
 empty "no file is left"
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -6,12 +6,15 @@
  *       [-p password-file] [-d db]... [-x db.table]... [-c] [-f]
  *       [-r connect-retry] [-C connect-timeout] [-T read-timeout]
  *       [-L lock-wait-timeout] [-z gzip|zstd|none] [-l level] [-j threads]
- *       [-s epoch] [-v] [-w pause-file]
+ *       [-s epoch] [-v] [-V] [-w pause-file]
  *
  * On success prints "artifact NAME", "bytes RAW STORED", then one line
  * "table DB.TABLE ROWS [CHECKSUM]" per table, and exits 0.  On failure
  * prints "error CODE: MESSAGE" on stderr and exits with the CAIRN_E_* code.
  * SIGINT/SIGTERM cancel the dump.  -v prints progress lines on stderr.
+ * -V then runs the verifier (verify_artifact(), no restore test) on the
+ * artifact with the engine's results as the expectation and prints
+ * "verify ok" or "verify failed: MESSAGE" (exit CAIRN_E_VERIFY).
  * -w FILE pauses the dump in the middle of a table's rows (at the first
  * progress report with rows done): it creates FILE and waits until
  * something removes it, so a test can break the server at that moment.
@@ -31,6 +34,7 @@
 #include "cairn/job.h"
 #include "cairn/log.h"
 #include "cairn/util.h"
+#include "cairn/verify.h"
 
 static volatile sig_atomic_t	 cancel;
 static const char		*pause_file;
@@ -74,7 +78,7 @@ usage(void)
 	    "-h host -P port] [-u user] [-p password-file] [-d db]... "
 	    "[-x db.table]... [-cfv] [-r secs] [-C secs] [-T secs] [-L secs] "
 	    "[-z gzip|zstd|none] [-l level] [-j threads] [-s epoch] "
-	    "[-w pause-file]\n");
+	    "[-V] [-w pause-file]\n");
 	exit(CAIRN_E_USAGE);
 }
 
@@ -97,7 +101,7 @@ main(int argc, char *argv[])
 	const char		*dir = NULL;
 	char			 pw[512], **dbs = NULL, **xs = NULL;
 	size_t			 ndbs = 0, nxs = 0, i;
-	int			 ch, rc, verbose = 0, fd;
+	int			 ch, rc, verbose = 0, fd, verify = 0;
 	ssize_t			 n;
 
 	log_init("mysql-dump", 0);
@@ -117,7 +121,7 @@ main(int argc, char *argv[])
 	env.started = time(NULL);
 	env.file_mode = 0600;
 
-	while ((ch = getopt(argc, argv, "o:n:S:h:P:u:p:d:x:cfr:C:T:L:z:l:j:s:vw:"))
+	while ((ch = getopt(argc, argv, "o:n:S:h:P:u:p:d:x:cfr:C:T:L:z:l:j:s:vVw:"))
 	    != -1) {
 		switch (ch) {
 		case 'o':	dir = optarg; break;
@@ -160,6 +164,7 @@ main(int argc, char *argv[])
 		case 's':	env.started = (time_t)atoll(optarg); break;
 		case 'v':	verbose = 1; break;
 		case 'w':	pause_file = optarg; break;
+		case 'V':	verify = 1; break;
 		default:	usage();
 		}
 	}
@@ -199,6 +204,28 @@ main(int argc, char *argv[])
 				    res.tables[i].checksum);
 			printf("\n");
 		}
+	}
+	if (rc == CAIRN_E_OK && verify) {
+		struct verify_expect	 ve;
+		struct verify_opts	 vo;
+		struct verify_result	 vr;
+
+		verify_expect_init(&ve);
+		ve.kind = VERIFY_KIND_MYSQL;
+		ve.sha256_hex = res.info.sha256_hex;
+		ve.raw_bytes = (int64_t)res.info.raw_bytes;
+		ve.stored_bytes = (int64_t)res.info.stored_bytes;
+		ve.tables = res.tables;
+		ve.ntables = res.ntables;
+		memset(&vo, 0, sizeof(vo));
+		vo.dir = dir;
+		memset(&vr, 0, sizeof(vr));
+		rc = verify_artifact(env.dirfd, res.artifact, &ve, &vo, &vr);
+		if (rc == CAIRN_E_OK)
+			printf("verify ok\n");
+		else
+			printf("verify failed: %s\n", vr.message);
+		verify_result_free(&vr);
 	}
 	job_result_free(&res);
 	close(env.dirfd);

@@ -1032,8 +1032,10 @@ dump_columns(struct dump *d, const struct obj *ob, int history,
 	int		 explicit_period = 0, trx_period = 0;
 
 	*history_ok = history;
+	/* EXTRA, not MariaDB's IS_GENERATED: MySQL has only the former (and
+	 * says DEFAULT_GENERATED for expression defaults, which stay) */
 	str_add(&q, "SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_SET_NAME, "
-	    "IS_GENERATED, GENERATION_EXPRESSION FROM "
+	    "EXTRA, GENERATION_EXPRESSION FROM "
 	    "information_schema.COLUMNS WHERE TABLE_SCHEMA = ");
 	str_lit(&q, d->db, ob->db);
 	str_add(&q, " AND TABLE_NAME = ");
@@ -1056,7 +1058,9 @@ dump_columns(struct dump *d, const struct obj *ob, int history,
 			if (strcasecmp(row[1], "bigint") == 0)
 				trx_period = 1;
 		}
-		if (row[3] != NULL && strcmp(row[3], "NEVER") != 0 && !period)
+		if (row[3] != NULL && (strstr(row[3], "VIRTUAL GENERATED") ||
+		    strstr(row[3], "STORED GENERATED") ||
+		    strstr(row[3], "PERSISTENT GENERATED")) && !period)
 			continue;	/* generated: the server computes it */
 		c = xreallocarray(c, n + 1, sizeof(*c));
 		memset(&c[n], 0, sizeof(*c));
@@ -1191,6 +1195,7 @@ dump_rows(struct dump *d, const struct obj *ob, struct col *cols,
 	MYSQL_FIELD	*f;
 	unsigned long	*len;
 	uint64_t	 rows = 0, stmt_start = 0;
+	int64_t		 last_ms;
 	size_t		 i, bound, nsel;
 	int		 in_stmt = 0;
 	char		 what[300], fl[64];
@@ -1252,6 +1257,7 @@ dump_rows(struct dump *d, const struct obj *ob, struct col *cols,
 	f = mysql_fetch_fields(r);
 	for (i = 0; i < ncols; i++)
 		cols[i].kind = field_kind(&f[i], &cols[i]);
+	last_ms = util_now_ms();
 
 	while ((row = mysql_fetch_row(r)) != NULL) {
 		len = mysql_fetch_lengths(r);
@@ -1312,6 +1318,7 @@ dump_rows(struct dump *d, const struct obj *ob, struct col *cols,
 		rows++;
 		d->prog.items_done++;
 		if ((rows & 63) == 0) {
+			last_ms = util_now_ms();
 			if (sqlout_error(o) != 0 || dump_cancelled(d))
 				break;
 			dump_progress(d, 0);
@@ -1322,6 +1329,13 @@ dump_rows(struct dump *d, const struct obj *ob, struct col *cols,
 		sqlout_put(o, ";\n", 2);
 	*rowsp = rows;
 	if (d->rc == CAIRN_E_OK && mysql_errno(d->db) != 0) {
+		/* a read timeout looks like any lost connection: say so */
+		if (mysql_errno(d->db) == CR_SERVER_LOST &&
+		    util_now_ms() - last_ms >=
+		    (int64_t)d->job->db.read_timeout * 1000 - 200)
+			dump_fail(d, CAIRN_E_DB_DUMP, "mysql: %s: no data from "
+			    "the server for %d s (read_timeout): %s", what,
+			    d->job->db.read_timeout, mysql_error(d->db));
 		dump_dberr(d, what);
 		mysql_free_result(r);
 		return -1;
@@ -1505,14 +1519,22 @@ dump_database(struct dump *d, size_t di)
 	sqlout_puts(o, ";\n");
 	mysql_free_result(r);
 
+	/* sequences first: a column's DEFAULT NEXTVAL(seq) needs its
+	 * sequence to exist when the table is created */
+	for (i = 0; i < d->nobjs; i++) {
+		struct obj	*ob = &d->objs[i];
+
+		if (strcmp(ob->db, db) != 0 || dump_cancelled(d))
+			continue;
+		if (ob->kind == OBJ_SEQUENCE && dump_sequence(d, ob) == -1)
+			return -1;
+	}
 	for (i = 0; i < d->nobjs; i++) {
 		struct obj	*ob = &d->objs[i];
 
 		if (strcmp(ob->db, db) != 0 || dump_cancelled(d))
 			continue;
 		if (ob->kind == OBJ_TABLE && dump_table(d, ob, coll) == -1)
-			return -1;
-		if (ob->kind == OBJ_SEQUENCE && dump_sequence(d, ob) == -1)
 			return -1;
 	}
 	if (d->rc != CAIRN_E_OK)

@@ -58,7 +58,7 @@ metrics_format(const struct ctl_status *st, struct ctl_buf *b)
 	for (i = 0; i < st->njobs; i++) \
 		job_line(b, name, &st->jobs[i], (long long)
 	head(b, "cairn_last_success_timestamp_seconds", "gauge",
-	    "End of the job's last successful run (0: none since start).");
+	    "End of the job's last successful run (0: none known).");
 	EACH("cairn_last_success_timestamp_seconds") st->jobs[i].last_ok_end);
 	head(b, "cairn_last_run_timestamp_seconds", "gauge",
 	    "End of the job's last run.");

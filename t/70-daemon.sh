@@ -27,7 +27,8 @@ ok $? "a's artifact gunzips to an intact database with its 100 rows"
 check_artifact "$T"/bk/b/b_backup_*.db.gz 2000
 ok $? "b's artifact holds 2000 rows"
 is "$(audit_count artifact-written)" 3 "three artifact-written events"
-is "$(audit_count job-finished '"code":0')" 3 "three job-finished events"
+is "$(audit_count job-finished '"code":0')" 6 \
+    "six job-finished events: three backups, three verifications"
 is "$(sqlite3 "$T/bk/catalog.db" 'SELECT count(*) FROM artifacts')" 3 \
     "the catalog has a row per artifact"
 "$CAIRND" --verify-audit "$T/bk/audit.log" >/dev/null

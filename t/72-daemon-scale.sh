@@ -45,7 +45,8 @@ ok $? "cairnd -o backs up $N jobs and exits 0" || show_log
 
 n=$(find "$T/bk" -name 'j*_backup_*.db.gz' | wc -l | tr -d ' ')
 is "$n" $N "one artifact per job"
-is "$(audit_count job-finished)" $N "$N job-finished events"
+is "$(audit_count job-finished)" $((2 * N)) \
+    "$((2 * N)) job-finished events: a backup and its verification per job"
 
 # replay the audit trail: +1 per start, -1 per end
 max=$(grep -E '"event":"job-(started|finished|failed)"' "$T/bk/audit.log" |

@@ -29,6 +29,12 @@
  *     descriptor), nothing else.  Worker -> supervisor: HELLO first, then
  *     HEARTBEAT and LOG freely, at most one ARTIFACT followed by exactly
  *     the TABLES entries it announced, and DONE last; nothing after DONE.
+ *   - Verify and prune workers (JOB_VERIFY, JOB_PRUNE) get more after
+ *     JOB: any number of ITEM frames, each followed by the TABLES entries
+ *     it announced (the catalog's expected counts, supervisor -> worker),
+ *     then END; they answer each item with one RESULT before DONE.  For a
+ *     JOB_VERIFY, job.db is the restore target and job.databases[0] its
+ *     scratch database.
  *   - struct frame_job owns its strings: frame_job_free() releases them and
  *     wipes the password.
  */
@@ -60,6 +66,10 @@ enum frame_type {
 	MSG_ARTIFACT,
 	MSG_TABLES,
 	MSG_DONE,
+	/* house: verify and prune workers (docs/verify-and-prune.md) */
+	MSG_ITEM,		/* sup -> worker: one thing to check or remove */
+	MSG_END,		/* sup -> worker: no more items */
+	MSG_RESULT,		/* worker -> sup: the outcome of one item */
 	MSG_TYPE_MAX,
 };
 
@@ -132,6 +142,34 @@ struct msg_done {
 	char		 message[256];
 };
 
+/* house: ITEM, one artifact to verify or one file to remove. */
+enum item_op {
+	ITEM_VERIFY = 1,
+	ITEM_UNLINK,
+};
+
+struct msg_item {
+	uint32_t	 index;		/* 0, 1, 2, ... in the order sent */
+	uint8_t		 op;		/* enum item_op */
+	char		 name[256];	/* a file name in the job folder */
+	char		 sha256_hex[65];	/* expected; "": not checked */
+	int64_t		 raw_bytes;	/* expected; -1: not checked */
+	int64_t		 stored_bytes;	/* expected; -1: not checked */
+	uint32_t	 ntables;	/* TABLES entries that follow */
+};
+
+/* house: RESULT, the worker's answer to ITEM number index. */
+struct msg_result {
+	uint32_t	 index;
+	uint32_t	 code;		/* CAIRN_E_* */
+	uint32_t	 failed;	/* verify: 1u << enum verify_check */
+	uint32_t	 ran;		/* verify: checks that ran */
+	char		 message[256];	/* "ok", or the first failure */
+	char		 sha256_hex[65];	/* verify: the file's; "" none */
+	uint64_t	 raw_bytes;
+	uint64_t	 stored_bytes;
+};
+
 /* The receiver's view of the order rules. */
 struct frame_seq {
 	enum frame_dir	 dir;
@@ -178,6 +216,14 @@ int	 frame_decode_tables(const unsigned char *, size_t,
 	    struct table_stat *out, size_t max, size_t *n);
 ssize_t	 frame_encode_done(unsigned char *, size_t, const struct msg_done *);
 int	 frame_decode_done(const unsigned char *, size_t, struct msg_done *);
+
+/* house: ITEM, RESULT (END has no payload). */
+ssize_t	 frame_encode_item(unsigned char *, size_t, const struct msg_item *);
+int	 frame_decode_item(const unsigned char *, size_t, struct msg_item *);
+ssize_t	 frame_encode_result(unsigned char *, size_t,
+	    const struct msg_result *);
+int	 frame_decode_result(const unsigned char *, size_t,
+	    struct msg_result *);
 
 const char *frame_fault_name(unsigned);
 /* "hang" -> FAULT_HANG; -1 if unknown. */

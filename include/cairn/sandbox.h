@@ -47,6 +47,8 @@ enum sandbox_net {
  *   entry, which leaves a race if the supervisor died just before.
  * keep_fds: kept open besides 0, 1 and 2 (at most 64).
  * write_dir: create, write, rename and remove beneath it; NULL: nowhere.
+ * remove_dir: read and remove files beneath it, nothing else (the
+ *   pruner); NULL: nowhere.
  * read_paths: extra read-only files or folders, NULL-terminated.
  * rw_paths: existing files (or files beneath folders) that may be opened
  *   read-write but never created or removed, e.g. a WAL source's -shm;
@@ -60,6 +62,7 @@ struct sandbox_spec {
 	const int		*keep_fds;
 	size_t			 nkeep;
 	const char		*write_dir;
+	const char		*remove_dir;
 	const char *const	*read_paths;
 	const char *const	*rw_paths;
 	int			 allow_network;

@@ -74,6 +74,7 @@ struct slot {
 	int		 last_code;	/* -1: never ran */
 	time_t		 last_end;
 	int		 done_once;	/* -o: this cycle is over for it */
+	int		 house;		/* verify/prune slot: job owned by house.c */
 };
 
 struct worker {
@@ -112,5 +113,61 @@ void	sup_fault_setup(void);
 
 /* worker.c */
 __attribute__((noreturn)) void	worker_main(void);
+
+/* -- house: the verify and prune workers (house.c, house_worker.c) -------- */
+struct sup;
+struct house;
+
+/* sup.c, for house.c: slots it adds, queues and looks at */
+struct slot	*sup_slot_add(struct sup *, const char *name,
+		    const struct job_conf *);
+void		 sup_slot_queue(struct sup *, struct slot *);
+struct slot	*const *sup_slot_list(struct sup *, size_t *n);
+const struct conf *sup_conf(struct sup *);
+
+/* house.c: the supervisor's side */
+struct house	*house_new(struct sup *, struct sup_boot *, int once);
+void		 house_free(struct house *);
+/* After start-up and each reload: one verify and one prune slot per job. */
+void		 house_conf(struct house *, const struct conf *, time_t now);
+/* Queues ITEM, TABLES and END on a new verify/prune worker's channel. */
+void		 house_spawned(struct house *, struct worker *);
+/* A RESULT frame; -1 if it is a protocol violation. */
+int		 house_result(struct house *, struct worker *,
+		    const unsigned char *, size_t);
+/* Any run ended (art_id: the artifact a backup run recorded, or 0). */
+void		 house_end(struct house *, struct worker *, int code,
+		    int64_t art_id);
+void		 house_timers(struct house *, time_t now);
+/* Milliseconds until house_timers() has something to do. */
+int64_t		 house_wait_ms(struct house *, int64_t wall_ms);
+/* Verifications and removals that failed (-o exits non-zero). */
+int		 house_failures(const struct house *);
+struct prune_plan;
+/* What a prune now would do, deleting nothing (cairnctl prune --dry-run). */
+int		 house_prune_dry_run(struct house *, struct prune_plan *,
+		    char *err, size_t errlen);
+
+/* house_worker.c: the worker's side */
+struct house_item {
+	struct msg_item	 m;
+	struct table_stat *tables;	/* owns; m.ntables entries */
+	size_t		 ntables;	/* received so far */
+};
+
+struct house_items {
+	struct house_item *v;		/* owns */
+	size_t		 n;
+};
+
+typedef void	(*house_send_fn)(enum frame_type, const void *, size_t);
+
+/* Reads ITEM (+TABLES) frames up to END.  0, or -1 with err. */
+int	house_items_read(struct chan *, uint32_t gen, struct house_items *,
+	    char *err, size_t errlen);
+void	house_items_free(struct house_items *);
+/* Verifies or removes every item, one RESULT each; a CAIRN_E_* code. */
+int	house_worker_run(const struct frame_job *, const struct job_env *,
+	    const struct house_items *, house_send_fn, struct job_result *);
 
 #endif /* CAIRN_CAIRND_H */

@@ -53,6 +53,7 @@ struct sup {
 	int64_t		 watchdog_next;
 	int64_t		 retry_base_ms;
 	int		 failed_runs;	/* -o: runs that finally failed */
+	struct house	*house;		/* verify and prune (house.c) */
 };
 
 static void	sup_worker_fail(struct worker *, const char *, ...)
@@ -178,7 +179,7 @@ static struct slot *
 sup_slot_find(struct sup *s, const char *name)
 {
 	for (size_t i = 0; i < s->nslots; i++)
-		if (strcmp(s->slots[i]->name, name) == 0)
+		if (!s->slots[i]->house && strcmp(s->slots[i]->name, name) == 0)
 			return s->slots[i];
 	return NULL;
 }
@@ -213,7 +214,8 @@ sup_slots_sync(struct sup *s, time_t now, int starting)
 	size_t			 i, j;
 
 	for (i = 0; i < s->nslots; i++)
-		s->slots[i]->job = NULL;
+		if (!s->slots[i]->house)
+			s->slots[i]->job = NULL;
 	for (i = 0; i < c->njobs; i++) {
 		if ((sl = sup_slot_find(s, c->jobs[i].name)) == NULL) {
 			sl = xcalloc(1, sizeof(*sl));
@@ -248,6 +250,46 @@ sup_slots_sync(struct sup *s, time_t now, int starting)
 		s->slots[j++] = sl;
 	}
 	s->nslots = j;
+	if (s->house != NULL)
+		house_conf(s->house, c, now);
+}
+
+/* -- house.c's view of the slots --------------------------------------- */
+
+struct slot *
+sup_slot_add(struct sup *s, const char *name, const struct job_conf *job)
+{
+	struct slot	*sl = xcalloc(1, sizeof(*sl));
+
+	sl->name = xstrdup(name);
+	sl->job = job;
+	sl->house = 1;
+	sl->last_code = -1;
+	sl->next_fire = -1;
+	sl->done_once = 1;	/* -o waits for it only once it is queued */
+	s->slots = xreallocarray(s->slots, s->nslots + 1, sizeof(*s->slots));
+	s->slots[s->nslots++] = sl;
+	return sl;
+}
+
+void
+sup_slot_queue(struct sup *s, struct slot *sl)
+{
+	if (!s->stopping && sl->state == SLOT_IDLE)
+		sup_enqueue(s, sl);
+}
+
+struct slot *const *
+sup_slot_list(struct sup *s, size_t *n)
+{
+	*n = s->nslots;
+	return s->slots;
+}
+
+const struct conf *
+sup_conf(struct sup *s)
+{
+	return s->cur->conf;
 }
 
 /* -- partial files ----------------------------------------------------- */
@@ -427,7 +469,8 @@ sup_spawn(struct sup *s, struct slot *sl)
 		w->reaped = 1;
 		return;
 	}
-	if (job->kind == JOB_MYSQL && job->db.password_file != NULL &&
+	if ((job->kind == JOB_MYSQL || job->kind == JOB_VERIFY) &&
+	    job->db.password_file != NULL &&
 	    (pw = sup_read_password(s, job->db.password_file)) == NULL) {
 		sup_worker_fail(w, "password file %s: %s",
 		    job->db.password_file, strerror(errno));
@@ -445,7 +488,15 @@ sup_spawn(struct sup *s, struct slot *sl)
 	fj.file_mode = (uint32_t)c->file_mode;
 	fj.heartbeat_interval = (uint32_t)c->heartbeat_interval;
 	fj.heartbeat_timeout = (uint32_t)c->heartbeat_timeout;
-	fj.fault = sup_fault_for(job->name, sl->attempt);
+	if (sl->house) {
+		/* house: "verify:JOB", "prune:JOB" in CAIRN_FAULT */
+		char	*key = xasprintf("%s:%s", conf_kind_name(job->kind),
+			    job->name);
+
+		fj.fault = sup_fault_for(key, sl->attempt);
+		free(key);
+	} else
+		fj.fault = sup_fault_for(job->name, sl->attempt);
 	fj.retention = c->retention;
 	fj.verify_restore_test = c->verify.restore_test;
 	buf = xmalloc(FRAME_MAX_PAYLOAD);
@@ -484,6 +535,8 @@ sup_spawn(struct sup *s, struct slot *sl)
 		chan_queue(w->chan, MSG_HELLO, w->gen, hb, (size_t)hn, -1);
 	}
 	chan_queue(w->chan, MSG_JOB, w->gen, buf, (size_t)n, dirfd);
+	if (sl->house)
+		house_spawned(s->house, w);	/* its items, then END */
 	/* the password is in the chan's buffer until flushed; wipe ours */
 	explicit_bzero(buf, (size_t)n);
 	free(buf);
@@ -614,6 +667,10 @@ sup_frame(struct sup *s, struct worker *w, const struct frame_hdr *h,
 		    lm.text);
 		break;
 	case MSG_ARTIFACT:
+		if (w->job->kind != JOB_MYSQL && w->job->kind != JOB_SQLITE) {
+			sup_violation(s, w, "artifact from a verify/prune job");
+			return;
+		}
 		if (frame_decode_artifact(p, h->len, &w->artifact) == -1) {
 			sup_violation(s, w, "bad artifact frame");
 			return;
@@ -644,6 +701,11 @@ sup_frame(struct sup *s, struct worker *w, const struct frame_hdr *h,
 		}
 		sup_clean_text(w->done.message);
 		w->have_done = 1;
+		break;
+	case MSG_RESULT:
+		if (!w->slot->house ||
+		    house_result(s->house, w, p, h->len) == -1)
+			sup_violation(s, w, "bad result frame");
 		break;
 	default:
 		sup_violation(s, w, "unexpected frame");
@@ -839,7 +901,7 @@ sup_worker_end(struct sup *s, struct worker *w)
 {
 	struct slot	*sl = w->slot;
 	int		 code, retries;
-	int64_t		 delay, secs;
+	int64_t		 delay, secs, id = 0;
 
 	code = sup_outcome(s, w);
 	secs = (now_ms() - w->started_ms) / 1000;
@@ -851,8 +913,6 @@ sup_worker_end(struct sup *s, struct worker *w)
 	s->nrunning--;
 
 	if (code == CAIRN_E_OK) {
-		int64_t	 id = 0;
-
 		if (w->have_artifact)
 			id = sup_record_artifact(s, w);
 		sup_catalog_run(s, w, code, id);
@@ -896,6 +956,7 @@ sup_worker_end(struct sup *s, struct worker *w)
 		s->failed_runs++;
 	}
 out:
+	house_end(s->house, w, code, id);
 	chan_free(w->chan);
 	free(w->tables);
 	conf_ref_drop(w->ref);
@@ -1073,6 +1134,7 @@ sup_timers(struct sup *s)
 	}
 	if (s->stopping)
 		return;
+	house_timers(s->house, now);
 	/* start queued runs, oldest first, while there is room */
 	while (s->nrunning < c->max_workers) {
 		next = NULL;
@@ -1123,6 +1185,8 @@ sup_next_wait(struct sup *s)
 	/* once past it every worker got SIGKILL: wait for SIGCHLD alone */
 	if (s->stopping && s->stop_deadline > ms)
 		CONSIDER(s->stop_deadline - ms);
+	else
+		CONSIDER(house_wait_ms(s->house, wall));
 	if (s->watchdog_ms > 0)
 		CONSIDER(s->watchdog_next - ms);
 #undef CONSIDER
@@ -1274,6 +1338,7 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 			s->watchdog_ms = 1;
 		s->watchdog_next = now_ms() + s->watchdog_ms;
 	}
+	s->house = house_new(s, boot, once);
 	sup_slots_sync(s, time(NULL), 1);
 	sup_notify("READY=1");
 	sup_status(s);
@@ -1322,7 +1387,8 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 	}
 
 	rc = CAIRN_E_OK;
-	if (s->once && (s->stopping || s->failed_runs > 0))
+	if (s->once && (s->stopping || s->failed_runs > 0 ||
+	    house_failures(s->house) > 0))
 		rc = CAIRN_E_FAIL;
 	log_info("stopped (%s); at most %d worker%s ran at once",
 	    s->once ? (rc == 0 ? "all jobs succeeded" : "some jobs failed") :
@@ -1337,6 +1403,7 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 		free(s->slots[i]);
 	}
 	free(s->slots);
+	house_free(s->house);
 	conf_ref_drop(s->cur);
 	close(s->sigfd);
 	return rc;

@@ -42,6 +42,8 @@ static struct job_progress	 w_progress;	/* under w_lock */
 static int64_t			 w_progress_ms;	/* last engine report */
 static int			 w_hb_stop;	/* under w_lock */
 static int			 w_hb_mute;	/* fault: stay silent */
+static const struct frame_job	*w_fj;		/* house: verify, prune */
+static struct house_items	 w_items;
 
 static void
 w_on_term(int sig)
@@ -320,6 +322,11 @@ w_sandbox(const struct frame_job *fj, pid_t parent, int dirfd)
 	spec.keep_fds = keep;
 	spec.nkeep = nitems(keep);
 	spec.write_dir = fj->dir;
+	if (job->kind == JOB_PRUNE) {
+		/* the pruner only removes: no file created or written */
+		spec.write_dir = NULL;
+		spec.remove_dir = fj->dir;
+	}
 	spec.read_paths = ro;
 	spec.rw_paths = rw;
 	spec.allow_network = job->kind == JOB_VERIFY &&
@@ -346,6 +353,9 @@ w_engine(const struct job_env *env, struct job_result *res)
 		return job_sqlite_run(env, res);
 	case JOB_MYSQL:
 		return job_mysql_run(env, res);
+	case JOB_VERIFY:
+	case JOB_PRUNE:
+		return house_worker_run(w_fj, env, &w_items, w_send, res);
 	default:
 		snprintf(res->message, sizeof(res->message),
 		    "%s jobs are not run by this worker",
@@ -404,6 +414,13 @@ worker_main(void)
 
 	/* nothing of the job is touched before this */
 	w_sandbox(&fj, sup_pid, dirfd);
+	if (fj.job.kind == JOB_VERIFY || fj.job.kind == JOB_PRUNE) {
+		/* before the heartbeat thread: the channel is ours alone */
+		w_fj = &fj;
+		if (house_items_read(w_chan, w_gen, &w_items, err,
+		    sizeof(err)) == -1)
+			w_done(CAIRN_E_PROTOCOL, "%s", err);
+	}
 
 	memset(&env, 0, sizeof(env));
 	env.job = &fj.job;
@@ -439,6 +456,7 @@ worker_main(void)
 	snprintf(err, sizeof(err), "%s", code == CAIRN_E_OK ? "ok" :
 	    res.message[0] != '\0' ? res.message : cairn_strerror(code));
 	job_result_free(&res);
+	house_items_free(&w_items);
 	frame_job_free(&fj);		/* wipes the password */
 	w_done(code, "%s", err);
 }

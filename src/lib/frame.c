@@ -21,6 +21,8 @@ enum seq_state {
 	ST_RUN = 1 << 3,	/* supervisor: HELLO seen */
 	ST_TABLES = 1 << 4,	/* supervisor: TABLES owed after ARTIFACT */
 	ST_DONE = 1 << 5,	/* supervisor: DONE seen; nothing more */
+	ST_ITABLES = 1 << 6,	/* worker: TABLES owed after ITEM */
+	ST_END = 1 << 7,	/* worker: END seen; nothing more */
 };
 
 static const struct frame_rule {
@@ -40,10 +42,16 @@ static const struct frame_rule {
 			    ST_RUN | ST_TABLES, 0 },
 	[MSG_ARTIFACT] =  { "artifact", FRAME_TO_SUP, 2 + 1 + 16 + 32 + 16 + 4,
 			    2 + 255 + 16 + 32 + 16 + 4, ST_RUN, 0 },
-	[MSG_TABLES] =	  { "tables", FRAME_TO_SUP, 2,
+	[MSG_TABLES] =	  { "tables", 0, 2,
 			    2 + FRAME_TABLES_PER_FRAME * (2 + 191 + 17),
-			    ST_TABLES, 0 },
+			    ST_TABLES | ST_ITABLES, 0 },
 	[MSG_DONE] =	  { "done", FRAME_TO_SUP, 6, 6 + 255, ST_RUN, 0 },
+	/* house: verify and prune workers */
+	[MSG_ITEM] =	  { "item", FRAME_TO_WORKER, 4 + 1 + 2 + 2 + 16 + 4,
+			    4 + 1 + 2 + 255 + 2 + 64 + 16 + 4, ST_JOB, 0 },
+	[MSG_END] =	  { "end", FRAME_TO_WORKER, 0, 0, ST_JOB, 0 },
+	[MSG_RESULT] =	  { "result", FRAME_TO_SUP, 16 + 2 + 2 + 16,
+			    16 + 2 + 255 + 2 + 64 + 16, ST_RUN, 0 },
 };
 
 static const char *const fault_names[FAULT_MAX] = {
@@ -166,6 +174,9 @@ frame_seq_admit(struct frame_seq *s, const struct frame_hdr *h)
 	case MSG_DONE:
 		s->state = ST_DONE;
 		break;
+	case MSG_END:
+		s->state = ST_END;
+		break;
 	default:
 		break;
 	}
@@ -198,7 +209,15 @@ frame_seq_payload(struct frame_seq *s, const struct frame_hdr *h,
 			goto bad;
 		s->tables_left -= n;
 		if (s->tables_left == 0)
-			s->state = ST_RUN;
+			s->state = s->dir == FRAME_TO_WORKER ? ST_JOB : ST_RUN;
+		return 0;
+	case MSG_ITEM:
+		/* house: like ARTIFACT, the table count is the last field */
+		n = be32_get(p + h->len - 4);
+		if (s->state != ST_JOB || n > FRAME_TABLES_MAX)
+			goto bad;
+		s->tables_left = n;
+		s->state = n > 0 ? ST_ITABLES : ST_JOB;
 		return 0;
 	default:
 		return 0;
@@ -816,6 +835,102 @@ frame_decode_done(const unsigned char *buf, size_t len, struct msg_done *d)
 
 	d->code = r_u32_in(&r, 0, 255);
 	r_strbuf(&r, d->message, sizeof(d->message));
+	return r_end(&r);
+}
+
+/* -- house: ITEM and RESULT (verify and prune workers) ------------------ */
+
+/* A plain file name in one folder: not a path, not "." or "..". */
+static int
+item_name_ok(const char *n)
+{
+	return n[0] != '\0' && strchr(n, '/') == NULL && strcmp(n, ".") != 0 &&
+	    strcmp(n, "..") != 0;
+}
+
+/* "" or 64 lowercase hex digits. */
+static int
+sha_hex_ok(const char *h)
+{
+	size_t	 n = strlen(h);
+
+	if (n != 0 && n != 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' &&
+		    h[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+ssize_t
+frame_encode_item(unsigned char *buf, size_t cap, const struct msg_item *m)
+{
+	struct wbuf	 w = WBUF(buf, cap);
+
+	w_u32(&w, m->index);
+	w_u8(&w, m->op);
+	w_str(&w, m->name, sizeof(m->name) - 1);
+	w_str(&w, m->sha256_hex, 64);
+	w_u64(&w, (uint64_t)m->raw_bytes);
+	w_u64(&w, (uint64_t)m->stored_bytes);
+	w_u32(&w, m->ntables);	/* last: frame_seq_payload() reads it */
+	return w_end(&w);
+}
+
+int
+frame_decode_item(const unsigned char *buf, size_t len, struct msg_item *m)
+{
+	struct rbuf	 r = RBUF(buf, len);
+
+	m->index = r_u32(&r);
+	m->op = r_u8(&r);
+	if (m->op != ITEM_VERIFY && m->op != ITEM_UNLINK)
+		r.bad = 1;
+	r_strbuf(&r, m->name, sizeof(m->name));
+	r_strbuf(&r, m->sha256_hex, sizeof(m->sha256_hex));
+	m->raw_bytes = (int64_t)r_u64(&r);
+	m->stored_bytes = (int64_t)r_u64(&r);
+	m->ntables = r_u32_in(&r, 0, FRAME_TABLES_MAX);
+	if (!r.bad && (!item_name_ok(m->name) || !sha_hex_ok(m->sha256_hex) ||
+	    m->raw_bytes < -1 || m->stored_bytes < -1))
+		r.bad = 1;
+	return r_end(&r);
+}
+
+ssize_t
+frame_encode_result(unsigned char *buf, size_t cap,
+    const struct msg_result *m)
+{
+	struct wbuf	 w = WBUF(buf, cap);
+
+	w_u32(&w, m->index);
+	w_u32(&w, m->code);
+	w_u32(&w, m->failed);
+	w_u32(&w, m->ran);
+	w_str(&w, m->message, sizeof(m->message) - 1);
+	w_str(&w, m->sha256_hex, 64);
+	w_u64(&w, m->raw_bytes);
+	w_u64(&w, m->stored_bytes);
+	return w_end(&w);
+}
+
+int
+frame_decode_result(const unsigned char *buf, size_t len,
+    struct msg_result *m)
+{
+	struct rbuf	 r = RBUF(buf, len);
+
+	m->index = r_u32(&r);
+	m->code = r_u32_in(&r, 0, 255);
+	m->failed = r_u32_in(&r, 0, 0xffff);
+	m->ran = r_u32_in(&r, 0, 0xffff);
+	r_strbuf(&r, m->message, sizeof(m->message));
+	r_strbuf(&r, m->sha256_hex, sizeof(m->sha256_hex));
+	m->raw_bytes = r_u64(&r);
+	m->stored_bytes = r_u64(&r);
+	if (!r.bad && !sha_hex_ok(m->sha256_hex))
+		r.bad = 1;
 	return r_end(&r);
 }
 

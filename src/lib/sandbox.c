@@ -411,7 +411,7 @@ sb_landlock(const struct sandbox_spec *spec, struct sandbox_report *r,
     char *err, size_t errlen)
 {
 	struct sb_ll_attr attr;
-	const char	*one[2] = { NULL, NULL };
+	const char	*one[2] = { NULL, NULL }, *rm[2] = { NULL, NULL };
 	size_t		 attr_size;
 	int		 abi, ruleset, gaps = 0, saved;
 
@@ -455,6 +455,7 @@ sb_landlock(const struct sandbox_spec *spec, struct sandbox_report *r,
 		return 0;
 	}
 	one[0] = spec->write_dir;
+	rm[0] = spec->remove_dir;
 	if (sb_ll_add_table(ruleset, sb_base_paths, attr.handled_access_fs,
 	    r) == -1 ||
 	    (r->net != SANDBOX_NET_NONE && sb_ll_add_table(ruleset,
@@ -464,7 +465,10 @@ sb_landlock(const struct sandbox_spec *spec, struct sandbox_report *r,
 	    sb_ll_add_list(ruleset, spec->rw_paths, LL_RW,
 	    attr.handled_access_fs, r, &gaps) == -1 ||
 	    sb_ll_add_list(ruleset, one, LL_WRITE_DIR,
-	    attr.handled_access_fs, r, &gaps) == -1)
+	    attr.handled_access_fs, r, &gaps) == -1 ||
+	    sb_ll_add_list(ruleset, rm, LL_READ |
+	    LANDLOCK_ACCESS_FS_REMOVE_FILE, attr.handled_access_fs, r,
+	    &gaps) == -1)
 		goto fail;
 	if (syscall(SYS_landlock_restrict_self, ruleset, 0) == -1) {
 		sb_note(r, "landlock_restrict_self: %s", strerror(errno));

@@ -1,0 +1,677 @@
+/*
+ * house.c -- the supervisor's side of the verify and prune workers:
+ * what runs when, what each worker is sent, and what its answers change
+ * in the catalog and the audit trail (docs/verify-and-prune.md).
+ *
+ * Every configured job has two more slots in sup.c's table: a verify slot
+ * and a prune slot, each running a sandboxed worker in that job's folder.
+ * The decisions are made here, never by a worker:
+ *   - verify: the catalog ids queued for a job (after each backup, at
+ *     start-up for every unverified artifact, on verify.schedule for all)
+ *     become ITEMs with the catalog's expectations when the worker starts;
+ *     each RESULT is checked (the SHA-256 the worker computed against the
+ *     catalog's) and recorded with catalog_set_verified() and an audit line.
+ *   - prune: once no verification is pending after a backup (or on
+ *     retention.schedule), prune_plan_build() plans over every job; a held
+ *     plan deletes nothing and is audited; otherwise each job with files to
+ *     remove gets a prune worker, and each reported removal is checked on
+ *     disk before its catalog row is deleted and `artifact-pruned` audited.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cairn/audit.h"
+#include "cairn/catalog.h"
+#include "cairn/chan.h"
+#include "cairn/cron.h"
+#include "cairn/errors.h"
+#include "cairn/frame.h"
+#include "cairn/log.h"
+#include "cairn/prune.h"
+#include "cairn/util.h"
+#include "cairn/verify.h"
+#include "cairnd.h"
+
+/* One item sent to a running worker, or planned for the next one. */
+struct hitem {
+	int64_t		 id;		/* catalog row; 0: a temp file */
+	char		 name[256];
+	char		 sha256[65];	/* verify: the catalog's */
+	int		 found;		/* verify: row made at reconcile */
+	enum prune_what	 what;
+	char		 reason[48];	/* prune: the plan's */
+	int		 answered;
+};
+
+struct hjob {
+	char		*name;
+	struct job_conf	 vjob, pjob;	/* the slots' jobs */
+	char		*dbs[2];	/* vjob.databases */
+	struct slot	*vslot, *pslot;
+	int64_t		*pending;	/* verify: catalog ids queued */
+	size_t		 npending;
+	struct hitem	*planned;	/* prune: removals for the next run */
+	size_t		 nplanned;
+	struct hitem	*vfly, *pfly;	/* sent to the running worker */
+	size_t		 nvfly, npfly;
+};
+
+struct house {
+	struct sup	*sup;
+	struct sup_boot	*boot;
+	int		 once;
+	int		 started;
+	time_t		 verify_next;	/* -1: none */
+	time_t		 prune_next;
+	int		 dirty;		/* something ended since the last plan */
+	int		 failures;
+	struct hjob	**jobs;
+	size_t		 njobs;
+};
+
+#define house_audit(h, ev, ...) do {					\
+	if ((h)->boot->audit != NULL &&					\
+	    audit_write((h)->boot->audit, (ev), __VA_ARGS__) == -1)	\
+		log_warn("audit %s", (ev));				\
+} while (0)
+
+struct house *
+house_new(struct sup *s, struct sup_boot *b, int once)
+{
+	struct house	*h = xcalloc(1, sizeof(*h));
+
+	h->sup = s;
+	h->boot = b;
+	h->once = once;
+	h->verify_next = h->prune_next = -1;
+	return h;
+}
+
+void
+house_free(struct house *h)
+{
+	if (h == NULL)
+		return;
+	for (size_t i = 0; i < h->njobs; i++) {
+		free(h->jobs[i]->name);
+		free(h->jobs[i]->pending);
+		free(h->jobs[i]->planned);
+		free(h->jobs[i]->vfly);
+		free(h->jobs[i]->pfly);
+		free(h->jobs[i]);
+	}
+	free(h->jobs);
+	free(h);
+}
+
+int
+house_failures(const struct house *h)
+{
+	return h->failures;
+}
+
+static struct hjob *
+house_job(struct house *h, const char *name)
+{
+	for (size_t i = 0; i < h->njobs; i++)
+		if (strcmp(h->jobs[i]->name, name) == 0)
+			return h->jobs[i];
+	return NULL;
+}
+
+/* The hjob whose verify or prune slot this is; NULL for a backup slot. */
+static struct hjob *
+house_job_of(struct house *h, const struct slot *sl)
+{
+	for (size_t i = 0; i < h->njobs; i++)
+		if (h->jobs[i]->vslot == sl || h->jobs[i]->pslot == sl)
+			return h->jobs[i];
+	return NULL;
+}
+
+static int
+house_configured(const struct conf *c, const char *name)
+{
+	return conf_job_find(c, name) != NULL;
+}
+
+/* Queue catalog id for verification (once) and wake the verify slot. */
+static void
+house_verify_queue(struct house *h, struct hjob *hj, int64_t id)
+{
+	for (size_t i = 0; i < hj->npending; i++)
+		if (hj->pending[i] == id)
+			goto wake;
+	hj->pending = xreallocarray(hj->pending, hj->npending + 1,
+	    sizeof(*hj->pending));
+	hj->pending[hj->npending++] = id;
+wake:
+	if (hj->vslot->state == SLOT_IDLE)
+		sup_slot_queue(h->sup, hj->vslot);
+}
+
+/* Every artifact of a job (all: true) or only the unverified ones. */
+static void
+house_verify_catalog(struct house *h, const char *job, int all)
+{
+	struct artifact	*a = NULL;
+	struct hjob	*hj;
+	size_t		 n = 0;
+
+	if (h->boot->catalog == NULL ||
+	    catalog_list(h->boot->catalog, job, &a, &n) == -1)
+		return;
+	/* oldest first: the list is newest first */
+	for (size_t i = n; i-- > 0;) {
+		if ((hj = house_job(h, a[i].job)) == NULL ||
+		    !house_configured(sup_conf(h->sup), a[i].job))
+			continue;
+		if (a[i].status == ART_MISSING || a[i].status == ART_DELETED)
+			continue;
+		if (all || a[i].status == ART_UNVERIFIED)
+			house_verify_queue(h, hj, a[i].id);
+	}
+	free(a);
+}
+
+void
+house_conf(struct house *h, const struct conf *c, time_t now)
+{
+	const struct verify_conf	*v = &c->verify;
+	struct hjob			*hj;
+
+	for (size_t i = 0; i < c->njobs; i++) {
+		if ((hj = house_job(h, c->jobs[i].name)) == NULL) {
+			hj = xcalloc(1, sizeof(*hj));
+			hj->name = xstrdup(c->jobs[i].name);
+			h->jobs = xreallocarray(h->jobs, h->njobs + 1,
+			    sizeof(*h->jobs));
+			h->jobs[h->njobs++] = hj;
+			hj->vslot = sup_slot_add(h->sup, hj->name, &hj->vjob);
+			hj->pslot = sup_slot_add(h->sup, hj->name, &hj->pjob);
+		}
+		/* the strings are the conf's: refreshed on every reload */
+		memset(&hj->vjob, 0, sizeof(hj->vjob));
+		hj->vjob.name = hj->name;
+		hj->vjob.kind = JOB_VERIFY;
+		hj->vjob.retries = 1;
+		hj->vjob.compression = c->jobs[i].compression;
+		if (v->restore_test) {
+			hj->vjob.db = v->target;
+			hj->dbs[0] = v->target_database;
+			hj->dbs[1] = NULL;
+			hj->vjob.databases = hj->dbs;
+		}
+		memset(&hj->pjob, 0, sizeof(hj->pjob));
+		hj->pjob.name = hj->name;
+		hj->pjob.kind = JOB_PRUNE;
+		hj->pjob.retries = 0;	/* the next plan tries again */
+	}
+	if (!h->once) {
+		h->verify_next = cron_next(&v->cron, now, c->timezone);
+		h->prune_next = cron_next(&c->retention.cron, now,
+		    c->timezone);
+	}
+	if (!h->started) {
+		/*
+		 * Found at reconcile, or written but never verified; with -o
+		 * every artifact (a cycle includes the scheduled full check).
+		 */
+		h->started = 1;
+		house_verify_catalog(h, NULL, h->once);
+	}
+}
+
+/* -- sending the items ------------------------------------------------- */
+
+static void
+house_queue_tables(struct worker *w, const struct table_stat *t, size_t n)
+{
+	unsigned char	*buf = xmalloc(FRAME_MAX_PAYLOAD);
+	ssize_t		 len;
+	size_t		 k;
+
+	for (size_t i = 0; i < n; i += k) {
+		k = n - i > FRAME_TABLES_PER_FRAME ? FRAME_TABLES_PER_FRAME :
+		    n - i;
+		if ((len = frame_encode_tables(buf, FRAME_MAX_PAYLOAD, t + i,
+		    k)) == -1)
+			break;	/* cannot happen: 128 names of < 192 bytes */
+		chan_queue(w->chan, MSG_TABLES, w->gen, buf, (size_t)len, -1);
+	}
+	free(buf);
+}
+
+static void
+house_send_verify(struct house *h, struct hjob *hj, struct worker *w)
+{
+	struct artifact		 a;
+	struct table_stat	*t;
+	struct msg_item		 m;
+	unsigned char		 buf[512];
+	size_t			 nt, plen = strlen(hj->name);
+	ssize_t			 len;
+
+	free(hj->vfly);
+	hj->vfly = NULL;
+	hj->nvfly = 0;
+	for (size_t i = 0; i < hj->npending; i++) {
+		if (h->boot->catalog == NULL || catalog_get(h->boot->catalog,
+		    hj->pending[i], &a) == -1 || a.status == ART_MISSING ||
+		    a.status == ART_DELETED || strncmp(a.path, hj->name,
+		    plen) != 0 || a.path[plen] != '/')
+			continue;	/* pruned or gone meanwhile */
+		t = NULL;
+		nt = 0;
+		if (a.raw_bytes > 0 && catalog_tables(h->boot->catalog, a.id,
+		    &t, &nt) == -1)
+			nt = 0;
+		memset(&m, 0, sizeof(m));
+		m.index = (uint32_t)hj->nvfly;
+		m.op = ITEM_VERIFY;
+		snprintf(m.name, sizeof(m.name), "%s", a.path + plen + 1);
+		snprintf(m.sha256_hex, sizeof(m.sha256_hex), "%s", a.sha256);
+		/* a row made at reconcile knows only the stored size */
+		m.raw_bytes = a.raw_bytes > 0 ? (int64_t)a.raw_bytes : -1;
+		m.stored_bytes = (int64_t)a.stored_bytes;
+		m.ntables = nt > FRAME_TABLES_MAX ? 0 : (uint32_t)nt;
+		if ((len = frame_encode_item(buf, sizeof(buf), &m)) == -1) {
+			free(t);
+			continue;
+		}
+		hj->vfly = xreallocarray(hj->vfly, hj->nvfly + 1,
+		    sizeof(*hj->vfly));
+		memset(&hj->vfly[hj->nvfly], 0, sizeof(*hj->vfly));
+		hj->vfly[hj->nvfly].id = a.id;
+		snprintf(hj->vfly[hj->nvfly].name, sizeof(m.name), "%s",
+		    m.name);
+		snprintf(hj->vfly[hj->nvfly].sha256, 65, "%s", a.sha256);
+		hj->vfly[hj->nvfly].found = a.raw_bytes == 0;
+		hj->nvfly++;
+		chan_queue(w->chan, MSG_ITEM, w->gen, buf, (size_t)len, -1);
+		if (m.ntables > 0)
+			house_queue_tables(w, t, m.ntables);
+		free(t);
+	}
+	hj->npending = 0;
+}
+
+static void
+house_send_prune(struct hjob *hj, struct worker *w)
+{
+	struct msg_item	 m;
+	unsigned char	 buf[512];
+	ssize_t		 len;
+
+	free(hj->pfly);
+	hj->pfly = hj->planned;
+	hj->npfly = hj->nplanned;
+	hj->planned = NULL;
+	hj->nplanned = 0;
+	for (size_t i = 0; i < hj->npfly; i++) {
+		memset(&m, 0, sizeof(m));
+		m.index = (uint32_t)i;
+		m.op = ITEM_UNLINK;
+		snprintf(m.name, sizeof(m.name), "%s", hj->pfly[i].name);
+		m.raw_bytes = m.stored_bytes = -1;
+		if ((len = frame_encode_item(buf, sizeof(buf), &m)) != -1)
+			chan_queue(w->chan, MSG_ITEM, w->gen, buf,
+			    (size_t)len, -1);
+	}
+}
+
+void
+house_spawned(struct house *h, struct worker *w)
+{
+	struct hjob	*hj = house_job_of(h, w->slot);
+
+	if (w->chan == NULL)
+		return;
+	if (hj != NULL && w->slot == hj->vslot)
+		house_send_verify(h, hj, w);
+	else if (hj != NULL)
+		house_send_prune(hj, w);
+	chan_queue(w->chan, MSG_END, w->gen, NULL, 0, -1);
+}
+
+/* -- results ----------------------------------------------------------- */
+
+/* The first failed check's name, or what kind of failure it was. */
+static const char *
+house_check_name(const struct msg_result *r)
+{
+	for (int c = 0; c < VERIFY_CHECK_MAX; c++)
+		if (r->failed & (1u << c))
+			return verify_check_name(c);
+	return r->code == CAIRN_E_NOINPUT ? "open" : "error";
+}
+
+static void
+house_verified(struct house *h, struct hjob *hj, struct hitem *it,
+    const struct msg_result *r)
+{
+	char		 text[512];
+	const char	*check = NULL;
+	int		 ok = r->code == CAIRN_E_OK, record;
+
+	if (ok && it->sha256[0] != '\0' &&
+	    strcmp(it->sha256, r->sha256_hex) != 0) {
+		/* the worker's claim against what the catalog recorded */
+		ok = 0;
+		check = "sha256";
+		snprintf(text, sizeof(text), "sha256 mismatch: catalog %.12s... "
+		    "file %.12s...", it->sha256, r->sha256_hex);
+	} else if (it->found) {
+		/*
+		 * A file found on disk without a row: its SHA-256 and table
+		 * counts were never recorded by a backup run, so nothing
+		 * proves it is what was dumped.  It never counts as verified.
+		 */
+		ok = 0;
+		check = "catalog";
+		snprintf(text, sizeof(text), "no catalog record from a backup "
+		    "run (found on disk); content: %s", r->message);
+	} else if (!ok) {
+		check = house_check_name(r);
+		snprintf(text, sizeof(text), "%s", r->message);
+	} else
+		snprintf(text, sizeof(text), "ok");
+
+	/* a check that could not run says nothing about the file */
+	record = ok || check == NULL || strcmp(check, "error") != 0;
+	if (record && h->boot->catalog != NULL &&
+	    catalog_set_verified(h->boot->catalog, it->id, ok, time(NULL),
+	    text) == -1)
+		log_warnx("catalog: %s/%s: %s", hj->name, it->name,
+		    catalog_error(h->boot->catalog));
+	if (ok) {
+		log_info("%s: verified %s", hj->name, it->name);
+		house_audit(h, "artifact-verified", AF_STR("job", hj->name),
+		    AF_STR("artifact", it->name),
+		    AF_STR("sha256", r->sha256_hex));
+		return;
+	}
+	h->failures++;
+	log_warnx("%s: verification of %s failed: %s: %s", hj->name,
+	    it->name, check, text);
+	house_audit(h, "artifact-verify-failed", AF_STR("job", hj->name),
+	    AF_STR("artifact", it->name), AF_STR("check", check),
+	    AF_STR("cause", text), AF_INT("code", (int64_t)r->code));
+}
+
+static void
+house_pruned(struct house *h, struct hjob *hj, struct hitem *it,
+    const struct msg_result *r)
+{
+	struct stat	 st;
+	char		*rel;
+	int		 gone;
+
+	rel = xasprintf("%s/%s", hj->name, it->name);
+	gone = fstatat(h->boot->backup_dirfd, rel, &st,
+	    AT_SYMLINK_NOFOLLOW) == -1 && errno == ENOENT;
+	free(rel);
+	if (!gone) {
+		h->failures++;
+		log_warnx("%s: could not remove %s: %s", hj->name, it->name,
+		    r->code == CAIRN_E_OK ? "still there" : r->message);
+		house_audit(h, "prune-failed", AF_STR("job", hj->name),
+		    AF_STR("file", it->name), AF_STR("error",
+		    r->code == CAIRN_E_OK ? "reported removed, still there" :
+		    r->message));
+		return;
+	}
+	if (it->what == PRUNE_TEMP) {
+		log_info("%s: removed stale %s", hj->name, it->name);
+		house_audit(h, "partial-removed", AF_STR("job", hj->name),
+		    AF_STR("file", it->name), AF_STR("reason", it->reason));
+		return;
+	}
+	if (h->boot->catalog != NULL &&
+	    catalog_delete(h->boot->catalog, it->id) == -1)
+		log_warnx("catalog: %s/%s: %s", hj->name, it->name,
+		    catalog_error(h->boot->catalog));
+	log_info("%s: pruned %s (%s)", hj->name, it->name, it->reason);
+	house_audit(h, "artifact-pruned", AF_STR("job", hj->name),
+	    AF_STR("artifact", it->name), AF_STR("reason", it->reason));
+}
+
+int
+house_result(struct house *h, struct worker *w, const unsigned char *p,
+    size_t len)
+{
+	struct hjob		*hj = house_job_of(h, w->slot);
+	struct msg_result	 r;
+	struct hitem		*v;
+	size_t			 n;
+
+	if (hj == NULL || frame_decode_result(p, len, &r) == -1)
+		return -1;
+	for (char *t = r.message; *t != '\0'; t++)	/* untrusted text */
+		if ((unsigned char)*t < 0x20 || *t == 0x7f)
+			*t = '?';
+	v = w->slot == hj->vslot ? hj->vfly : hj->pfly;
+	n = w->slot == hj->vslot ? hj->nvfly : hj->npfly;
+	if (r.index >= n || v[r.index].answered)
+		return -1;
+	v[r.index].answered = 1;
+	if (w->slot == hj->vslot)
+		house_verified(h, hj, &v[r.index], &r);
+	else
+		house_pruned(h, hj, &v[r.index], &r);
+	return 0;
+}
+
+void
+house_end(struct house *h, struct worker *w, int code, int64_t art_id)
+{
+	struct hjob	*hj = house_job_of(h, w->slot);
+
+	if (hj == NULL) {
+		/* a backup run */
+		h->dirty = 1;
+		if (art_id > 0 && (hj = house_job(h, w->slot->name)) != NULL &&
+		    sup_conf(h->sup)->verify.after_backup)
+			house_verify_queue(h, hj, art_id);
+		return;
+	}
+	if (w->slot == hj->vslot) {
+		/* unanswered items go back for the retry, if there is one */
+		if (w->slot->state == SLOT_BACKOFF)
+			for (size_t i = 0; i < hj->nvfly; i++)
+				if (!hj->vfly[i].answered)
+					house_verify_queue(h, hj,
+					    hj->vfly[i].id);
+		free(hj->vfly);
+		hj->vfly = NULL;
+		hj->nvfly = 0;
+		h->dirty = 1;
+		/* queued while it ran; after a failure, the next trigger */
+		if (code == CAIRN_E_OK && hj->npending > 0 &&
+		    w->slot->state == SLOT_IDLE)
+			sup_slot_queue(h->sup, hj->vslot);
+	} else {
+		free(hj->pfly);
+		hj->pfly = NULL;
+		hj->npfly = 0;
+	}
+}
+
+/* -- planning ---------------------------------------------------------- */
+
+/* What running workers hold, for the planner; *namesp: free each. */
+static struct prune_busy *
+house_busy(struct house *h, size_t *np, char ***namesp)
+{
+	struct slot *const	*sl;
+	struct prune_busy	*b;
+	char			**names, art[256];
+	size_t			 n, k = 0;
+
+	sl = sup_slot_list(h->sup, &n);
+	b = xcalloc(n > 0 ? n : 1, sizeof(*b));
+	names = xcalloc(n > 0 ? n : 1, sizeof(*names));
+	for (size_t i = 0; i < n; i++) {
+		if (sl[i]->w == NULL || sl[i]->job == NULL)
+			continue;
+		b[k].job = sl[i]->name;
+		b[k].kind = sl[i]->job->kind;
+		if (b[k].kind == JOB_MYSQL || b[k].kind == JOB_SQLITE) {
+			job_artifact_name(art, sizeof(art), sl[i]->w->job,
+			    sl[i]->w->started);
+			names[k] = xstrdup(art);
+			b[k].artifact = names[k];
+		}
+		k++;
+	}
+	*np = k;
+	*namesp = names;
+	return b;
+}
+
+static int
+house_plan(struct house *h, struct prune_plan *p, char *err, size_t errlen)
+{
+	struct prune_busy	*b;
+	char			**names;
+	size_t			 nb;
+	int			 r;
+
+	if (h->boot->catalog == NULL) {
+		snprintf(err, errlen, "prune: no catalog");
+		errno = ENOENT;
+		return -1;
+	}
+	b = house_busy(h, &nb, &names);
+	r = prune_plan_build(h->boot->catalog, h->boot->backup_dirfd,
+	    sup_conf(h->sup), time(NULL), b, nb, p, err, errlen);
+	for (size_t i = 0; i < nb; i++)
+		free(names[i]);
+	free(names);
+	free(b);
+	return r;
+}
+
+int
+house_prune_dry_run(struct house *h, struct prune_plan *p, char *err,
+    size_t errlen)
+{
+	return house_plan(h, p, err, errlen);
+}
+
+static void
+house_prune_now(struct house *h, const char *why)
+{
+	struct prune_plan	 p;
+	struct prune_entry	*e;
+	struct hjob		*hj;
+	struct hitem		*it;
+	char			 err[256];
+
+	if (house_plan(h, &p, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		house_audit(h, "prune-failed", AF_STR("error", err));
+		h->failures++;
+		return;
+	}
+	if (p.warning[0] != '\0') {
+		log_warnx("prune: %s", p.warning);
+		house_audit(h, p.hold ? "prune-held" : "prune-warning",
+		    AF_STR("reason", why), AF_STR("warning", p.warning));
+	}
+	log_info("prune (%s): %zu file%s to remove of %zu", why, p.nremove,
+	    p.nremove == 1 ? "" : "s", p.n);
+	for (size_t i = 0; i < p.n; i++) {
+		e = &p.entries[i];
+		if (!e->remove || (hj = house_job(h, e->job)) == NULL)
+			continue;
+		hj->planned = xreallocarray(hj->planned, hj->nplanned + 1,
+		    sizeof(*hj->planned));
+		it = &hj->planned[hj->nplanned++];
+		memset(it, 0, sizeof(*it));
+		it->id = e->id;
+		it->what = e->what;
+		snprintf(it->name, sizeof(it->name), "%s", e->name);
+		snprintf(it->reason, sizeof(it->reason), "%s", e->reason);
+	}
+	for (size_t i = 0; i < h->njobs; i++)
+		if (h->jobs[i]->nplanned > 0 &&
+		    h->jobs[i]->pslot->state == SLOT_IDLE)
+			sup_slot_queue(h->sup, h->jobs[i]->pslot);
+	prune_plan_free(&p);
+}
+
+static int
+house_busy_state(const struct slot *sl)
+{
+	return sl->state != SLOT_IDLE;
+}
+
+void
+house_timers(struct house *h, time_t now)
+{
+	const struct conf	*c = sup_conf(h->sup);
+	struct slot *const	*sl;
+	size_t			 n;
+	int			 verifying = 0, pruning = 0, force = 0;
+	int			 waiting = 0;
+
+	if (h->verify_next != -1 && now >= h->verify_next) {
+		log_info("verify: scheduled check of every artifact");
+		house_verify_catalog(h, NULL, 1);
+		h->verify_next = cron_next(&c->verify.cron, now, c->timezone);
+	}
+	if (h->prune_next != -1 && now >= h->prune_next) {
+		force = 1;
+		h->prune_next = cron_next(&c->retention.cron, now,
+		    c->timezone);
+	}
+	for (size_t i = 0; i < h->njobs; i++) {
+		verifying |= house_busy_state(h->jobs[i]->vslot) ||
+		    h->jobs[i]->npending > 0;
+		pruning |= house_busy_state(h->jobs[i]->pslot);
+	}
+	/* backups still waiting to start: the cycle is not over yet */
+	sl = sup_slot_list(h->sup, &n);
+	for (size_t i = 0; i < n; i++)
+		if (!sl[i]->house && (sl[i]->state == SLOT_QUEUED ||
+		    sl[i]->state == SLOT_BACKOFF))
+			waiting = 1;
+	/*
+	 * After a backup cycle: once no backup waits to start and every
+	 * verification is in, so the plan sees the new artifacts verified.
+	 * Backups still running are fine: their files are in use.
+	 */
+	if (!force && waiting)
+		return;
+	if (force || (h->dirty && !verifying && !pruning)) {
+		if (pruning) {
+			log_info("prune: previous run still going, skipped");
+			return;
+		}
+		h->dirty = 0;
+		house_prune_now(h, force ? "schedule" : "after backup");
+	}
+}
+
+int64_t
+house_wait_ms(struct house *h, int64_t wall_ms)
+{
+	int64_t	 best = INT64_MAX;
+
+	if (h->verify_next != -1)
+		best = (int64_t)h->verify_next * 1000 - wall_ms;
+	if (h->prune_next != -1 &&
+	    (int64_t)h->prune_next * 1000 - wall_ms < best)
+		best = (int64_t)h->prune_next * 1000 - wall_ms;
+	return best;
+}

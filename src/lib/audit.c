@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 
 #include "cairn/audit.h"
+#include "cairn/sha256.h"
 #include "cairn/util.h"
 
 #define AUDIT_NAME_MAX	64
@@ -87,21 +87,6 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
-}
-
-static void
-sha256_hex(char out[65], const void *p, size_t n)
-{
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen = 0;
-
-	/* EVP_Digest only fails on allocation failure */
-	if (EVP_Digest(p, n, md, &mdlen, EVP_sha256(), NULL) != 1 ||
-	    mdlen != 32) {
-		memset(md, 0, 32);
-		mdlen = 32;
-	}
-	util_hex(out, md, mdlen);
 }
 
 /*

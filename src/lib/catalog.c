@@ -12,10 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include "cairn/catalog.h"
+#include "cairn/sha256.h"
 #include "cairn/util.h"
 
 struct catalog {
@@ -734,41 +734,6 @@ catalog_run_last(struct catalog *c, const char *job, struct catalog_run *r)
 /* --- reconciliation ------------------------------------------------- */
 
 static int
-file_sha256(int fd, char hex[65])
-{
-	EVP_MD_CTX	*md;
-	unsigned char	 buf[65536], out[EVP_MAX_MD_SIZE];
-	unsigned int	 len;
-	ssize_t		 n;
-	int		 rc = -1;
-
-	if ((md = EVP_MD_CTX_new()) == NULL) {
-		errno = ENOMEM;
-		return -1;
-	}
-	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
-		goto out;
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			goto out;
-		}
-		if (EVP_DigestUpdate(md, buf, (size_t)n) != 1)
-			goto out;
-	}
-	if (EVP_DigestFinal_ex(md, out, &len) != 1 || len != 32)
-		goto out;
-	util_hex(hex, out, len);
-	rc = 0;
-out:
-	if (rc == -1 && errno == 0)
-		errno = EIO;
-	EVP_MD_CTX_free(md);
-	return rc;
-}
-
-static int
 is_stale(const char *name)
 {
 	size_t	 len = strlen(name);
@@ -816,7 +781,7 @@ reconcile_file(struct catalog *c, int jfd, const char *job, const char *name,
 	    &comp) == -1 || strcmp(fjob, job) != 0)
 		return 0;
 	if ((fd = openat(jfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 ||
-	    file_sha256(fd, a.sha256) == -1) {
+	    sha256_fd_hex(fd, a.sha256) == -1) {
 		n = errno;
 		snprintf(c->err, sizeof(c->err), "catalog: %.400s: %s", path,
 		    strerror(errno));

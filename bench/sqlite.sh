@@ -34,6 +34,7 @@ trap 'exit 1' INT TERM
 
 [ -x "$bench" ] || { echo "sqlite.sh: $bench: build cairn first" >&2; exit 1; }
 command -v sqlite3 >/dev/null || { echo "sqlite.sh: no sqlite3" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "sqlite.sh: no /usr/bin/time (apt-get install time)" >&2; exit 1; }
 
 wflag=
 [ "$mode" = wal ] && wflag=-w
@@ -47,32 +48,38 @@ else
 fi
 mkdir "$tmp/out"
 
-# seconds of wall time of a command
+# runs a command; its wall seconds go to $tmp/wall, its CPU seconds (user +
+# system, children included) to $tmp/cpu
 timed() {
 	s=$(date +%s.%N)
-	"$@"
+	/usr/bin/time -f '%U %S' -o "$tmp/cpu.raw" "$@"
 	e=$(date +%s.%N)
-	echo "$s $e" | awk '{ printf "%.3f", $2 - $1 }'
+	awk '{ printf "%.2f", $1 + $2 }' "$tmp/cpu.raw" >"$tmp/cpu"
+	echo "$s $e" | awk '{ printf "%.3f", $2 - $1 }' >"$tmp/wall"
 }
 field() {
 	echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
 }
 
 cat "$db" >/dev/null		# warm the page cache for everyone
-ref_s=$(timed sh -c "sqlite3 '$db' '.backup $tmp/ref.db' &&
-    gzip -6 '$tmp/ref.db'")
+timed sh -c "sqlite3 '$db' '.backup $tmp/ref.db' && gzip -6 '$tmp/ref.db'"
+ref_s=$(cat "$tmp/wall")
+ref_cpu=$(cat "$tmp/cpu")
 ref_b=$(wc -c <"$tmp/ref.db.gz")
 raw_b=$(wc -c <"$db")
 rm -f "$tmp/ref.db.gz"
 
-line=$("$bench" snapshot -l "$level" -t "$threads" "$db" "$tmp/out")
-c_s=$(field "$line" seconds)
+timed "$bench" snapshot -l "$level" -t "$threads" "$db" "$tmp/out" \
+    >"$tmp/line" 2>&1
+line=$(cat "$tmp/line")
+c_cpu=$(cat "$tmp/cpu")
+c_s=$(cat "$tmp/wall")
 c_b=$(field "$line" out)
 rm -f "$tmp/out"/*
 
 echo "database: $raw_b bytes ($mode), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "sqlite3 .backup && gzip -6: $ref_s s, $ref_b bytes"
-echo "cairn (level $level):         $c_s s, $c_b bytes  [$(echo "$line" |
+echo "sqlite3 .backup && gzip -6: $ref_s s ($ref_cpu s CPU), $ref_b bytes"
+echo "cairn (level $level):         $c_s s ($c_cpu s CPU), $c_b bytes  [$(echo "$line" |
     sed 's/.*\(copy=.*\)/\1/')]"
 echo "$ref_s $c_s $ref_b $c_b" | awk '{ printf "time ratio: %.2fx faster; size ratio: %.4f (cairn / gzip -6)\n", $1 / $2, $4 / $3 }'
 

@@ -531,6 +531,12 @@ test_parse(void)
 	    sizeof(job), &t) == -1, "hour 25 rejected");
 	ok(retention_parse_name("app_backup_20261124_060001.db.gz", job, 3,
 	    &t) == -1, "too long a job for the buffer rejected");
+	/* found by fuzz/fuzz_retention: timegm() carried these over */
+	ok(retention_parse_name("app_backup_20261124_060060.db.gz", job,
+	    sizeof(job), &t) == -1 && errno == EINVAL, "second 60 rejected");
+	ok(retention_parse_name("app_backup_09991124_060000.db.gz", job,
+	    sizeof(job), &t) == -1, "a year before 1000 rejected (the writer "
+	    "never names one so)");
 }
 
 static void
@@ -576,7 +582,7 @@ test_stale(void)
 int
 main(void)
 {
-	plan((int)nitems(scenarios) * 2 + 3 + 3 + 1 + 12 + 8 + 3);
+	plan((int)nitems(scenarios) * 2 + 3 + 3 + 1 + 12 + 10 + 3);
 	for (size_t i = 0; i < nitems(scenarios); i++)
 		run_scenario(&scenarios[i]);
 	test_30_days();

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cairn/retention.h"
+#include "cairn/util.h"
 #include "cairn/writer.h"
 
 #define DAY	86400
@@ -40,7 +41,9 @@ retention_parse_name(const char *name, char *job, size_t joblen, time_t *t)
 {
 	const char	*p, *s, *last = NULL;
 	struct tm	 tm;
+	time_t		 v;
 	size_t		 jl;
+	char		 back[32];
 
 	if (name == NULL)
 		goto bad;
@@ -60,21 +63,13 @@ retention_parse_name(const char *name, char *job, size_t joblen, time_t *t)
 	tm.tm_hour = num(s + 9, 2);
 	tm.tm_min = num(s + 11, 2);
 	tm.tm_sec = num(s + 13, 2);
-	if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
-	    tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
-	    tm.tm_sec > 60)
+	/* the stamp must be the one the writer makes of that time: no Feb 30,
+	 * no second 60, no month 13 that timegm() would carry over */
+	if ((v = timegm(&tm)) == (time_t)-1)
 		goto bad;
-	{
-		/* reject dates timegm() would normalise (Feb 30) */
-		struct tm	 chk = tm;
-		time_t		 v = timegm(&chk);
-
-		if (v == (time_t)-1 || chk.tm_mday != tm.tm_mday ||
-		    chk.tm_mon != tm.tm_mon)
-			goto bad;
-		if (t != NULL)
-			*t = v;
-	}
+	util_file_stamp(back, sizeof(back), v);
+	if (strlen(back) != 15 || memcmp(back, s, 15) != 0)
+		goto bad;
 	jl = (size_t)(last - name);
 	if (job != NULL) {
 		if (jl >= joblen)
@@ -82,6 +77,8 @@ retention_parse_name(const char *name, char *job, size_t joblen, time_t *t)
 		memcpy(job, name, jl);
 		job[jl] = '\0';
 	}
+	if (t != NULL)
+		*t = v;
 	return 0;
 bad:
 	errno = EINVAL;

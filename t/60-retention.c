@@ -579,10 +579,45 @@ test_stale(void)
 	    "retention_is_temp");
 }
 
+/* found by fuzz/fuzz_retention: now - time overflowed for extreme times */
+static void
+test_extreme_times(void)
+{
+	struct retention_item	 it[3];
+	struct retention_plan	 plan;
+	struct retention_conf	 rc = { .days = 7, .keep_min = 1 };
+	struct retention_dirent	 e[] = {
+		{ ".cairn-verify.old", INT64_MIN, 0 },
+		{ ".cairn-verify.new", INT64_MAX, 0 },
+	};
+
+	memset(it, 0, sizeof(it));
+	it[0].name = "a_backup_20261124_000000.db";
+	it[0].time = (time_t)-1;
+	it[0].verify = RETENTION_VERIFIED;
+	it[1].name = "a_backup_20261123_000000.db";
+	it[1].job = "a";
+	it[1].time = INT64_MIN;
+	it[1].verify = RETENTION_VERIFIED;
+	it[2].name = "b_backup_20261123_000000.db";
+	it[2].job = "b";
+	it[2].time = INT64_MIN + 1;
+	ok(retention_plan(it, 2, NOW, &rc, NULL, &plan) == 0 && !plan.hold &&
+	    it[0].keep && !it[1].keep && strcmp(it[1].reason, "expired") == 0,
+	    "an artifact dated INT64_MIN is old, not new (%s)", it[1].reason);
+	it[2].time = INT64_MAX;
+	ok(retention_plan(it, 3, INT64_MIN + 5, &rc, NULL, &plan) == 0 &&
+	    plan.hold && plan.nkeep == 3, "a clock at INT64_MIN holds: %s",
+	    plan.warning);
+	ok(retention_stale(e, 2, NOW, 0, NULL, 0) == 1 && e[0].remove &&
+	    !e[1].remove, "a temp file dated INT64_MIN is stale, INT64_MAX "
+	    "is not");
+}
+
 int
 main(void)
 {
-	plan((int)nitems(scenarios) * 2 + 3 + 3 + 1 + 12 + 10 + 3);
+	plan((int)nitems(scenarios) * 2 + 3 + 3 + 1 + 12 + 10 + 3 + 3);
 	for (size_t i = 0; i < nitems(scenarios); i++)
 		run_scenario(&scenarios[i]);
 	test_30_days();
@@ -591,5 +626,6 @@ main(void)
 	test_reasons();
 	test_parse();
 	test_stale();
+	test_extreme_times();
 	return tap_exit();
 }

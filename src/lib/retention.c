@@ -85,6 +85,20 @@ bad:
 	return -1;
 }
 
+/*
+ * now - t in seconds, saturated: the times come from the catalog and from
+ * a folder listing, and a damaged one may be anything.
+ */
+static int64_t
+age_of(time_t now, time_t t)
+{
+	int64_t	 d;
+
+	if (__builtin_sub_overflow((int64_t)now, (int64_t)t, &d))
+		return (int64_t)t < 0 ? INT64_MAX : INT64_MIN;
+	return d;
+}
+
 /* job ascending; within a job: known times newest first, unknown last */
 static int
 cmp_items(const void *a, const void *b, void *arg)
@@ -183,7 +197,7 @@ plan_job(struct retention_item *items, const size_t *idx, size_t n,
 		struct retention_item	*it = &items[idx[i]];
 
 		if (it->time != (time_t)-1 &&
-		    (int64_t)now - (int64_t)it->time <= (int64_t)rc->days * DAY)
+		    age_of(now, it->time) <= (int64_t)rc->days * DAY)
 			keep(it, reason);
 	}
 	gfs_rule(items, idx, n, rc->keep_daily, "daily", "%Y-%m-%d");
@@ -254,15 +268,18 @@ retention_plan(struct retention_item *items, size_t n, time_t now,
 
 	/* clock sanity, over everything: a wrong clock is wrong for all */
 	if (now < epoch_min) {
-		gmtime_r(&now, &tm);
-		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		if (gmtime_r(&now, &tm) == NULL)
+			snprintf(stamp, sizeof(stamp), "%lld", (long long)now);
+		else
+			strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ",
+			    &tm);
 		plan->hold = true;
 		warn_add(plan, "clock looks wrong: now is %s: deleting nothing",
 		    stamp);
 	}
 	for (size_t i = 0; i < n && !plan->hold; i++) {
 		if (items[i].time != (time_t)-1 &&
-		    (int64_t)items[i].time > (int64_t)now + tol) {
+		    age_of(now, items[i].time) < -(int64_t)tol) {
 			plan->hold = true;
 			warn_add(plan, "clock looks wrong: %s is dated in the "
 			    "future: deleting nothing", items[i].name);
@@ -368,7 +385,7 @@ retention_stale(struct retention_dirent *ents, size_t n, time_t now,
 		if (!retention_is_temp(e->name))
 			continue;
 		if (e->mtime > now ||
-		    (int64_t)now - (int64_t)e->mtime < min_age)
+		    age_of(now, e->mtime) < min_age)
 			continue;
 		if (in_use_by(e->name, in_use, nin_use))
 			continue;

@@ -109,6 +109,35 @@ _mdb_reap()
 	return 0
 }
 
+# mariadb-install-db is slow (seconds of fsyncs): build one datadir per
+# server version and user under $top_builddir/t and copy it.  Concurrent
+# tests may each build one; the first rename wins, the others are dropped.
+_mdb_datadir()
+{
+	_mdb_ver=$("$MARIADB_SERVER_BIN" --version 2>/dev/null |
+	    sed 's/[^A-Za-z0-9.]/_/g' | cut -c1-80)
+	_mdb_tpl=${MARIADB_TEMPLATE_DIR:-${top_builddir:-${TMPDIR:-/tmp}}/t/mariadb-template}
+	_mdb_tpl=$_mdb_tpl/$(id -u)-$_mdb_ver
+	if [ ! -f "$_mdb_tpl/ready" ]; then
+		mkdir -p "$(dirname "$_mdb_tpl")" 2>/dev/null
+		_mdb_new=$_mdb_tpl.$$
+		rm -rf "$_mdb_new"
+		if ! "$MARIADB_INSTALL_BIN" --no-defaults --datadir="$_mdb_new" \
+		    $_mdb_user --auth-root-authentication-method=normal \
+		    --skip-test-db --skip-name-resolve \
+		    --innodb-buffer-pool-size=16M --innodb-log-file-size=16M \
+		    >"$_mdb_dir/install.log" 2>&1; then
+			diag "mariadb: $MARIADB_INSTALL_BIN failed:"
+			sed 's/^/#   /' "$_mdb_dir/install.log" | tail -n 20 >&2
+			rm -rf "$_mdb_new"
+			return 1
+		fi
+		: >"$_mdb_new/ready"
+		mv -T "$_mdb_new" "$_mdb_tpl" 2>/dev/null || rm -rf "$_mdb_new"
+	fi
+	cp -a "$_mdb_tpl" "$1" && rm -f "$1/ready"
+}
+
 mariadb_start()
 {
 	_mdb_name=MARIADB
@@ -123,15 +152,7 @@ mariadb_start()
 	mkdir "$_mdb_dir/tmp"
 	_mdb_user=
 	[ "$(id -u)" -eq 0 ] && _mdb_user=--user=root
-	if ! "$MARIADB_INSTALL_BIN" --no-defaults --datadir="$_mdb_dir/data" \
-	    $_mdb_user --auth-root-authentication-method=normal \
-	    --skip-test-db --skip-name-resolve \
-	    --innodb-buffer-pool-size=16M --innodb-log-file-size=16M \
-	    >"$_mdb_dir/install.log" 2>&1; then
-		diag "mariadb: $MARIADB_INSTALL_BIN failed:"
-		sed 's/^/#   /' "$_mdb_dir/install.log" | tail -n 20 >&2
-		return 1
-	fi
+	_mdb_datadir "$_mdb_dir/data" || return 1
 
 	_mdb_try=0
 	while :; do

@@ -1,0 +1,997 @@
+/*
+ * restore.c -- cairnctl restore: check an artifact, then put it back.
+ *
+ * Every restore first reads the whole artifact: its compressed stream
+ * must decompress to the end, its SHA-256 must equal the catalog's (when
+ * the catalog knows it), a cairn MySQL dump must end with its completion
+ * marker.  An artifact that fails, or that the catalog marks as failed
+ * verification, is refused unless --force.
+ *
+ *   SQLite: decompressed into a temporary file next to --to PATH, fsynced,
+ *   checked with PRAGMA integrity_check, then renamed onto PATH (never
+ *   over an existing file without --force), and the folder fsynced.
+ *
+ *   MySQL: streamed into the stock `mariadb` (or `mysql`) client, with the
+ *   credentials in a private --defaults-extra-file, never on argv.  With
+ *   --database a single-database dump goes into another database: its
+ *   CREATE DATABASE and USE lines are rewritten (see docs/control.md).
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <sqlite3.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "cairn/catalog.h"
+#include "cairn/errors.h"
+#include "cairn/util.h"
+#include "cairnctl.h"
+
+#define RESTORE_CHUNK		(256 * 1024)
+#define LINE_PREFIX_MAX		8192
+
+struct ropts {
+	const char	*to;
+	const char	*socket;
+	const char	*host;
+	const char	*port;
+	const char	*user;
+	const char	*password_file;
+	const char	*database;
+	const char	*client;
+	bool		 force;
+};
+
+/* -- decompression ------------------------------------------------------ */
+
+typedef int	(*sink_fn)(void *arg, const unsigned char *, size_t);
+
+struct dec {
+	enum compress_kind	 kind;
+	z_stream		 z;
+	bool			 z_init;
+	bool			 z_end;		/* between gzip members */
+	ZSTD_DStream		*zs;
+	size_t			 zs_last;	/* 0: frame complete */
+	unsigned char		*out;
+	char			 err[256];
+};
+
+static int
+dec_begin(struct dec *d, enum compress_kind kind)
+{
+	memset(d, 0, sizeof(*d));
+	d->kind = kind;
+	d->out = xmalloc(RESTORE_CHUNK);
+	if (kind == COMPRESS_GZIP) {
+		if (inflateInit2(&d->z, 15 + 16) != Z_OK) {
+			snprintf(d->err, sizeof(d->err), "zlib: cannot "
+			    "initialise");
+			return -1;
+		}
+		d->z_init = true;
+		d->z_end = true;	/* no member started yet */
+	} else if (kind == COMPRESS_ZSTD) {
+		if ((d->zs = ZSTD_createDStream()) == NULL) {
+			snprintf(d->err, sizeof(d->err), "zstd: cannot "
+			    "initialise");
+			return -1;
+		}
+		ZSTD_initDStream(d->zs);
+	}
+	return 0;
+}
+
+static void
+dec_end(struct dec *d)
+{
+	if (d->z_init)
+		inflateEnd(&d->z);
+	if (d->zs != NULL)
+		ZSTD_freeDStream(d->zs);
+	free(d->out);
+	d->out = NULL;
+}
+
+static int
+dec_feed(struct dec *d, const unsigned char *in, size_t n, sink_fn sink,
+    void *arg)
+{
+	if (d->kind == COMPRESS_NONE)
+		return n > 0 ? sink(arg, in, n) : 0;
+	if (d->kind == COMPRESS_ZSTD) {
+		ZSTD_inBuffer	 ib = { in, n, 0 };
+
+		while (ib.pos < ib.size) {
+			ZSTD_outBuffer	 ob = { d->out, RESTORE_CHUNK, 0 };
+			size_t		 r;
+
+			r = ZSTD_decompressStream(d->zs, &ob, &ib);
+			if (ZSTD_isError(r)) {
+				snprintf(d->err, sizeof(d->err), "zstd: %s",
+				    ZSTD_getErrorName(r));
+				return -1;
+			}
+			d->zs_last = r;
+			if (ob.pos > 0 && sink(arg, d->out, ob.pos) == -1)
+				return -1;
+		}
+		return 0;
+	}
+	d->z.next_in = (unsigned char *)in;
+	d->z.avail_in = (uInt)n;
+	while (d->z.avail_in > 0) {
+		int	 r;
+
+		if (d->z_end) {
+			/* a new member starts (gzip files may be several) */
+			inflateReset(&d->z);
+			d->z_end = false;
+		}
+		d->z.next_out = d->out;
+		d->z.avail_out = RESTORE_CHUNK;
+		r = inflate(&d->z, Z_NO_FLUSH);
+		if (r != Z_OK && r != Z_STREAM_END && r != Z_BUF_ERROR) {
+			snprintf(d->err, sizeof(d->err), "gzip: %s (at byte "
+			    "%lu)", d->z.msg ? d->z.msg : "corrupt stream",
+			    d->z.total_in);
+			return -1;
+		}
+		if (RESTORE_CHUNK - d->z.avail_out > 0 &&
+		    sink(arg, d->out, RESTORE_CHUNK - d->z.avail_out) == -1)
+			return -1;
+		if (r == Z_STREAM_END)
+			d->z_end = true;
+	}
+	return 0;
+}
+
+static int
+dec_finish(struct dec *d)
+{
+	if (d->kind == COMPRESS_GZIP && !d->z_end) {
+		snprintf(d->err, sizeof(d->err), "gzip: the stream is cut "
+		    "short (truncated file)");
+		return -1;
+	}
+	if (d->kind == COMPRESS_ZSTD && d->zs_last != 0) {
+		snprintf(d->err, sizeof(d->err), "zstd: the stream is cut "
+		    "short (truncated file)");
+		return -1;
+	}
+	return 0;
+}
+
+/* -- the dump's lines: database statements, completion marker ----------- */
+
+struct lines {
+	bool		 rewrite;	/* replace the database name */
+	const char	*dbname;	/* the new name */
+	char		 buf[LINE_PREFIX_MAX];
+	size_t		 len;
+	bool		 passing;	/* the rest of a line, not buffered */
+	uint64_t	 lineno;
+	bool		 cairn;		/* line 1 is the format line */
+	bool		 completed;	/* the last full line is the marker */
+	bool		 partial;	/* data after the last newline */
+	unsigned	 ndb;		/* CREATE DATABASE lines */
+	char		 firstdb[256];
+	sink_fn		 out;		/* NULL: count only */
+	void		*out_arg;
+};
+
+static bool
+starts(const char *s, size_t n, const char *p)
+{
+	size_t	 pl = strlen(p);
+
+	return n >= pl && strncasecmp(s, p, pl) == 0;
+}
+
+/* could the line beginning with s (n bytes so far) be one we act on? */
+static bool
+maybe_db_line(const char *s, size_t n)
+{
+	static const char *const p[] = { "CREATE DATABASE", "USE ",
+	    "-- cairn " };
+
+	for (size_t i = 0; i < nitems(p); i++) {
+		size_t	 m = n < strlen(p[i]) ? n : strlen(p[i]);
+
+		if (strncasecmp(s, p[i], m) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* the first backquoted identifier in s[0..n): its span and unquoted name */
+static bool
+first_ident(const char *s, size_t n, size_t *from, size_t *to, char *name,
+    size_t namelen)
+{
+	size_t	 i, o = 0;
+
+	for (i = 0; i < n && s[i] != '`'; i++)
+		;
+	if (i == n)
+		return false;
+	*from = i++;
+	for (; i < n; i++) {
+		if (s[i] == '`') {
+			if (i + 1 < n && s[i + 1] == '`') {
+				i++;
+			} else {
+				*to = i + 1;
+				name[o] = '\0';
+				return true;
+			}
+		}
+		if (o + 1 < namelen)
+			name[o++] = s[i];
+	}
+	return false;
+}
+
+static int
+lines_emit(struct lines *l, const char *s, size_t n)
+{
+	return l->out == NULL || n == 0 ? 0 :
+	    l->out(l->out_arg, (const unsigned char *)s, n);
+}
+
+/* a whole line (newline included) that was buffered */
+static int
+lines_line(struct lines *l, const char *s, size_t n)
+{
+	char	 name[256], q[600];
+	size_t	 from, to, o = 0;
+
+	l->lineno++;
+	if (l->lineno == 1 && starts(s, n, "-- cairn dump format "))
+		l->cairn = true;
+	l->completed = starts(s, n, "-- cairn dump completed ");
+	if (!starts(s, n, "CREATE DATABASE") && !starts(s, n, "USE `"))
+		return lines_emit(l, s, n);
+	if (!first_ident(s, n, &from, &to, name, sizeof(name)))
+		return lines_emit(l, s, n);
+	if (starts(s, n, "CREATE DATABASE") && l->ndb++ == 0)
+		snprintf(l->firstdb, sizeof(l->firstdb), "%s", name);
+	if (!l->rewrite)
+		return lines_emit(l, s, n);
+	q[o++] = '`';
+	for (const char *p = l->dbname; *p != '\0' && o + 3 < sizeof(q); p++) {
+		if (*p == '`')
+			q[o++] = '`';
+		q[o++] = *p;
+	}
+	q[o++] = '`';
+	if (lines_emit(l, s, from) == -1 || lines_emit(l, q, o) == -1)
+		return -1;
+	return lines_emit(l, s + to, n - to);
+}
+
+static int
+lines_feed(void *arg, const unsigned char *p, size_t n)
+{
+	struct lines	*l = arg;
+	const char	*s = (const char *)p;
+
+	while (n > 0) {
+		const char	*nl = memchr(s, '\n', n);
+		size_t		 k = nl != NULL ? (size_t)(nl - s) + 1 : n;
+
+		l->partial = nl == NULL;
+		if (l->passing) {
+			if (lines_emit(l, s, k) == -1)
+				return -1;
+			if (nl != NULL)
+				l->passing = false;
+		} else {
+			/* buffer while the line may be one we act on */
+			size_t	 room = sizeof(l->buf) - l->len;
+			size_t	 take = k < room ? k : room;
+
+			memcpy(l->buf + l->len, s, take);
+			l->len += take;
+			if (take == k && nl != NULL) {
+				if (lines_line(l, l->buf, l->len) == -1)
+					return -1;
+				l->len = 0;
+			} else if (take < k ||
+			    !maybe_db_line(l->buf, l->len)) {
+				/* an ordinary line: let it through */
+				l->lineno++;
+				l->completed = false;
+				if (lines_emit(l, l->buf, l->len) == -1)
+					return -1;
+				l->len = 0;
+				if (take < k && lines_emit(l, s + take,
+				    k - take) == -1)
+					return -1;
+				l->passing = nl == NULL;
+			}
+		}
+		s += k;
+		n -= k;
+	}
+	return 0;
+}
+
+static int
+lines_finish(struct lines *l)
+{
+	/* a last line without newline: passed on as it is */
+	if (l->len > 0) {
+		l->completed = false;
+		if (lines_emit(l, l->buf, l->len) == -1)
+			return -1;
+		l->len = 0;
+	}
+	return 0;
+}
+
+/* -- checking ------------------------------------------------------------ */
+
+struct check {
+	struct dec	 dec;
+	EVP_MD_CTX	*md;
+	uint64_t	 raw;
+	uint64_t	 stored;
+	char		 sha256[65];
+	/* where the decompressed bytes go */
+	sink_fn		 sink;
+	void		*sink_arg;
+};
+
+static int
+check_sink(void *arg, const unsigned char *p, size_t n)
+{
+	struct check	*c = arg;
+
+	c->raw += n;
+	return c->sink != NULL ? c->sink(c->sink_arg, p, n) : 0;
+}
+
+/*
+ * Reads the file at path through the decompressor, hashing the stored
+ * bytes; decompressed bytes go to sink.  0, or -1 with a cause in err.
+ */
+static int
+check_file(const char *path, enum compress_kind ck, sink_fn sink, void *arg,
+    struct check *c, char *err, size_t errlen)
+{
+	unsigned char	*buf, md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen;
+	ssize_t		 n;
+	int		 fd, rc = -1;
+
+	memset(c, 0, sizeof(*c));
+	c->sink = sink;
+	c->sink_arg = arg;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	buf = xmalloc(RESTORE_CHUNK);
+	if ((c->md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(c->md, EVP_sha256(), NULL) != 1) {
+		snprintf(err, errlen, "sha256: cannot initialise");
+		goto out;
+	}
+	if (dec_begin(&c->dec, ck) == -1) {
+		snprintf(err, errlen, "%s: %s", path, c->dec.err);
+		goto out;
+	}
+	for (;;) {
+		n = read(fd, buf, RESTORE_CHUNK);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(err, errlen, "%s: read: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		c->stored += (uint64_t)n;
+		EVP_DigestUpdate(c->md, buf, (size_t)n);
+		if (dec_feed(&c->dec, buf, (size_t)n, check_sink, c) == -1) {
+			if (c->dec.err[0] != '\0')
+				snprintf(err, errlen, "%s: %s", path,
+				    c->dec.err);
+			else
+				snprintf(err, errlen, "%s: cannot pass the "
+				    "data on", path);
+			goto out;
+		}
+	}
+	if (dec_finish(&c->dec) == -1) {
+		snprintf(err, errlen, "%s: %s", path, c->dec.err);
+		goto out;
+	}
+	EVP_DigestFinal_ex(c->md, md, &mdlen);
+	util_hex(c->sha256, md, 32);
+	rc = 0;
+out:
+	dec_end(&c->dec);
+	EVP_MD_CTX_free(c->md);
+	c->md = NULL;
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+/* -- the artifact and what the catalog says ------------------------------ */
+
+struct art {
+	char			 path[PATH_MAX];	/* the file */
+	char			 rel[512];	/* "JOB/NAME" */
+	char			 name[256];
+	enum job_kind		 kind;
+	enum compress_kind	 ck;
+	bool			 in_catalog;
+	struct artifact		 row;
+};
+
+static int
+art_resolve(struct cli *c, const char *arg, struct art *a)
+{
+	struct catalog	*cat;
+	struct stat	 sb;
+	char		 job[128], err[512], *d1, *d2, *dir;
+	time_t		 t;
+
+	memset(a, 0, sizeof(*a));
+	if (stat(arg, &sb) == 0)
+		snprintf(a->path, sizeof(a->path), "%s", arg);
+	else
+		snprintf(a->path, sizeof(a->path), "%s/%s", c->backup_dir,
+		    arg);
+	if (stat(a->path, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		cli_warnx("restore: %s: %s", arg, errno != 0 &&
+		    !S_ISREG(sb.st_mode) ? strerror(errno) :
+		    "not a regular file");
+		return CAIRN_E_NOINPUT;
+	}
+	d1 = xstrdup(a->path);
+	snprintf(a->name, sizeof(a->name), "%s", basename(d1));
+	free(d1);
+	if (catalog_parse_name(a->name, job, sizeof(job), &a->kind, &t,
+	    &a->ck) == -1) {
+		cli_warnx("restore: %s: not an artifact name (expected "
+		    "JOB_backup_YYYYMMDD_HHMMSS.sql.gz or .db.gz)", a->name);
+		return CAIRN_E_USAGE;
+	}
+	snprintf(a->rel, sizeof(a->rel), "%s/%s", job, a->name);
+
+	/* the catalog: -d/config's folder, else the artifact's grandparent */
+	d1 = xstrdup(a->path);
+	d2 = xstrdup(dirname(d1));
+	dir = c->backup_dir_set ? xstrdup(c->backup_dir) :
+	    xstrdup(dirname(d2));
+	free(d1);
+	free(d2);
+	cat = catalog_open(dir, CATALOG_RDONLY, err, sizeof(err));
+	if (cat == NULL) {
+		if (errno != ENOENT)
+			cli_warnx("restore: catalog: %s", err);
+	} else {
+		if (catalog_find(cat, a->rel, &a->row) == 0)
+			a->in_catalog = true;
+		catalog_close(cat);
+	}
+	if (!a->in_catalog)
+		cli_warnx("restore: %s: not in the catalog of %s: its "
+		    "checksum cannot be checked", a->rel, dir);
+	free(dir);
+	return CAIRN_E_OK;
+}
+
+/* after the check pass: 0 ok, else a code (message printed) */
+static int
+art_judge(const struct art *a, const struct check *c, bool force)
+{
+	if (!a->in_catalog)
+		return CAIRN_E_OK;
+	if (a->row.status == ART_FAILED_VERIFY) {
+		cli_warnx("restore: %s failed its last verification (%s)%s",
+		    a->rel, a->row.verify_result, force ? ", restoring "
+		    "anyway (--force)" : "; use --force to restore it "
+		    "anyway");
+		if (!force)
+			return CAIRN_E_VERIFY;
+	}
+	if (a->row.sha256[0] != '\0' && strcmp(a->row.sha256, c->sha256) != 0) {
+		cli_warnx("restore: %s: SHA-256 %s differs from the catalog's "
+		    "%s%s", a->rel, c->sha256, a->row.sha256, force ?
+		    ", restoring anyway (--force)" : "; use --force to "
+		    "restore it anyway");
+		if (!force)
+			return CAIRN_E_VERIFY;
+	}
+	return CAIRN_E_OK;
+}
+
+/* -- SQLite -------------------------------------------------------------- */
+
+static int
+fd_sink(void *arg, const unsigned char *p, size_t n)
+{
+	return util_write_all(*(int *)arg, p, n) == -1 ? -1 : 0;
+}
+
+static int
+sqlite_integrity(const char *path, char *msg, size_t msglen)
+{
+	sqlite3		*db = NULL;
+	sqlite3_stmt	*st = NULL;
+	char		*uri;
+	int		 rc = -1, r;
+
+	uri = sqlite3_mprintf("file:%s?immutable=1", path);
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st,
+	    NULL) != SQLITE_OK) {
+		snprintf(msg, msglen, "%s", db ? sqlite3_errmsg(db) :
+		    "out of memory");
+		goto out;
+	}
+	r = sqlite3_step(st);
+	if (r != SQLITE_ROW) {
+		snprintf(msg, msglen, "%s", sqlite3_errmsg(db));
+		goto out;
+	}
+	snprintf(msg, msglen, "%s", (const char *)sqlite3_column_text(st, 0));
+	rc = strcmp(msg, "ok") == 0 ? 0 : -1;
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	sqlite3_free(uri);
+	return rc;
+}
+
+static int
+restore_sqlite(const struct art *a, const struct ropts *o)
+{
+	struct check	 c;
+	struct stat	 sb;
+	char		*d, *b, *dir, *tmp, *side, err[1024], msg[512];
+	int		 fd, dfd, code = CAIRN_E_OK;
+	mode_t		 um;
+
+	if (o->to == NULL) {
+		cli_warnx("restore: %s is a SQLite artifact: give the file "
+		    "to restore to with --to PATH", a->rel);
+		return CAIRN_E_USAGE;
+	}
+	if (lstat(o->to, &sb) == 0) {
+		if (!o->force) {
+			cli_warnx("restore: %s exists; use --force to "
+			    "replace it", o->to);
+			return CAIRN_E_CANTCREAT;
+		}
+		if (!S_ISREG(sb.st_mode)) {
+			cli_warnx("restore: %s exists and is not a regular "
+			    "file", o->to);
+			return CAIRN_E_CANTCREAT;
+		}
+	}
+	/* a leftover journal or WAL would be applied to the restored file */
+	for (int i = 0; i < 3; i++) {
+		static const char *const sfx[] = { "-wal", "-journal",
+		    "-shm" };
+
+		side = xasprintf("%s%s", o->to, sfx[i]);
+		if (lstat(side, &sb) == 0) {
+			cli_warnx("restore: %s exists: an application may "
+			    "still use %s; stop it and remove %s first",
+			    side, o->to, side);
+			free(side);
+			return CAIRN_E_CANTCREAT;
+		}
+		free(side);
+	}
+	d = xstrdup(o->to);
+	b = xstrdup(o->to);
+	dir = xstrdup(dirname(d));
+	tmp = xasprintf("%s/.%s.cairn-restore.XXXXXX", dir, basename(b));
+	free(d);
+	free(b);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		cli_warnx("restore: %s: %s", tmp, strerror(errno));
+		free(tmp);
+		free(dir);
+		return CAIRN_E_CANTCREAT;
+	}
+	um = umask(0);
+	umask(um);
+	(void)fchmod(fd, 0666 & ~um);
+	if (check_file(a->path, a->ck, fd_sink, &fd, &c, err,
+	    sizeof(err)) == -1) {
+		cli_warnx("restore: %s", err);
+		code = CAIRN_E_VERIFY;
+		goto fail;
+	}
+	if ((code = art_judge(a, &c, o->force)) != CAIRN_E_OK)
+		goto fail;
+	if (fsync(fd) == -1) {
+		cli_warnx("restore: %s: fsync: %s", tmp, strerror(errno));
+		code = CAIRN_E_IOERR;
+		goto fail;
+	}
+	close(fd);
+	fd = -1;
+	if (sqlite_integrity(tmp, msg, sizeof(msg)) == -1) {
+		cli_warnx("restore: %s: integrity check failed: %s", a->rel,
+		    msg);
+		code = CAIRN_E_VERIFY;
+		goto fail;
+	}
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, o->to,
+	    o->force ? 0 : RENAME_NOREPLACE) == -1) {
+		cli_warnx("restore: %s: %s", o->to, errno == EEXIST ?
+		    "appeared meanwhile; use --force to replace it" :
+		    strerror(errno));
+		code = CAIRN_E_CANTCREAT;
+		goto fail;
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		if (fsync(dfd) == -1)
+			cli_warnx("restore: %s: fsync: %s", dir,
+			    strerror(errno));
+		close(dfd);
+	}
+	printf("restored %s to %s (%llu bytes, integrity ok%s)\n", a->rel,
+	    o->to, (unsigned long long)c.raw, a->in_catalog ?
+	    ", checksum matches the catalog" : "");
+	free(tmp);
+	free(dir);
+	return CAIRN_E_OK;
+fail:
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	free(dir);
+	return code;
+}
+
+/* -- MySQL --------------------------------------------------------------- */
+
+/* a value in an option file: "..." with \ and " escaped */
+static void
+opt_value(FILE *fp, const char *key, const char *v)
+{
+	fprintf(fp, "%s=\"", key);
+	for (; *v != '\0'; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', fp);
+		fputc(*v, fp);
+	}
+	fputs("\"\n", fp);
+}
+
+static int
+read_password(const char *path, char **out)
+{
+	char	 buf[1024];
+	ssize_t	 n;
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		cli_warnx("restore: --password-file %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	n = util_read_all(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0 || (size_t)n == sizeof(buf) - 1) {
+		cli_warnx("restore: --password-file %s: %s", path, n < 0 ?
+		    strerror(errno) : "longer than 1022 bytes");
+		return -1;
+	}
+	buf[n] = '\0';
+	/* one line: the trailing newline is not part of the password */
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (strchr(buf, '\n') != NULL) {
+		cli_warnx("restore: --password-file %s: more than one line",
+		    path);
+		return -1;
+	}
+	*out = xstrdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
+}
+
+/* a private folder with the client's option file; returns its path */
+static char *
+mysql_defaults(const struct ropts *o, char **dirp)
+{
+	char	*dir, *path, *pw = NULL;
+	FILE	*fp;
+	int	 fd;
+
+	dir = xasprintf("%s/cairnctl.XXXXXX", getenv("TMPDIR") ?
+	    getenv("TMPDIR") : "/tmp");
+	if (mkdtemp(dir) == NULL) {
+		cli_warnx("restore: %s: %s", dir, strerror(errno));
+		free(dir);
+		return NULL;
+	}
+	path = xasprintf("%s/client.cnf", dir);
+	if (o->password_file != NULL && read_password(o->password_file,
+	    &pw) == -1)
+		goto fail;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1 || (fp = fdopen(fd, "w")) == NULL) {
+		cli_warnx("restore: %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	fputs("[client]\n", fp);
+	if (o->user != NULL)
+		opt_value(fp, "user", o->user);
+	if (pw != NULL)
+		opt_value(fp, "password", pw);
+	if (o->socket != NULL)
+		opt_value(fp, "socket", o->socket);
+	if (o->host != NULL)
+		opt_value(fp, "host", o->host);
+	if (o->port != NULL)
+		opt_value(fp, "port", o->port);
+	if (o->host != NULL && o->socket == NULL)
+		fputs("protocol=tcp\n", fp);
+	if (fclose(fp) == EOF) {
+		cli_warnx("restore: %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (pw != NULL) {
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
+	}
+	*dirp = dir;
+	return path;
+fail:
+	if (pw != NULL) {
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
+	}
+	unlink(path);
+	rmdir(dir);
+	free(path);
+	free(dir);
+	return NULL;
+}
+
+static const char *
+mysql_client(const struct ropts *o)
+{
+	static char	 found[PATH_MAX];
+	static const char *const names[] = { "mariadb", "mysql" };
+	const char	*path = getenv("PATH");
+	char		*copy, *save = NULL, *d;
+
+	if (o->client != NULL)
+		return o->client;
+	if (path == NULL)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (size_t i = 0; i < nitems(names); i++) {
+		copy = xstrdup(path);
+		for (d = strtok_r(copy, ":", &save); d != NULL;
+		    d = strtok_r(NULL, ":", &save)) {
+			snprintf(found, sizeof(found), "%s/%s", d, names[i]);
+			if (access(found, X_OK) == 0) {
+				free(copy);
+				return found;
+			}
+		}
+		free(copy);
+	}
+	return NULL;
+}
+
+static int
+restore_mysql(const struct art *a, const struct ropts *o)
+{
+	struct check	 c;
+	struct lines	 l;
+	const char	*client;
+	char		*cnf, *cnfdir = NULL, *arg, err[1024], hdr[700];
+	int		 p[2], st, code;
+	pid_t		 pid;
+
+	if (o->to != NULL) {
+		cli_warnx("restore: %s is a MySQL dump: --to is for SQLite "
+		    "artifacts; give the server (--socket or --host)", a->rel);
+		return CAIRN_E_USAGE;
+	}
+	if ((client = mysql_client(o)) == NULL) {
+		cli_warnx("restore: no mariadb or mysql client found in PATH "
+		    "(--client PATH)");
+		return CAIRN_E_UNAVAILABLE;
+	}
+
+	/* pass 1: the whole artifact checks out */
+	memset(&l, 0, sizeof(l));
+	if (check_file(a->path, a->ck, lines_feed, &l, &c, err,
+	    sizeof(err)) == -1 || lines_finish(&l) == -1) {
+		cli_warnx("restore: %s", err);
+		return CAIRN_E_VERIFY;
+	}
+	if ((code = art_judge(a, &c, o->force)) != CAIRN_E_OK)
+		return code;
+	if (l.cairn && !l.completed) {
+		cli_warnx("restore: %s: no completion marker at the end: the "
+		    "dump is incomplete%s", a->rel, o->force ?
+		    ", restoring anyway (--force)" : "; use --force to "
+		    "restore it anyway");
+		if (!o->force)
+			return CAIRN_E_VERIFY;
+	}
+	if (o->database != NULL && l.ndb > 1) {
+		cli_warnx("restore: %s holds %u databases: --database works "
+		    "with a single-database dump", a->rel, l.ndb);
+		return CAIRN_E_USAGE;
+	}
+	if (o->database == NULL && l.ndb == 0) {
+		cli_warnx("restore: %s does not create its database: name "
+		    "one with --database", a->rel);
+		return CAIRN_E_USAGE;
+	}
+
+	/* pass 2: into the client */
+	if ((cnf = mysql_defaults(o, &cnfdir)) == NULL)
+		return CAIRN_E_CANTCREAT;
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		cli_warnx("restore: pipe: %s", strerror(errno));
+		code = CAIRN_E_OSERR;
+		goto out;
+	}
+	arg = xasprintf("--defaults-extra-file=%s", cnf);
+	fflush(stdout);
+	switch (pid = fork()) {
+	case -1:
+		cli_warnx("restore: fork: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		free(arg);
+		code = CAIRN_E_OSERR;
+		goto out;
+	case 0:
+		if (dup2(p[0], 0) == -1)
+			_exit(CAIRN_E_OSERR);
+		execl(client, client, arg, "--batch", (char *)NULL);
+		fprintf(stderr, "cairnctl: restore: %s: %s\n", client,
+		    strerror(errno));
+		_exit(127);
+	}
+	free(arg);
+	close(p[0]);
+	signal(SIGPIPE, SIG_IGN);
+	memset(&l, 0, sizeof(l));
+	l.out = fd_sink;
+	l.out_arg = &p[1];
+	if (o->database != NULL) {
+		l.rewrite = true;
+		l.dbname = o->database;
+	}
+	code = CAIRN_E_OK;
+	if (o->database != NULL && l.ndb == 0) {
+		/* mysqldump without --databases: make and use the target */
+		struct lines	 pre;
+		int		 n;
+
+		memset(&pre, 0, sizeof(pre));
+		pre.out = fd_sink;
+		pre.out_arg = &p[1];
+		pre.rewrite = true;
+		pre.dbname = o->database;
+		n = snprintf(hdr, sizeof(hdr), "CREATE DATABASE IF NOT EXISTS "
+		    "`x`;\nUSE `x`;\n");
+		if (lines_feed(&pre, (unsigned char *)hdr, (size_t)n) == -1)
+			code = CAIRN_E_IOERR;
+	}
+	if (code == CAIRN_E_OK && (check_file(a->path, a->ck, lines_feed,
+	    &l, &c, err, sizeof(err)) == -1 || lines_finish(&l) == -1)) {
+		cli_warnx("restore: %s", err);
+		code = CAIRN_E_IOERR;
+	}
+	close(p[1]);
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		cli_warnx("restore: %s %s %d: the restore of %s failed (see "
+		    "its message above)", client, WIFEXITED(st) ? "exited" :
+		    "killed by signal", WIFEXITED(st) ? WEXITSTATUS(st) :
+		    WTERMSIG(st), a->rel);
+		code = CAIRN_E_FAIL;
+	} else if (code == CAIRN_E_OK)
+		printf("restored %s into %s%s%s (%llu bytes of SQL%s)\n",
+		    a->rel, o->socket ? o->socket : o->host ? o->host :
+		    "the default server", o->database ? ", database " : "",
+		    o->database ? o->database : "",
+		    (unsigned long long)c.raw, a->in_catalog ?
+		    ", checksum matches the catalog" : "");
+out:
+	unlink(cnf);
+	rmdir(cnfdir);
+	free(cnf);
+	free(cnfdir);
+	return code;
+}
+
+int
+cmd_restore(struct cli *c, int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "to",		required_argument,	NULL, 't' },
+		{ "force",	no_argument,		NULL, 'F' },
+		{ "socket",	required_argument,	NULL, 'S' },
+		{ "host",	required_argument,	NULL, 'H' },
+		{ "port",	required_argument,	NULL, 'P' },
+		{ "user",	required_argument,	NULL, 'u' },
+		{ "password-file", required_argument,	NULL, 'p' },
+		{ "database",	required_argument,	NULL, 'D' },
+		{ "client",	required_argument,	NULL, 'C' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ropts	 o;
+	struct art	 a;
+	int		 ch, code;
+
+	memset(&o, 0, sizeof(o));
+	optind = 0;	/* glibc: re-initialise getopt */
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 't': o.to = optarg; break;
+		case 'F': o.force = true; break;
+		case 'S': o.socket = optarg; break;
+		case 'H': o.host = optarg; break;
+		case 'P': o.port = optarg; break;
+		case 'u': o.user = optarg; break;
+		case 'p': o.password_file = optarg; break;
+		case 'D': o.database = optarg; break;
+		case 'C': o.client = optarg; break;
+		default:
+			cli_warnx("usage: restore ARTIFACT --to PATH [--force] "
+			    "| restore ARTIFACT [--socket S | --host H "
+			    "[--port P]] [--user U] [--password-file F] "
+			    "[--database DB] [--force]");
+			return CAIRN_E_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		cli_warnx("restore: give exactly one artifact");
+		return CAIRN_E_USAGE;
+	}
+	if (o.port != NULL && strspn(o.port, "0123456789") != strlen(o.port)) {
+		cli_warnx("restore: --port %s: expected a number", o.port);
+		return CAIRN_E_USAGE;
+	}
+	if (o.database != NULL && (o.database[0] == '\0' ||
+	    strlen(o.database) > 64)) {
+		cli_warnx("restore: --database: expected a name of 1 to 64 "
+		    "characters");
+		return CAIRN_E_USAGE;
+	}
+	if ((code = art_resolve(c, argv[optind], &a)) != CAIRN_E_OK)
+		return code;
+	if (a.kind == JOB_SQLITE)
+		return restore_sqlite(&a, &o);
+	return restore_mysql(&a, &o);
+}

@@ -1,0 +1,1343 @@
+/*
+ * sup.c -- the supervision loop: one poll() over the signal fd and the
+ * workers' channels, timers for cron fires, retries, heartbeats, kills,
+ * shutdown and the systemd watchdog.  Single-threaded; see
+ * docs/architecture.md for the state machine.
+ */
+#include "config.h"
+
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cairn/audit.h"
+#include "cairn/catalog.h"
+#include "cairn/chan.h"
+#include "cairn/cron.h"
+#include "cairn/errors.h"
+#include "cairn/frame.h"
+#include "cairn/log.h"
+#include "cairn/notify.h"
+#include "cairn/util.h"
+#include "cairnd.h"
+
+struct sup {
+	const char	*conf_path;
+	struct conf_ref	*cur;
+	struct sup_boot	*boot;
+	int		 once;
+
+	struct slot	**slots;
+	size_t		 nslots;
+	uint64_t	 queue_ticket;
+	int		 nrunning;
+	int		 max_seen;	/* most workers at once */
+	uint32_t	 next_gen;
+
+	int		 sigfd;
+	int		 stopping;
+	int64_t		 stop_deadline;
+	int64_t		 watchdog_ms;	/* 0: no watchdog */
+	int64_t		 watchdog_next;
+	int64_t		 retry_base_ms;
+	int		 failed_runs;	/* -o: runs that finally failed */
+};
+
+static void	sup_worker_fail(struct worker *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+/* -- helpers ----------------------------------------------------------- */
+
+static int64_t
+now_ms(void)
+{
+	return util_now_ms();
+}
+
+static const char *
+sig_name(int sig)
+{
+	const char	*s = sigabbrev_np(sig);
+
+	return s != NULL ? s : "?";
+}
+
+static void
+conf_ref_drop(struct conf_ref *r)
+{
+	if (r != NULL && --r->refs == 0) {
+		conf_free(r->conf);
+		free(r);
+	}
+}
+
+/*
+ * The audit trail is the record operators and tests rely on: a failed
+ * write is logged, never fatal (the backups matter more than the record).
+ */
+#define sup_audit(s, ev, ...) do {					\
+	if ((s)->boot->audit != NULL &&					\
+	    audit_write((s)->boot->audit, (ev), __VA_ARGS__) == -1)	\
+		log_warn("audit %s", (ev));				\
+} while (0)
+
+/* -- systemd notify (NOTIFY_SOCKET) ----------------------------------- */
+
+static void
+sup_notify(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static void
+sup_notify(const char *fmt, ...)
+{
+	char	 msg[512];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	notify_send(msg);
+}
+
+static void
+sup_status(struct sup *s)
+{
+	size_t	 queued = 0, backoff = 0;
+
+	for (size_t i = 0; i < s->nslots; i++) {
+		if (s->slots[i]->state == SLOT_QUEUED)
+			queued++;
+		else if (s->slots[i]->state == SLOT_BACKOFF)
+			backoff++;
+	}
+	sup_notify("STATUS=%zu jobs, %d running, %zu queued, %zu retrying%s",
+	    s->nslots, s->nrunning, queued, backoff,
+	    s->stopping ? ", stopping" : "");
+}
+
+/* -- fault injection --------------------------------------------------- */
+
+#ifdef CAIRN_FAULT_INJECTION
+/*
+ * CAIRN_FAULT="job=mode[@n],..." makes the named job's workers misbehave
+ * on their first n attempts (default 1, 0: every attempt).  Test builds only.
+ */
+static uint32_t
+sup_fault_for(const char *job, unsigned attempt)
+{
+	const char	*env = getenv("CAIRN_FAULT");
+	char		*copy, *item, *save, *eq, *at;
+	uint32_t	 fault = FAULT_NONE;
+	long		 n;
+	int		 f;
+
+	if (env == NULL)
+		return FAULT_NONE;
+	copy = xstrdup(env);
+	for (item = strtok_r(copy, ",", &save); item != NULL;
+	    item = strtok_r(NULL, ",", &save)) {
+		if ((eq = strchr(item, '=')) == NULL)
+			continue;
+		*eq++ = '\0';
+		n = 1;
+		if ((at = strchr(eq, '@')) != NULL) {
+			*at++ = '\0';
+			n = strtol(at, NULL, 10);
+		}
+		if (strcmp(item, job) != 0 || (f = frame_fault_parse(eq)) < 0)
+			continue;
+		if (n == 0 || attempt <= (unsigned long)n)
+			fault = (uint32_t)f;
+	}
+	free(copy);
+	return fault;
+}
+#else
+static uint32_t
+sup_fault_for(const char *job, unsigned attempt)
+{
+	return FAULT_NONE;
+}
+#endif
+
+/* -- slots ------------------------------------------------------------- */
+
+static struct slot *
+sup_slot_find(struct sup *s, const char *name)
+{
+	for (size_t i = 0; i < s->nslots; i++)
+		if (strcmp(s->slots[i]->name, name) == 0)
+			return s->slots[i];
+	return NULL;
+}
+
+static void
+sup_slot_schedule(struct sup *s, struct slot *sl, time_t now)
+{
+	if (s->once || sl->job == NULL)
+		sl->next_fire = -1;
+	else
+		sl->next_fire = cron_next(&sl->job->cron, now,
+		    s->cur->conf->timezone);
+}
+
+static void
+sup_enqueue(struct sup *s, struct slot *sl)
+{
+	sl->state = SLOT_QUEUED;
+	sl->queued_at = ++s->queue_ticket;
+}
+
+/*
+ * Build the slot table for a conf: known jobs keep their slot (and any
+ * running worker), new ones get a slot, vanished ones lose their job and
+ * are dropped once idle.
+ */
+static void
+sup_slots_sync(struct sup *s, time_t now, int starting)
+{
+	const struct conf	*c = s->cur->conf;
+	struct slot		*sl;
+	size_t			 i, j;
+
+	for (i = 0; i < s->nslots; i++)
+		s->slots[i]->job = NULL;
+	for (i = 0; i < c->njobs; i++) {
+		if ((sl = sup_slot_find(s, c->jobs[i].name)) == NULL) {
+			sl = xcalloc(1, sizeof(*sl));
+			sl->name = xstrdup(c->jobs[i].name);
+			sl->last_code = -1;
+			s->slots = xreallocarray(s->slots, s->nslots + 1,
+			    sizeof(*s->slots));
+			s->slots[s->nslots++] = sl;
+			sl->job = &c->jobs[i];
+			/* a job new to a reload starts like one at start-up */
+			if (s->once || sl->job->run_at_start) {
+				sup_audit(s, "job-scheduled",
+				    AF_STR("job", sl->name),
+				    AF_STR("reason", s->once ? "once" :
+				    starting ? "run_at_start" : "new job"));
+				sup_enqueue(s, sl);
+			}
+		}
+		sl->job = &c->jobs[i];
+		sup_slot_schedule(s, sl, now);
+	}
+	/* drop idle slots whose job is gone; keep config order otherwise */
+	for (i = j = 0; i < s->nslots; i++) {
+		sl = s->slots[i];
+		if (sl->job == NULL && sl->state != SLOT_RUNNING) {
+			free(sl->name);
+			free(sl);
+			continue;
+		}
+		if (sl->job == NULL)
+			sl->next_fire = -1;
+		s->slots[j++] = sl;
+	}
+	s->nslots = j;
+}
+
+/* -- partial files ----------------------------------------------------- */
+
+/*
+ * Removes the writer's partial files in a job's folder.  Only that job's
+ * worker writes there and it is not running, so any partial is stale.
+ */
+static int
+sup_remove_partials(struct sup *s, const char *job, uint32_t gen,
+    const char *why)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 dfd, n = 0;
+
+	dfd = openat(s->boot->backup_dirfd, job,
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dfd == -1)
+		return 0;
+	if ((d = fdopendir(dfd)) == NULL) {
+		close(dfd);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!writer_is_partial(de->d_name))
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == -1) {
+			log_warn("%s: cannot remove %s", job, de->d_name);
+			continue;
+		}
+		n++;
+		log_info("%s: removed partial file %s (%s)", job, de->d_name,
+		    why);
+		sup_audit(s, "partial-removed", AF_STR("job", job),
+		    AF_UINT("gen", gen), AF_STR("file", de->d_name),
+		    AF_STR("reason", why));
+	}
+	closedir(d);
+	return n;
+}
+
+/* -- secrets ----------------------------------------------------------- */
+
+static int
+sup_secret_fd(struct sup *s, const char *path)
+{
+	struct sup_boot	*b = s->boot;
+	int		 fd;
+
+	for (size_t i = 0; i < b->nsecrets; i++)
+		if (strcmp(b->secrets[i].path, path) == 0)
+			return b->secrets[i].fd;
+	/* a file new since start-up (reload): open it as who we are now */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return -1;
+	b->secrets = xreallocarray(b->secrets, b->nsecrets + 1,
+	    sizeof(*b->secrets));
+	b->secrets[b->nsecrets].path = xstrdup(path);
+	b->secrets[b->nsecrets].fd = fd;
+	b->nsecrets++;
+	return fd;
+}
+
+/* The first line of a password file, without its newline; NULL on error. */
+static char *
+sup_read_password(struct sup *s, const char *path)
+{
+	char	 buf[4096];
+	ssize_t	 n;
+	char	*nl, *pw;
+	int	 fd;
+
+	if ((fd = sup_secret_fd(s, path)) == -1)
+		return NULL;
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n == -1)
+		return NULL;
+	buf[n] = '\0';
+	if ((nl = strpbrk(buf, "\r\n")) != NULL)
+		*nl = '\0';
+	pw = xstrdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	return pw;
+}
+
+/* -- spawning ---------------------------------------------------------- */
+
+static int
+sup_kill_grace_ms(const struct conf *c)
+{
+	int64_t	 ms = (int64_t)c->heartbeat_interval * 2000;
+
+	if (ms < SUP_KILL_GRACE_MIN_MS)
+		ms = SUP_KILL_GRACE_MIN_MS;
+	if (ms > SUP_KILL_GRACE_MAX_MS)
+		ms = SUP_KILL_GRACE_MAX_MS;
+	return (int)ms;
+}
+
+/*
+ * fork, put the child's end of the channel on fd 3, close everything else
+ * and re-execute ourselves as a worker: a fresh address space holding none
+ * of the supervisor's memory.
+ */
+static pid_t
+sup_fork_worker(int *chanp)
+{
+	sigset_t	 none;
+	int		 sp[2];
+	pid_t		 pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
+		return -1;
+	switch (pid = fork()) {
+	case -1:
+		close(sp[0]);
+		close(sp[1]);
+		return -1;
+	case 0:
+		/* the supervisor blocks these for its signalfd */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		if (sp[1] == WORKER_CHAN_FD) {
+			/* dup2() onto itself would keep FD_CLOEXEC */
+			if (fcntl(sp[1], F_SETFD, 0) == -1)
+				_exit(CAIRN_E_OSERR);
+		} else if (dup2(sp[1], WORKER_CHAN_FD) == -1)
+			_exit(CAIRN_E_OSERR);
+		closefrom(WORKER_CHAN_FD + 1);
+		execl("/proc/self/exe", "cairnd", WORKER_FLAG, (char *)NULL);
+		_exit(127);
+	}
+	close(sp[1]);
+	*chanp = sp[0];
+	return pid;
+}
+
+static void
+sup_spawn(struct sup *s, struct slot *sl)
+{
+	const struct conf	*c = s->cur->conf;
+	const struct job_conf	*job = sl->job;
+	struct frame_job	 fj;
+	struct msg_hello	 hello;
+	struct worker		*w;
+	unsigned char		*buf;
+	ssize_t			 n;
+	int			 dirfd, chanfd;
+	char			*pw = NULL;
+
+	sl->attempt++;
+	w = xcalloc(1, sizeof(*w));
+	w->slot = sl;
+	w->ref = s->cur;
+	w->ref->refs++;
+	w->job = job;
+	w->gen = ++s->next_gen;
+	w->started = time(NULL);
+	w->started_ms = now_ms();
+	sl->w = w;
+	sl->state = SLOT_RUNNING;
+	s->nrunning++;
+	if (s->nrunning > s->max_seen)
+		s->max_seen = s->nrunning;
+
+	dirfd = openat(s->boot->backup_dirfd, job->name,
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dirfd == -1 && errno == ENOENT &&
+	    mkdirat(s->boot->backup_dirfd, job->name, 0750) == 0)
+		dirfd = openat(s->boot->backup_dirfd, job->name,
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dirfd == -1) {
+		sup_worker_fail(w, "job folder %s/%s: %s", c->backup_dir,
+		    job->name, strerror(errno));
+		w->reaped = 1;
+		return;
+	}
+	if (job->kind == JOB_MYSQL && job->db.password_file != NULL &&
+	    (pw = sup_read_password(s, job->db.password_file)) == NULL) {
+		sup_worker_fail(w, "password file %s: %s",
+		    job->db.password_file, strerror(errno));
+		close(dirfd);
+		w->reaped = 1;
+		return;
+	}
+
+	memset(&fj, 0, sizeof(fj));
+	fj.job = *job;
+	fj.dir = xasprintf("%s/%s", c->backup_dir, job->name);
+	fj.password = pw;
+	fj.started = w->started;
+	fj.first_run = sl->last_code == -1;
+	fj.file_mode = (uint32_t)c->file_mode;
+	fj.heartbeat_interval = (uint32_t)c->heartbeat_interval;
+	fj.heartbeat_timeout = (uint32_t)c->heartbeat_timeout;
+	fj.fault = sup_fault_for(job->name, sl->attempt);
+	fj.retention = c->retention;
+	fj.verify_restore_test = c->verify.restore_test;
+	buf = xmalloc(FRAME_MAX_PAYLOAD);
+	n = frame_encode_job(buf, FRAME_MAX_PAYLOAD, &fj);
+	free(fj.dir);
+	if (pw != NULL) {
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
+	}
+	if (n == -1) {
+		explicit_bzero(buf, FRAME_MAX_PAYLOAD);
+		free(buf);
+		close(dirfd);
+		sup_worker_fail(w, "job description too large for one frame");
+		w->reaped = 1;
+		return;
+	}
+
+	if ((w->pid = sup_fork_worker(&chanfd)) == -1) {
+		explicit_bzero(buf, (size_t)n);
+		free(buf);
+		close(dirfd);
+		sup_worker_fail(w, "fork: %s", strerror(errno));
+		w->reaped = 1;
+		return;
+	}
+	fcntl(chanfd, F_SETFL, O_NONBLOCK);
+	w->chan = chan_new(chanfd, FRAME_TO_SUP, 0);
+	hello.proto = CAIRN_PROTO_VERSION;
+	hello.pid = (uint32_t)getpid();
+	hello.gen = w->gen;
+	{
+		unsigned char	 hb[16];
+		ssize_t		 hn = frame_encode_hello(hb, sizeof(hb), &hello);
+
+		chan_queue(w->chan, MSG_HELLO, w->gen, hb, (size_t)hn, -1);
+	}
+	chan_queue(w->chan, MSG_JOB, w->gen, buf, (size_t)n, dirfd);
+	/* the password is in the chan's buffer until flushed; wipe ours */
+	explicit_bzero(buf, (size_t)n);
+	free(buf);
+	if (chan_flush(w->chan) == -1)
+		log_warn("%s: worker %ld: write", job->name, (long)w->pid);
+	w->deadline = now_ms() + SUP_HELLO_TIMEOUT_MS;
+	log_info("%s: started worker %ld (gen %u, attempt %u%s%s)", job->name,
+	    (long)w->pid, w->gen, sl->attempt,
+	    fj.fault != FAULT_NONE ? ", fault " : "",
+	    fj.fault != FAULT_NONE ? frame_fault_name(fj.fault) : "");
+	sup_audit(s, "job-started", AF_STR("job", job->name),
+	    AF_STR("kind", conf_kind_name(job->kind)), AF_UINT("gen", w->gen),
+	    AF_UINT("attempt", sl->attempt), AF_INT("pid", w->pid),
+	    AF_UINT("workers", (uint64_t)s->nrunning));
+	sup_status(s);
+}
+
+/* -- failing, killing -------------------------------------------------- */
+
+static void
+sup_worker_fail(struct worker *w, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (w->cause[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(w->cause, sizeof(w->cause), fmt, ap);
+	va_end(ap);
+}
+
+static void
+sup_worker_signal(struct sup *s, struct worker *w, int sig, const char *why)
+{
+	if (w->reaped || w->pid <= 0)
+		return;
+	if (sig == SIGKILL) {
+		if (w->kill_sent)
+			return;
+		w->kill_sent = 1;
+		sup_audit(s, "job-killed", AF_STR("job", w->job->name),
+		    AF_UINT("gen", w->gen), AF_INT("pid", w->pid),
+		    AF_STR("signal", "KILL"), AF_STR("reason", why));
+		log_warnx("%s: killing worker %ld (%s)", w->job->name,
+		    (long)w->pid, why);
+	} else {
+		if (w->term_sent)
+			return;
+		w->term_sent = 1;
+		w->kill_at = now_ms() + sup_kill_grace_ms(w->ref->conf);
+		log_warnx("%s: stopping worker %ld (%s)", w->job->name,
+		    (long)w->pid, why);
+	}
+	/*
+	 * The worker leads its own process group once sandboxed: signal the
+	 * group (helpers it started too) and the process itself (before
+	 * setpgid).  SIGCONT lets a stopped worker see its SIGTERM.
+	 */
+	(void)kill(-w->pid, sig);
+	(void)kill(w->pid, sig);
+	if (sig == SIGTERM)
+		(void)kill(w->pid, SIGCONT);
+}
+
+static void
+sup_violation(struct sup *s, struct worker *w, const char *why)
+{
+	if (w->violation)
+		return;
+	w->violation = 1;
+	sup_worker_fail(w, "protocol violation: %s", why);
+	log_warnx("%s: worker %ld broke protocol: %s", w->job->name,
+	    (long)w->pid, why);
+	sup_audit(s, "protocol-violation", AF_STR("job", w->job->name),
+	    AF_UINT("gen", w->gen), AF_INT("pid", w->pid),
+	    AF_STR("reason", why));
+	sup_worker_signal(s, w, SIGKILL, "protocol violation");
+}
+
+/* -- frames from a worker ---------------------------------------------- */
+
+/* Log lines from a worker are untrusted text: one line, printable. */
+static void
+sup_clean_text(char *t)
+{
+	for (; *t != '\0'; t++)
+		if ((unsigned char)*t < 0x20 || *t == 0x7f)
+			*t = '?';
+}
+
+static void
+sup_frame(struct sup *s, struct worker *w, const struct frame_hdr *h,
+    const unsigned char *p)
+{
+	struct msg_hello	 hello;
+	struct msg_log		 lm;
+	size_t			 n;
+	const char		*prefix;
+
+	if (h->gen != w->gen) {
+		/* gossip from another run: ignore it */
+		log_debug("%s: ignoring %s from gen %u (current %u)",
+		    w->job->name, frame_type_name(h->type), h->gen, w->gen);
+		return;
+	}
+	w->deadline = now_ms() + (int64_t)w->ref->conf->heartbeat_timeout *
+	    1000;
+	switch (h->type) {
+	case MSG_HELLO:
+		if (frame_decode_hello(p, h->len, &hello) == -1 ||
+		    hello.gen != w->gen || (pid_t)hello.pid != w->pid) {
+			sup_violation(s, w, "bad hello");
+			return;
+		}
+		w->hello = 1;
+		break;
+	case MSG_HEARTBEAT:
+		if (frame_decode_heartbeat(p, h->len, &w->progress) == -1)
+			sup_violation(s, w, "bad heartbeat");
+		break;
+	case MSG_LOG:
+		if (frame_decode_log(p, h->len, &lm) == -1) {
+			sup_violation(s, w, "bad log frame");
+			return;
+		}
+		sup_clean_text(lm.text);
+		log_msg(lm.level, "%s[%ld]: %s", w->job->name, (long)w->pid,
+		    lm.text);
+		break;
+	case MSG_ARTIFACT:
+		if (frame_decode_artifact(p, h->len, &w->artifact) == -1) {
+			sup_violation(s, w, "bad artifact frame");
+			return;
+		}
+		prefix = w->job->name;
+		if (strncmp(w->artifact.name, prefix, strlen(prefix)) != 0 ||
+		    strncmp(w->artifact.name + strlen(prefix), "_backup_", 8)
+		    != 0) {
+			sup_violation(s, w, "artifact name not of its job");
+			return;
+		}
+		w->have_artifact = 1;
+		break;
+	case MSG_TABLES:
+		w->tables = xreallocarray(w->tables,
+		    w->ntables + FRAME_TABLES_PER_FRAME, sizeof(*w->tables));
+		if (frame_decode_tables(p, h->len, w->tables + w->ntables,
+		    FRAME_TABLES_PER_FRAME, &n) == -1) {
+			sup_violation(s, w, "bad tables frame");
+			return;
+		}
+		w->ntables += n;
+		break;
+	case MSG_DONE:
+		if (frame_decode_done(p, h->len, &w->done) == -1) {
+			sup_violation(s, w, "bad done frame");
+			return;
+		}
+		sup_clean_text(w->done.message);
+		w->have_done = 1;
+		break;
+	default:
+		sup_violation(s, w, "unexpected frame");
+		break;
+	}
+}
+
+/* Reads and handles what the worker sent; at EOF the channel is closed. */
+static void
+sup_worker_input(struct sup *s, struct worker *w)
+{
+	struct frame_hdr	 h;
+	const unsigned char	*p;
+	ssize_t			 n;
+	int			 r = 0;
+
+	while (w->chan != NULL) {
+		n = chan_read(w->chan);
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n > 0) {
+			while (!w->violation &&
+			    (r = chan_get(w->chan, &h, &p)) == 1)
+				sup_frame(s, w, &h, p);
+			if (!w->violation && r == -1)
+				sup_violation(s, w, chan_error(w->chan));
+			if (!w->violation)
+				continue;
+		} else if (n == -1 && !w->violation)
+			log_warn("%s: worker %ld: read", w->job->name,
+			    (long)w->pid);
+		else if (n == 0 && !w->violation &&
+		    chan_pending_in(w->chan) > 0 && w->have_done)
+			sup_violation(s, w, "truncated frame");
+		/* end of file, an error or a violation: stop listening */
+		chan_free(w->chan);
+		w->chan = NULL;
+	}
+}
+
+/* -- the end of a run -------------------------------------------------- */
+
+static int64_t
+sup_backoff_ms(struct sup *s, unsigned attempt)
+{
+	int64_t	 ms = s->retry_base_ms;
+
+	for (unsigned i = 1; i < attempt && ms < SUP_RETRY_MAX_MS; i++)
+		ms *= 2;
+	return ms < SUP_RETRY_MAX_MS ? ms : SUP_RETRY_MAX_MS;
+}
+
+/* Is what the worker claims about its artifact true on disk? */
+static int
+sup_check_artifact(struct sup *s, struct worker *w)
+{
+	struct stat	 st;
+	char		*rel;
+	int		 r;
+
+	rel = xasprintf("%s/%s", w->job->name, w->artifact.name);
+	r = fstatat(s->boot->backup_dirfd, rel, &st, AT_SYMLINK_NOFOLLOW);
+	free(rel);
+	if (r == -1) {
+		sup_worker_fail(w, "artifact %s: %s", w->artifact.name,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size != w->artifact.stored_bytes) {
+		sup_worker_fail(w, "artifact %s: %llu bytes on disk, worker "
+		    "said %llu", w->artifact.name,
+		    (unsigned long long)st.st_size,
+		    (unsigned long long)w->artifact.stored_bytes);
+		return -1;
+	}
+	return 0;
+}
+
+/* The catalog row for a checked artifact; 0 and *idp, or -1 (logged). */
+static int
+sup_catalog_add(struct sup *s, struct worker *w, int64_t *idp)
+{
+	struct job_result	 res;
+
+	*idp = 0;
+	if (s->boot->catalog == NULL)
+		return 0;
+	memset(&res, 0, sizeof(res));
+	snprintf(res.artifact, sizeof(res.artifact), "%s", w->artifact.name);
+	res.info.raw_bytes = w->artifact.raw_bytes;
+	res.info.stored_bytes = w->artifact.stored_bytes;
+	memcpy(res.info.sha256, w->artifact.sha256, sizeof(res.info.sha256));
+	util_hex(res.info.sha256_hex, res.info.sha256,
+	    sizeof(res.info.sha256));
+	res.tables = w->tables;		/* borrowed */
+	res.ntables = w->ntables;
+	if (catalog_add(s->boot->catalog, w->job->name, w->job->kind,
+	    w->started, (time_t)w->artifact.finished, &res, idp) == -1) {
+		log_warnx("catalog: %s: %s", w->artifact.name,
+		    catalog_error(s->boot->catalog));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+sup_catalog_run(struct sup *s, struct worker *w, int code, int64_t art_id)
+{
+	struct catalog_run	 run;
+
+	if (s->boot->catalog == NULL)
+		return;
+	memset(&run, 0, sizeof(run));
+	snprintf(run.job, sizeof(run.job), "%s", w->job->name);
+	run.started = w->started;
+	run.finished = time(NULL);
+	run.code = code;
+	run.attempt = (int)w->slot->attempt;
+	snprintf(run.message, sizeof(run.message), "%s",
+	    code == CAIRN_E_OK ? "ok" : w->cause);
+	run.artifact_id = art_id;
+	if (catalog_run_add(s->boot->catalog, &run) == -1)
+		log_warnx("catalog: run of %s: %s", w->job->name,
+		    catalog_error(s->boot->catalog));
+}
+
+static int64_t
+sup_record_artifact(struct sup *s, struct worker *w)
+{
+	char	 sha[65];
+	int64_t	 id;
+
+	util_hex(sha, w->artifact.sha256, sizeof(w->artifact.sha256));
+	(void)sup_catalog_add(s, w, &id);
+	sup_audit(s, "artifact-written", AF_STR("job", w->job->name),
+	    AF_UINT("gen", w->gen), AF_STR("artifact", w->artifact.name),
+	    AF_UINT("raw_bytes", w->artifact.raw_bytes),
+	    AF_UINT("stored_bytes", w->artifact.stored_bytes),
+	    AF_STR("sha256", sha), AF_UINT("tables", w->ntables));
+	return id;
+}
+
+static int
+sup_outcome(struct sup *s, struct worker *w)
+{
+	int	 st = w->status, code;
+
+	if (w->violation)
+		return CAIRN_E_PROTOCOL;
+	if (w->timed_out || w->shutdown_kill)
+		return CAIRN_E_TEMPFAIL;
+	if (w->pid <= 0)
+		return CAIRN_E_OSERR;		/* it never started */
+	if (w->cause[0] != '\0')
+		return CAIRN_E_SOFTWARE;
+	if (WIFSIGNALED(st)) {
+		sup_worker_fail(w, "killed by signal %d (SIG%s)%s",
+		    WTERMSIG(st), sig_name(WTERMSIG(st)),
+		    WTERMSIG(st) == SIGSYS ? ": forbidden system call" : "");
+		return CAIRN_E_SOFTWARE;
+	}
+	code = WIFEXITED(st) ? WEXITSTATUS(st) : CAIRN_E_SOFTWARE;
+	if (code != CAIRN_E_OK) {
+		if (w->have_done && w->done.message[0] != '\0')
+			sup_worker_fail(w, "%s", w->done.message);
+		else
+			sup_worker_fail(w, "exit %d (%s)", code,
+			    cairn_strerror(code));
+		return code;
+	}
+	if (!w->have_done) {
+		sup_worker_fail(w, "exited without reporting");
+		return CAIRN_E_PROTOCOL;
+	}
+	if (w->done.code != CAIRN_E_OK) {
+		sup_worker_fail(w, "exit 0 but reported %u (%s)", w->done.code,
+		    w->done.message);
+		return CAIRN_E_PROTOCOL;
+	}
+	if ((w->job->kind == JOB_MYSQL || w->job->kind == JOB_SQLITE) &&
+	    !w->have_artifact) {
+		sup_worker_fail(w, "finished without an artifact");
+		return CAIRN_E_PROTOCOL;
+	}
+	if (w->have_artifact && sup_check_artifact(s, w) == -1)
+		return CAIRN_E_STORE;
+	return CAIRN_E_OK;
+}
+
+static void
+sup_worker_end(struct sup *s, struct worker *w)
+{
+	struct slot	*sl = w->slot;
+	int		 code, retries;
+	int64_t		 delay, secs;
+
+	code = sup_outcome(s, w);
+	secs = (now_ms() - w->started_ms) / 1000;
+	/* a reload may have changed the job: the new settings apply */
+	retries = sl->job != NULL ? sl->job->retries : 0;
+	sl->w = NULL;
+	sl->last_code = code;
+	sl->last_end = time(NULL);
+	s->nrunning--;
+
+	if (code == CAIRN_E_OK) {
+		int64_t	 id = 0;
+
+		if (w->have_artifact)
+			id = sup_record_artifact(s, w);
+		sup_catalog_run(s, w, code, id);
+		log_info("%s: finished in %llds%s%s", w->job->name,
+		    (long long)secs, w->have_artifact ? ": " : "",
+		    w->have_artifact ? w->artifact.name : "");
+		sup_audit(s, "job-finished", AF_STR("job", w->job->name),
+		    AF_UINT("gen", w->gen), AF_UINT("attempt", sl->attempt),
+		    AF_INT("code", 0), AF_INT("seconds", secs));
+		sl->attempt = 0;
+		sl->state = SLOT_IDLE;
+		sl->done_once = 1;
+		goto out;
+	}
+
+	sup_catalog_run(s, w, code, 0);
+	sup_remove_partials(s, w->job->name, w->gen,
+	    w->shutdown_kill ? "shutdown" : "failed run");
+	log_warnx("%s: run failed (attempt %u of %d): %s", w->job->name,
+	    sl->attempt, retries + 1, w->cause);
+	sup_audit(s, "job-failed", AF_STR("job", w->job->name),
+	    AF_UINT("gen", w->gen), AF_UINT("attempt", sl->attempt),
+	    AF_INT("code", code), AF_STR("reason", w->cause),
+	    AF_INT("signal", w->pid > 0 && WIFSIGNALED(w->status) ?
+	    WTERMSIG(w->status) : 0));
+	if (!s->stopping && sl->job != NULL &&
+	    (int)sl->attempt <= retries && code != CAIRN_E_NORESTART &&
+	    code != CAIRN_E_CONFIG) {
+		delay = sup_backoff_ms(s, sl->attempt);
+		sl->state = SLOT_BACKOFF;
+		sl->retry_at = now_ms() + delay;
+		log_info("%s: retrying in %lld ms", w->job->name,
+		    (long long)delay);
+		sup_audit(s, "job-retried", AF_STR("job", w->job->name),
+		    AF_UINT("attempt", sl->attempt + 1),
+		    AF_INT("delay_ms", delay));
+	} else {
+		sl->state = SLOT_IDLE;
+		sl->attempt = 0;
+		sl->done_once = 1;
+		s->failed_runs++;
+	}
+out:
+	chan_free(w->chan);
+	free(w->tables);
+	conf_ref_drop(w->ref);
+	free(w);
+	if (sl->job == NULL && sl->state == SLOT_IDLE) {
+		/* removed from the config while it ran */
+		for (size_t i = 0; i < s->nslots; i++)
+			if (s->slots[i] == sl) {
+				memmove(s->slots + i, s->slots + i + 1,
+				    (s->nslots - i - 1) * sizeof(*s->slots));
+				s->nslots--;
+				break;
+			}
+		free(sl->name);
+		free(sl);
+	}
+	sup_status(s);
+}
+
+static struct worker *
+sup_worker_by_pid(struct sup *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->nslots; i++)
+		if (s->slots[i]->w != NULL && s->slots[i]->w->pid == pid)
+			return s->slots[i]->w;
+	return NULL;
+}
+
+static void
+sup_reap(struct sup *s)
+{
+	struct worker	*w;
+	pid_t		 pid;
+	int		 st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if ((w = sup_worker_by_pid(s, pid)) == NULL)
+			continue;
+		w->status = st;
+		w->reaped = 1;
+		/* whatever it wrote before dying is in the socket: read it */
+		sup_worker_input(s, w);
+		sup_worker_end(s, w);
+	}
+}
+
+/* -- reload ------------------------------------------------------------ */
+
+static int
+str_differs(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a != b;
+	return strcmp(a, b) != 0;
+}
+
+static void
+sup_reload(struct sup *s)
+{
+	struct conf	*nc, *oc = s->cur->conf;
+	struct conf_ref	*ref;
+	char		*errs = NULL, *line, *save;
+	size_t		 errlen = 0;
+	FILE		*fp;
+	const char	*fixed = NULL;
+
+	log_info("reloading %s", s->conf_path);
+	if ((fp = open_memstream(&errs, &errlen)) == NULL)
+		fatal("open_memstream");
+	nc = conf_load(s->conf_path, fp);
+	fclose(fp);
+	if (nc != NULL) {
+		/* what start-up opened as root cannot change now */
+		if (str_differs(nc->backup_dir, oc->backup_dir))
+			fixed = "backup_dir";
+		else if (str_differs(nc->user, oc->user))
+			fixed = "user";
+		else if (str_differs(nc->group, oc->group))
+			fixed = "group";
+		else if (str_differs(nc->audit_log, oc->audit_log))
+			fixed = "audit_log";
+		else if (str_differs(nc->log_file, oc->log_file))
+			fixed = "log_file";
+		if (fixed != NULL) {
+			free(errs);
+			errs = xasprintf("%s: %s cannot change on reload "
+			    "(restart cairnd)", s->conf_path, fixed);
+			conf_free(nc);
+			nc = NULL;
+		}
+	}
+	if (nc == NULL) {
+		for (line = strtok_r(errs, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save))
+			log_warnx("reload: %s", line);
+		log_warnx("reload failed, keeping the running configuration");
+		sup_audit(s, "reload-failed", AF_STR("config", s->conf_path),
+		    AF_STR("error", errs != NULL && errs[0] != '\0' ? errs :
+		    "unknown error"));
+		free(errs);
+		return;
+	}
+	free(errs);
+	ref = xcalloc(1, sizeof(*ref));
+	ref->conf = nc;
+	ref->refs = 1;
+	conf_ref_drop(s->cur);
+	s->cur = ref;
+	sup_slots_sync(s, time(NULL), 0);
+	log_info("reloaded %s: %zu jobs", s->conf_path, nc->njobs);
+	sup_audit(s, "reload", AF_STR("config", s->conf_path),
+	    AF_UINT("jobs", nc->njobs));
+	sup_status(s);
+}
+
+/* -- timers ------------------------------------------------------------ */
+
+static void
+sup_timers(struct sup *s)
+{
+	const struct conf	*c = s->cur->conf;
+	struct slot		*sl, *next;
+	struct worker		*w;
+	time_t			 now = time(NULL);
+	int64_t			 ms = now_ms();
+
+	for (size_t i = 0; i < s->nslots; i++) {
+		sl = s->slots[i];
+		w = sl->w;
+		if (w != NULL && !w->reaped) {
+			if (!w->term_sent && !w->kill_sent &&
+			    ms >= w->deadline) {
+				w->timed_out = 1;
+				sup_worker_fail(w, w->hello ?
+				    "heartbeat timeout (silent for %ds)" :
+				    "no hello within %ds", w->hello ?
+				    w->ref->conf->heartbeat_timeout :
+				    SUP_HELLO_TIMEOUT_MS / 1000);
+				sup_audit(s, "worker-heartbeat-timeout",
+				    AF_STR("job", sl->name),
+				    AF_UINT("gen", w->gen),
+				    AF_INT("pid", w->pid),
+				    AF_INT("timeout", w->hello ?
+				    w->ref->conf->heartbeat_timeout :
+				    SUP_HELLO_TIMEOUT_MS / 1000));
+				sup_worker_signal(s, w, SIGTERM,
+				    "heartbeat timeout");
+			}
+			if (w->term_sent && !w->kill_sent && ms >= w->kill_at)
+				sup_worker_signal(s, w, SIGKILL,
+				    w->timed_out ? "heartbeat timeout" :
+				    "did not stop");
+		}
+		if (s->stopping)
+			continue;
+		if (sl->next_fire != -1 && now >= sl->next_fire) {
+			sup_audit(s, "job-scheduled", AF_STR("job", sl->name),
+			    AF_STR("reason", "cron"));
+			if (sl->state != SLOT_IDLE) {
+				log_warnx("%s: due but still %s: skipped",
+				    sl->name, sl->state == SLOT_RUNNING ?
+				    "running" : sl->state == SLOT_QUEUED ?
+				    "queued" : "retrying");
+				sup_audit(s, "job-skipped",
+				    AF_STR("job", sl->name),
+				    AF_STR("reason", sl->state ==
+				    SLOT_RUNNING ? "running" : sl->state ==
+				    SLOT_QUEUED ? "queued" : "retrying"));
+			} else
+				sup_enqueue(s, sl);
+			sup_slot_schedule(s, sl, now);
+		}
+		if (sl->state == SLOT_BACKOFF && ms >= sl->retry_at)
+			sup_enqueue(s, sl);
+	}
+	if (s->stopping)
+		return;
+	/* start queued runs, oldest first, while there is room */
+	while (s->nrunning < c->max_workers) {
+		next = NULL;
+		for (size_t i = 0; i < s->nslots; i++) {
+			sl = s->slots[i];
+			if (sl->state == SLOT_QUEUED && sl->job != NULL &&
+			    (next == NULL || sl->queued_at < next->queued_at))
+				next = sl;
+		}
+		if (next == NULL)
+			break;
+		sup_spawn(s, next);
+		if (next->w != NULL && next->w->reaped)
+			sup_worker_end(s, next->w);	/* failed to start */
+	}
+}
+
+/* Milliseconds until the next thing the loop must do. */
+static int
+sup_next_wait(struct sup *s)
+{
+	struct timespec	 ts;
+	int64_t		 ms = now_ms(), wall, best = SUP_MAX_WAIT_MS, d;
+	struct slot	*sl;
+	struct worker	*w;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	wall = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+#define CONSIDER(x)	do { d = (x); if (d < best) best = d; } while (0)
+	for (size_t i = 0; i < s->nslots; i++) {
+		sl = s->slots[i];
+		if ((w = sl->w) != NULL && !w->reaped) {
+			if (!w->term_sent)
+				CONSIDER(w->deadline - ms);
+			else if (!w->kill_sent)
+				CONSIDER(w->kill_at - ms);
+		}
+		if (s->stopping)
+			continue;
+		if (sl->next_fire != -1)
+			CONSIDER((int64_t)sl->next_fire * 1000 - wall);
+		if (sl->state == SLOT_BACKOFF)
+			CONSIDER(sl->retry_at - ms);
+		if (sl->state == SLOT_QUEUED &&
+		    s->nrunning < s->cur->conf->max_workers)
+			CONSIDER(0);
+	}
+	/* once past it every worker got SIGKILL: wait for SIGCHLD alone */
+	if (s->stopping && s->stop_deadline > ms)
+		CONSIDER(s->stop_deadline - ms);
+	if (s->watchdog_ms > 0)
+		CONSIDER(s->watchdog_next - ms);
+#undef CONSIDER
+	return best < 0 ? 0 : (int)best;
+}
+
+/* -- -o: is the cycle over? -------------------------------------------- */
+
+static int
+sup_once_done(struct sup *s)
+{
+	for (size_t i = 0; i < s->nslots; i++)
+		if (s->slots[i]->state != SLOT_IDLE || !s->slots[i]->done_once)
+			return 0;
+	return 1;
+}
+
+/* -- shutdown ---------------------------------------------------------- */
+
+static void
+sup_stop_begin(struct sup *s, int sig)
+{
+	if (s->stopping) {
+		/* a second signal: do not wait any longer */
+		s->stop_deadline = now_ms();
+		return;
+	}
+	s->stopping = 1;
+	s->stop_deadline = now_ms() +
+	    (int64_t)s->cur->conf->shutdown_timeout * 1000;
+	log_info("SIG%s: stopping, %d worker%s running", sig_name(sig),
+	    s->nrunning, s->nrunning == 1 ? "" : "s");
+	sup_notify("STOPPING=1");
+	for (size_t i = 0; i < s->nslots; i++)
+		if (s->slots[i]->state == SLOT_QUEUED ||
+		    s->slots[i]->state == SLOT_BACKOFF)
+			s->slots[i]->state = SLOT_IDLE;
+}
+
+static void
+sup_stop_check(struct sup *s)
+{
+	struct worker	*w;
+
+	if (now_ms() < s->stop_deadline)
+		return;
+	for (size_t i = 0; i < s->nslots; i++)
+		if ((w = s->slots[i]->w) != NULL && !w->reaped) {
+			w->shutdown_kill = 1;
+			sup_worker_fail(w, "killed at shutdown");
+			sup_worker_signal(s, w, SIGKILL, "shutdown timeout");
+		}
+}
+
+/* -- the loop ---------------------------------------------------------- */
+
+static int
+sup_signals_open(void)
+{
+	sigset_t	 set;
+	int		 fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	return fd;
+}
+
+static void
+sup_signals_read(struct sup *s, int *chld, int *hup, int *term)
+{
+	struct signalfd_siginfo	 si;
+
+	while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			*chld = 1;
+			break;
+		case SIGHUP:
+			*hup = 1;
+			break;
+		default:
+			*term = (int)si.ssi_signo;
+			break;
+		}
+	}
+}
+
+/*
+ * Fill pfd: the signal fd first, then one entry per listening worker
+ * (ws[] gets the worker of each), then the control socket when it comes.
+ */
+static nfds_t
+sup_pollfds(struct sup *s, struct pollfd *pfd, struct worker **ws,
+    size_t max)
+{
+	nfds_t		 n = 0;
+	struct worker	*w;
+
+	pfd[n].fd = s->sigfd;
+	pfd[n].events = POLLIN;
+	ws[n++] = NULL;
+	for (size_t i = 0; i < s->nslots && n < max; i++) {
+		if ((w = s->slots[i]->w) == NULL || w->chan == NULL)
+			continue;
+		pfd[n].fd = chan_fd(w->chan);
+		pfd[n].events = POLLIN |
+		    (chan_want_write(w->chan) ? POLLOUT : 0);
+		ws[n++] = w;
+	}
+	/* the control socket (cairnctl) will be polled here */
+	return n;
+}
+
+int
+sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
+    int once)
+{
+	struct sup	 sup, *s = &sup;
+	struct pollfd	*pfd;
+	struct worker	**ws;
+	size_t		 cap;
+	nfds_t		 n;
+	const char	*env;
+	int		 chld, hup, term, rc;
+
+	memset(s, 0, sizeof(*s));
+	s->conf_path = conf_path;
+	s->boot = boot;
+	s->once = once;
+	s->cur = xcalloc(1, sizeof(*s->cur));
+	s->cur->conf = conf;
+	s->cur->refs = 1;
+	s->retry_base_ms = SUP_RETRY_BASE_MS;
+	if ((env = getenv("CAIRN_RETRY_BASE_MS")) != NULL && atoi(env) > 0)
+		s->retry_base_ms = atoi(env);
+	if ((s->sigfd = sup_signals_open()) == -1)
+		fatal("signalfd");
+	if (notify_watchdog_usec() > 0) {
+		/* WATCHDOG=1 at half the interval systemd expects */
+		s->watchdog_ms = (int64_t)(notify_watchdog_usec() / 2000);
+		if (s->watchdog_ms < 1)
+			s->watchdog_ms = 1;
+		s->watchdog_next = now_ms() + s->watchdog_ms;
+	}
+	sup_slots_sync(s, time(NULL), 1);
+	sup_notify("READY=1");
+	sup_status(s);
+
+	cap = 0;
+	pfd = NULL;
+	ws = NULL;
+	for (;;) {
+		if (cap < s->nslots + 2) {
+			cap = s->nslots + 8;
+			pfd = xreallocarray(pfd, cap, sizeof(*pfd));
+			ws = xreallocarray(ws, cap, sizeof(*ws));
+		}
+		n = sup_pollfds(s, pfd, ws, cap);
+		if (poll(pfd, n, sup_next_wait(s)) == -1 && errno != EINTR)
+			fatal("poll");
+
+		chld = hup = term = 0;
+		if (pfd[0].revents & POLLIN)
+			sup_signals_read(s, &chld, &hup, &term);
+		for (nfds_t i = 1; i < n; i++) {
+			if (ws[i] == NULL || ws[i]->chan == NULL)
+				continue;
+			if (pfd[i].revents & POLLOUT)
+				(void)chan_flush(ws[i]->chan);
+			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+				sup_worker_input(s, ws[i]);
+		}
+		if (term)
+			sup_stop_begin(s, term);
+		if (chld)
+			sup_reap(s);
+		if (hup && !s->stopping)
+			sup_reload(s);
+		if (s->stopping)
+			sup_stop_check(s);
+		sup_timers(s);
+		if (s->watchdog_ms > 0 && now_ms() >= s->watchdog_next) {
+			sup_notify("WATCHDOG=1");
+			s->watchdog_next = now_ms() + s->watchdog_ms;
+		}
+		if (s->stopping && s->nrunning == 0)
+			break;
+		if (s->once && s->nrunning == 0 && sup_once_done(s))
+			break;
+	}
+
+	rc = CAIRN_E_OK;
+	if (s->once && (s->stopping || s->failed_runs > 0))
+		rc = CAIRN_E_FAIL;
+	log_info("stopped (%s); at most %d worker%s ran at once",
+	    s->once ? (rc == 0 ? "all jobs succeeded" : "some jobs failed") :
+	    "signal", s->max_seen, s->max_seen == 1 ? "" : "s");
+	sup_audit(s, "stop", AF_STR("reason", s->stopping ? "signal" :
+	    "cycle done"), AF_INT("code", rc),
+	    AF_UINT("max_workers_seen", (uint64_t)s->max_seen));
+	free(pfd);
+	free(ws);
+	for (size_t i = 0; i < s->nslots; i++) {
+		free(s->slots[i]->name);
+		free(s->slots[i]);
+	}
+	free(s->slots);
+	conf_ref_drop(s->cur);
+	close(s->sigfd);
+	return rc;
+}

@@ -1,6 +1,7 @@
 /* t/01-util.c -- util and log helpers */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@ main(void)
 	char		*dir, *path;
 	int		 fd;
 
-	plan(7);
+	plan(13);
 	util_utc_stamp(buf, sizeof(buf), 0);
 	is_str(buf, "1970-01-01T00:00:00Z", "utc stamp of the epoch");
 	util_file_stamp(buf, sizeof(buf), 1795500001);
@@ -42,6 +43,24 @@ main(void)
 	ok(strstr(buf, "t01[") != NULL && strstr(buf, "]: hello 42\n") != NULL,
 	    "log line carries program, pid and message");
 	unlink(path);
+
+	/* the error return priv and sandbox share */
+	errno = 0;
+	ok(util_fail(buf, sizeof(buf), ENOENT, "x %d", 1) == -1 &&
+	    errno == ENOENT && strcmp(buf, "x 1: No such file or directory") == 0,
+	    "util_fail appends strerror and sets errno: %s", buf);
+	ok(util_fail(buf, sizeof(buf), 0, "plain") == -1 && errno == EPERM &&
+	    strcmp(buf, "plain") == 0, "util_fail without errnum: EPERM");
+	ok(util_fail(buf, 4, EINVAL, "longer") == -1 && errno == EINVAL &&
+	    strcmp(buf, "lon") == 0, "util_fail cuts to the buffer");
+	ok(util_fail(NULL, 0, EIO, "none") == -1 && errno == EIO,
+	    "util_fail with no buffer");
+	/* /proc/self/status, as priv and sandbox read it */
+	ok(util_proc_status("Threads", buf, sizeof(buf)) == 0 &&
+	    atoi(buf) >= 1 && strspn(buf, "0123456789") == strlen(buf),
+	    "Threads of this process: %s", buf);
+	ok(util_proc_status("NoSuchField", buf, sizeof(buf)) == -1 &&
+	    errno == ENOENT, "a missing field is ENOENT");
 	rmdir(dir);
 	free(path);
 	free(dir);

@@ -306,10 +306,33 @@ test_summary(void)
 	conf_free(cf);
 }
 
+/* found by fuzz/fuzz_conf: a value quoted in a message kept its newline */
+static void
+test_message_escapes(void)
+{
+	struct conf	*cf;
+	char		*nl;
+
+	cf = load("ctrl", "sqlite \"my\napp\" {\n"
+	    "  path = \"/a.db\"\n"
+	    "}\n"
+	    "backup_dir = \"/srv/\tb\"\n");
+	ok(cf == NULL, "a job name and a path with control characters fail");
+	conf_free(cf);
+	nl = errbuf != NULL ? strchr(errbuf, '\n') : NULL;
+	ok(nl != NULL && strchr(nl + 1, '\n') != NULL &&
+	    strchr(strchr(nl + 1, '\n') + 1, '\n') == NULL,
+	    "two problems, two lines");
+	ok(errbuf != NULL && strstr(errbuf, "\"my\\napp\"") != NULL,
+	    "the newline in the name is printed as \\n");
+	ok(errbuf != NULL && strstr(errbuf, "\t") == NULL,
+	    "no raw control character in the messages");
+}
+
 int
 main(void)
 {
-	plan(48);
+	plan(52);
 	unsetenv("BACKUP_RETENTION_DAYS");
 	unsetenv("TZDIR");
 	dir = tap_tmpdir();
@@ -319,6 +342,7 @@ main(void)
 	test_retention_env();
 	test_ids();
 	test_summary();
+	test_message_escapes();
 	free(errbuf);
 	rmdir(dir);
 	free(dir);

@@ -97,7 +97,7 @@ main(void)
 	time_t			 t;
 	int64_t			 id1, id2, id3, id4;
 
-	plan(51);
+	plan(53);
 	dir = tap_tmpdir();
 
 	/* names */
@@ -123,6 +123,13 @@ main(void)
 	ok(catalog_parse_name("averyveryverylongjobname_backup_20260101_000000"
 	    ".sql", job, 8, &kind, &t, &comp) == -1, "a job too long for the "
 	    "buffer is refused");
+	ok(catalog_parse_name("x_backup_20260101_000000_backup_20260101_000060"
+	    ".db", job, sizeof(job), &kind, &t, &comp) == -1, "second 60 is "
+	    "refused");
+	ok(catalog_parse_name("x_backup_20260101_000000_backup_20260102_000000"
+	    ".db.gz", job, sizeof(job), &kind, &t, &comp) == 0 &&
+	    strcmp(job, "x_backup_20260101_000000") == 0 && t == 1767312000,
+	    "the last _backup_ is the one, as for retention");
 
 	/* open, schema */
 	errno = 0;

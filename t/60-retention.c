@@ -531,6 +531,12 @@ test_parse(void)
 	    sizeof(job), &t) == -1, "hour 25 rejected");
 	ok(retention_parse_name("app_backup_20261124_060001.db.gz", job, 3,
 	    &t) == -1, "too long a job for the buffer rejected");
+	/* found by fuzz/fuzz_retention: timegm() carried these over */
+	ok(retention_parse_name("app_backup_20261124_060060.db.gz", job,
+	    sizeof(job), &t) == -1 && errno == EINVAL, "second 60 rejected");
+	ok(retention_parse_name("app_backup_09991124_060000.db.gz", job,
+	    sizeof(job), &t) == -1, "a year before 1000 rejected (the writer "
+	    "never names one so)");
 }
 
 static void
@@ -573,10 +579,45 @@ test_stale(void)
 	    "retention_is_temp");
 }
 
+/* found by fuzz/fuzz_retention: now - time overflowed for extreme times */
+static void
+test_extreme_times(void)
+{
+	struct retention_item	 it[3];
+	struct retention_plan	 plan;
+	struct retention_conf	 rc = { .days = 7, .keep_min = 1 };
+	struct retention_dirent	 e[] = {
+		{ ".cairn-verify.old", INT64_MIN, 0 },
+		{ ".cairn-verify.new", INT64_MAX, 0 },
+	};
+
+	memset(it, 0, sizeof(it));
+	it[0].name = "a_backup_20261124_000000.db";
+	it[0].time = (time_t)-1;
+	it[0].verify = RETENTION_VERIFIED;
+	it[1].name = "a_backup_20261123_000000.db";
+	it[1].job = "a";
+	it[1].time = INT64_MIN;
+	it[1].verify = RETENTION_VERIFIED;
+	it[2].name = "b_backup_20261123_000000.db";
+	it[2].job = "b";
+	it[2].time = INT64_MIN + 1;
+	ok(retention_plan(it, 2, NOW, &rc, NULL, &plan) == 0 && !plan.hold &&
+	    it[0].keep && !it[1].keep && strcmp(it[1].reason, "expired") == 0,
+	    "an artifact dated INT64_MIN is old, not new (%s)", it[1].reason);
+	it[2].time = INT64_MAX;
+	ok(retention_plan(it, 3, INT64_MIN + 5, &rc, NULL, &plan) == 0 &&
+	    plan.hold && plan.nkeep == 3, "a clock at INT64_MIN holds: %s",
+	    plan.warning);
+	ok(retention_stale(e, 2, NOW, 0, NULL, 0) == 1 && e[0].remove &&
+	    !e[1].remove, "a temp file dated INT64_MIN is stale, INT64_MAX "
+	    "is not");
+}
+
 int
 main(void)
 {
-	plan((int)nitems(scenarios) * 2 + 3 + 3 + 1 + 12 + 8 + 3);
+	plan((int)nitems(scenarios) * 2 + 3 + 3 + 1 + 12 + 10 + 3 + 3);
 	for (size_t i = 0; i < nitems(scenarios); i++)
 		run_scenario(&scenarios[i]);
 	test_30_days();
@@ -585,5 +626,6 @@ main(void)
 	test_reasons();
 	test_parse();
 	test_stale();
+	test_extreme_times();
 	return tap_exit();
 }

@@ -6,6 +6,7 @@
  *   - x*alloc()/xstrdup() never return NULL: out of memory is fatal.
  *   - util_read_all()/util_write_all() retry on EINTR and short transfers;
  *     -1 with errno set on error.
+ *   - Never exits except for out of memory in x*alloc().
  */
 #ifndef CAIRN_UTIL_H
 #define CAIRN_UTIL_H
@@ -35,5 +36,21 @@ ssize_t	 util_write_all(int, const void *, size_t);
 ssize_t	 util_read_all(int, void *, size_t);
 /* Lowercase hex of len bytes into out (2 * len + 1 bytes). */
 void	 util_hex(char *out, const unsigned char *, size_t len);
+
+/*
+ * The error return of a function that fills a message buffer: formats
+ * into err (nothing when errlen is 0), appends ": strerror(errnum)" when
+ * errnum is not 0, sets errno to errnum (EPERM when 0) and returns -1.
+ *   return util_fail(err, errlen, errno, "priv: setresuid %u", uid);
+ */
+int	 util_fail(char *err, size_t errlen, int errnum, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+
+/*
+ * The value of the "name:" line of /proc/self/status (CapEff, Threads…),
+ * leading blanks and the newline removed, into buf.  0, or -1 with errno
+ * set (ENOENT: no such line).
+ */
+int	 util_proc_status(const char *name, char *buf, size_t len);
 
 #endif /* CAIRN_UTIL_H */

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "cairn/catalog.h"
+#include "cairn/retention.h"
 #include "cairn/sha256.h"
 #include "cairn/util.h"
 
@@ -282,10 +283,7 @@ int
 catalog_parse_name(const char *name, char *job, size_t joblen,
     enum job_kind *kind, time_t *t, enum compress_kind *comp)
 {
-	struct tm	 tm;
-	const char	*stamp;
-	size_t		 len = strlen(name), i, jlen;
-	char		 back[16];
+	size_t		 len = strlen(name);
 
 	if (len > 4 && strcmp(name + len - 3, ".gz") == 0) {
 		*comp = COMPRESS_GZIP;
@@ -303,32 +301,11 @@ catalog_parse_name(const char *name, char *job, size_t joblen,
 		len -= 3;
 	} else
 		goto bad;
-	/* "_backup_" + "YYYYMMDD_HHMMSS" after a job name of 1+ bytes */
+	/* the stamp ends the stem: JOB_backup_YYYYMMDD_HHMMSS, so that
+	 * "_backup_" is the last one, the one retention_parse_name() takes */
 	if (len < 24 || strncmp(name + len - 23, "_backup_", 8) != 0)
 		goto bad;
-	stamp = name + len - 15;
-	for (i = 0; i < 15; i++)
-		if (i == 8 ? stamp[i] != '_' : (stamp[i] < '0' ||
-		    stamp[i] > '9'))
-			goto bad;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = atoi((char[]){ stamp[0], stamp[1], stamp[2], stamp[3],
-	    0 }) - 1900;
-	tm.tm_mon = atoi((char[]){ stamp[4], stamp[5], 0 }) - 1;
-	tm.tm_mday = atoi((char[]){ stamp[6], stamp[7], 0 });
-	tm.tm_hour = atoi((char[]){ stamp[9], stamp[10], 0 });
-	tm.tm_min = atoi((char[]){ stamp[11], stamp[12], 0 });
-	tm.tm_sec = atoi((char[]){ stamp[13], stamp[14], 0 });
-	*t = timegm(&tm);
-	util_file_stamp(back, sizeof(back), *t);
-	if (strncmp(back, stamp, 15) != 0)	/* 20261331 and the like */
-		goto bad;
-	jlen = len - 23;
-	if (jlen + 1 > joblen)
-		goto bad;
-	memcpy(job, name, jlen);
-	job[jlen] = '\0';
-	return 0;
+	return retention_parse_name(name, job, joblen, t);
 bad:
 	errno = EINVAL;
 	return -1;

@@ -177,6 +177,29 @@ buf_add_quoted(struct buf *b, const char *s, size_t n)
 	}
 }
 
+/*
+ * Appends s with control characters escaped: values are quoted as written,
+ * and a newline in one must not start a line that reads like a message.
+ */
+static void
+buf_add_printable(struct buf *b, const char *s)
+{
+	char	 esc[8];
+
+	for (; *s != '\0'; s++) {
+		if (!iscntrl((unsigned char)*s))
+			buf_addc(b, *s);
+		else if (*s == '\n')
+			buf_add(b, "\\n", 2);
+		else if (*s == '\t')
+			buf_add(b, "\\t", 2);
+		else {
+			snprintf(esc, sizeof(esc), "\\x%02x", (unsigned char)*s);
+			buf_add(b, esc, 4);
+		}
+	}
+}
+
 static void
 ctx_vadd(struct ctx *c, int line, const char *prefix, const char *what,
     const char *fmt, va_list ap)
@@ -186,14 +209,16 @@ ctx_vadd(struct ctx *c, int line, const char *prefix, const char *what,
 	int		 n;
 
 	if (line > 0)
-		text = xasprintf("%s:%d: %s%s: ", c->path, line, prefix, what);
+		text = xasprintf("%s:%d: %s", c->path, line, prefix);
 	else
-		text = xasprintf("%s: %s%s: ", c->path, prefix, what);
+		text = xasprintf("%s: %s", c->path, prefix);
 	buf_add(&b, text, strlen(text));
 	free(text);
+	buf_add_printable(&b, what);
+	buf_add(&b, ": ", 2);
 	if ((n = vasprintf(&text, fmt, ap)) < 0)
 		text = xstrdup("(out of memory formatting the message)");
-	buf_add(&b, text, strlen(text));
+	buf_add_printable(&b, text);
 	free(text);
 	c->msgs = xreallocarray(c->msgs, c->nmsgs + 1, sizeof(*c->msgs));
 	c->msgs[c->nmsgs].line = line;

@@ -5,35 +5,13 @@
 #include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cairn/priv.h"
-
-static int
-priv_fail(char *err, size_t errlen, int errnum, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int
-priv_fail(char *err, size_t errlen, int errnum, const char *fmt, ...)
-{
-	va_list	 ap;
-	size_t	 n;
-
-	if (errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-		n = strlen(err);
-		if (errnum != 0 && n < errlen)
-			snprintf(err + n, errlen - n, ": %s", strerror(errnum));
-	}
-	errno = errnum != 0 ? errnum : EPERM;
-	return -1;
-}
+#include "cairn/util.h"
 
 /* "1000" -> 1000; -1 when s is not a plain decimal id. */
 static long long
@@ -63,14 +41,14 @@ priv_resolve(const char *user, const char *group, struct priv_id *id,
 
 	memset(id, 0, sizeof(*id));
 	if (user == NULL || *user == '\0')
-		return priv_fail(err, errlen, EINVAL, "user: empty name");
+		return util_fail(err, errlen, EINVAL, "user: empty name");
 	rc = getpwnam_r(user, &pw, buf, sizeof(buf), &pwp);
 	if (pwp == NULL && (n = priv_number(user)) != -1)
 		rc = getpwuid_r((uid_t)n, &pw, buf, sizeof(buf), &pwp);
 	if (pwp == NULL) {
 		if ((n = priv_number(user)) == -1 || group == NULL ||
 		    *group == '\0')
-			return priv_fail(err, errlen, rc, "user %s: %s", user,
+			return util_fail(err, errlen, rc, "user %s: %s", user,
 			    rc == 0 ? "no such user" : "lookup failed");
 		/* a bare uid with an explicit group, as in containers */
 		id->uid = (uid_t)n;
@@ -89,7 +67,7 @@ priv_resolve(const char *user, const char *group, struct priv_id *id,
 		return 0;
 	}
 	if (grp == NULL)
-		return priv_fail(err, errlen, rc, "group %s: %s", group,
+		return util_fail(err, errlen, rc, "group %s: %s", group,
 		    rc == 0 ? "no such group" : "lookup failed");
 	id->gid = gr.gr_gid;
 	return 0;
@@ -99,23 +77,12 @@ priv_resolve(const char *user, const char *group, struct priv_id *id,
 static int
 priv_status_hex(const char *name, uint64_t *v)
 {
-	FILE		*f;
-	char		 line[256];
-	size_t		 len = strlen(name);
-	int		 found = -1;
+	char	 val[64];
 
-	if ((f = fopen("/proc/self/status", "re")) == NULL)
+	if (util_proc_status(name, val, sizeof(val)) == -1)
 		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, name, len) == 0 && line[len] == ':') {
-			*v = strtoull(line + len + 1, NULL, 16);
-			found = 0;
-			break;
-		}
-	fclose(f);
-	if (found == -1)
-		errno = ENOENT;
-	return found;
+	*v = strtoull(val, NULL, 16);
+	return 0;
 }
 
 int
@@ -129,38 +96,38 @@ priv_check(uid_t uid, gid_t gid, char *err, size_t errlen)
 	int		 n;
 
 	if (getresuid(&ru, &eu, &su) == -1 || getresgid(&rg, &eg, &sg) == -1)
-		return priv_fail(err, errlen, errno, "priv: getresuid");
+		return util_fail(err, errlen, errno, "priv: getresuid");
 	if (ru != uid || eu != uid || su != uid)
-		return priv_fail(err, errlen, 0, "priv: uids are %u/%u/%u, "
+		return util_fail(err, errlen, 0, "priv: uids are %u/%u/%u, "
 		    "expected %u", ru, eu, su, uid);
 	if (rg != gid || eg != gid || sg != gid)
-		return priv_fail(err, errlen, 0, "priv: gids are %u/%u/%u, "
+		return util_fail(err, errlen, 0, "priv: gids are %u/%u/%u, "
 		    "expected %u", rg, eg, sg, gid);
 	if ((n = getgroups((int)(sizeof(groups) / sizeof(groups[0])),
 	    groups)) == -1)
-		return priv_fail(err, errlen, errno, "priv: getgroups");
+		return util_fail(err, errlen, errno, "priv: getgroups");
 	if (n > 1 || (n == 1 && groups[0] != gid))
-		return priv_fail(err, errlen, 0, "priv: %d supplementary "
+		return util_fail(err, errlen, 0, "priv: %d supplementary "
 		    "groups left, expected only %u", n, gid);
 	if (uid != 0) {
 		/* each of these must fail; success means root came back */
 		if (setuid(0) == 0 || seteuid(0) == 0 ||
 		    setresuid(0, 0, 0) == 0 || setreuid(0, 0) == 0)
-			return priv_fail(err, errlen, 0,
+			return util_fail(err, errlen, 0,
 			    "priv: uid 0 could be regained");
 	}
 	if (gid != 0) {
 		if (setgid(0) == 0 || setegid(0) == 0 ||
 		    setresgid(0, 0, 0) == 0)
-			return priv_fail(err, errlen, 0,
+			return util_fail(err, errlen, 0,
 			    "priv: gid 0 could be regained");
 	}
 	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
 		if (priv_status_hex(caps[i], &v) == -1)
-			return priv_fail(err, errlen, errno,
+			return util_fail(err, errlen, errno,
 			    "priv: /proc/self/status: %s", caps[i]);
 		if (uid != 0 && v != 0)
-			return priv_fail(err, errlen, 0, "priv: %s is %016"
+			return util_fail(err, errlen, 0, "priv: %s is %016"
 			    PRIx64 ", expected none", caps[i], v);
 	}
 	return 0;
@@ -179,17 +146,17 @@ priv_drop(uid_t uid, gid_t gid, char *err, size_t errlen)
 		return 1;
 	}
 	if (uid == 0 || uid == (uid_t)-1)
-		return priv_fail(err, errlen, EINVAL,
+		return util_fail(err, errlen, EINVAL,
 		    "priv: refusing to drop to uid %d", (int)uid);
 	if (gid == 0 || gid == (gid_t)-1)
-		return priv_fail(err, errlen, EINVAL,
+		return util_fail(err, errlen, EINVAL,
 		    "priv: refusing to drop to gid %d", (int)gid);
 	/* groups first: they can only be changed while still root */
 	if (setgroups(1, &gid) == -1)
-		return priv_fail(err, errlen, errno, "priv: setgroups %u", gid);
+		return util_fail(err, errlen, errno, "priv: setgroups %u", gid);
 	if (setresgid(gid, gid, gid) == -1)
-		return priv_fail(err, errlen, errno, "priv: setresgid %u", gid);
+		return util_fail(err, errlen, errno, "priv: setresgid %u", gid);
 	if (setresuid(uid, uid, uid) == -1)
-		return priv_fail(err, errlen, errno, "priv: setresuid %u", uid);
+		return util_fail(err, errlen, errno, "priv: setresuid %u", uid);
 	return priv_check(uid, gid, err, errlen);
 }

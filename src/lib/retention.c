@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cairn/retention.h"
+#include "cairn/util.h"
 #include "cairn/writer.h"
 
 #define DAY	86400
@@ -40,7 +41,9 @@ retention_parse_name(const char *name, char *job, size_t joblen, time_t *t)
 {
 	const char	*p, *s, *last = NULL;
 	struct tm	 tm;
+	time_t		 v;
 	size_t		 jl;
+	char		 back[32];
 
 	if (name == NULL)
 		goto bad;
@@ -60,21 +63,13 @@ retention_parse_name(const char *name, char *job, size_t joblen, time_t *t)
 	tm.tm_hour = num(s + 9, 2);
 	tm.tm_min = num(s + 11, 2);
 	tm.tm_sec = num(s + 13, 2);
-	if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
-	    tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
-	    tm.tm_sec > 60)
+	/* the stamp must be the one the writer makes of that time: no Feb 30,
+	 * no second 60, no month 13 that timegm() would carry over */
+	if ((v = timegm(&tm)) == (time_t)-1)
 		goto bad;
-	{
-		/* reject dates timegm() would normalise (Feb 30) */
-		struct tm	 chk = tm;
-		time_t		 v = timegm(&chk);
-
-		if (v == (time_t)-1 || chk.tm_mday != tm.tm_mday ||
-		    chk.tm_mon != tm.tm_mon)
-			goto bad;
-		if (t != NULL)
-			*t = v;
-	}
+	util_file_stamp(back, sizeof(back), v);
+	if (strlen(back) != 15 || memcmp(back, s, 15) != 0)
+		goto bad;
 	jl = (size_t)(last - name);
 	if (job != NULL) {
 		if (jl >= joblen)
@@ -82,10 +77,26 @@ retention_parse_name(const char *name, char *job, size_t joblen, time_t *t)
 		memcpy(job, name, jl);
 		job[jl] = '\0';
 	}
+	if (t != NULL)
+		*t = v;
 	return 0;
 bad:
 	errno = EINVAL;
 	return -1;
+}
+
+/*
+ * now - t in seconds, saturated: the times come from the catalog and from
+ * a folder listing, and a damaged one may be anything.
+ */
+static int64_t
+age_of(time_t now, time_t t)
+{
+	int64_t	 d;
+
+	if (__builtin_sub_overflow((int64_t)now, (int64_t)t, &d))
+		return (int64_t)t < 0 ? INT64_MAX : INT64_MIN;
+	return d;
 }
 
 /* job ascending; within a job: known times newest first, unknown last */
@@ -186,7 +197,7 @@ plan_job(struct retention_item *items, const size_t *idx, size_t n,
 		struct retention_item	*it = &items[idx[i]];
 
 		if (it->time != (time_t)-1 &&
-		    (int64_t)now - (int64_t)it->time <= (int64_t)rc->days * DAY)
+		    age_of(now, it->time) <= (int64_t)rc->days * DAY)
 			keep(it, reason);
 	}
 	gfs_rule(items, idx, n, rc->keep_daily, "daily", "%Y-%m-%d");
@@ -257,15 +268,18 @@ retention_plan(struct retention_item *items, size_t n, time_t now,
 
 	/* clock sanity, over everything: a wrong clock is wrong for all */
 	if (now < epoch_min) {
-		gmtime_r(&now, &tm);
-		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		if (gmtime_r(&now, &tm) == NULL)
+			snprintf(stamp, sizeof(stamp), "%lld", (long long)now);
+		else
+			strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ",
+			    &tm);
 		plan->hold = true;
 		warn_add(plan, "clock looks wrong: now is %s: deleting nothing",
 		    stamp);
 	}
 	for (size_t i = 0; i < n && !plan->hold; i++) {
 		if (items[i].time != (time_t)-1 &&
-		    (int64_t)items[i].time > (int64_t)now + tol) {
+		    age_of(now, items[i].time) < -(int64_t)tol) {
 			plan->hold = true;
 			warn_add(plan, "clock looks wrong: %s is dated in the "
 			    "future: deleting nothing", items[i].name);
@@ -371,7 +385,7 @@ retention_stale(struct retention_dirent *ents, size_t n, time_t now,
 		if (!retention_is_temp(e->name))
 			continue;
 		if (e->mtime > now ||
-		    (int64_t)now - (int64_t)e->mtime < min_age)
+		    age_of(now, e->mtime) < min_age)
 			continue;
 		if (in_use_by(e->name, in_use, nin_use))
 			continue;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cairn/sandbox.h"
+#include "cairn/util.h"
 
 #ifdef CAIRN_SANITIZERS
 #include <sanitizer/lsan_interface.h>
@@ -137,28 +138,6 @@ static const char *const sb_kill_syscalls[] = {
 	NULL
 };
 
-static int
-sb_fail(char *err, size_t errlen, int errnum, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int
-sb_fail(char *err, size_t errlen, int errnum, const char *fmt, ...)
-{
-	va_list	 ap;
-	size_t	 n;
-
-	if (errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-		n = strlen(err);
-		if (errnum != 0 && n < errlen)
-			snprintf(err + n, errlen - n, ": %s", strerror(errnum));
-	}
-	errno = errnum != 0 ? errnum : EPERM;
-	return -1;
-}
-
 static void
 sb_note(struct sandbox_report *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -246,19 +225,11 @@ sandbox_report_format(const struct sandbox_report *r, char *buf, size_t len)
 static int
 sb_threads(void)
 {
-	FILE	*f;
-	char	 line[128];
-	int	 n = -1;
+	char	 val[32];
 
-	if ((f = fopen("/proc/self/status", "re")) == NULL)
+	if (util_proc_status("Threads", val, sizeof(val)) == -1)
 		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, "Threads:", 8) == 0) {
-			n = atoi(line + 8);
-			break;
-		}
-	fclose(f);
-	return n;
+	return atoi(val);
 }
 
 static int
@@ -480,7 +451,7 @@ sb_landlock(const struct sandbox_spec *spec, struct sandbox_report *r,
 fail:
 	saved = errno;
 	close(ruleset);
-	return sb_fail(err, errlen, saved, "sandbox: landlock: %s",
+	return util_fail(err, errlen, saved, "sandbox: landlock: %s",
 	    r->landlock_note);
 }
 
@@ -495,7 +466,7 @@ sb_rule(scmp_filter_ctx ctx, uint32_t action, const char *name,
 	if ((nr = seccomp_syscall_resolve_name(name)) < 0)
 		return 0;
 	if ((rc = seccomp_rule_add_array(ctx, action, nr, nargs, arg)) < 0)
-		return sb_fail(err, errlen, -rc, "sandbox: seccomp rule %s",
+		return util_fail(err, errlen, -rc, "sandbox: seccomp rule %s",
 		    name);
 	return 1;
 }
@@ -530,13 +501,13 @@ sb_seccomp(const struct sandbox_spec *spec, struct sandbox_report *r,
 		r->seccomp_thread_kill = 1;
 	}
 	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
-		return sb_fail(err, errlen, ENOMEM, "sandbox: seccomp_init");
+		return util_fail(err, errlen, ENOMEM, "sandbox: seccomp_init");
 	/* the native arch only: i386 (int 0x80) and x32 calls kill */
 	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
 	    kill_action)) < 0 ||
 	    (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1)) < 0) {
 		seccomp_release(ctx);
-		return sb_fail(err, errlen, -rc, "sandbox: seccomp_attr_set");
+		return util_fail(err, errlen, -rc, "sandbox: seccomp_attr_set");
 	}
 	for (i = 0; sb_kill_syscalls[i] != NULL; i++) {
 		if ((rc = sb_rule(ctx, kill_action,
@@ -582,7 +553,7 @@ sb_seccomp(const struct sandbox_spec *spec, struct sandbox_report *r,
 		break;
 	}
 	if ((rc = seccomp_load(ctx)) < 0) {
-		sb_fail(err, errlen, -rc, "sandbox: seccomp_load");
+		util_fail(err, errlen, -rc, "sandbox: seccomp_load");
 		goto fail;
 	}
 	seccomp_release(ctx);
@@ -608,34 +579,34 @@ sandbox_enter(const struct sandbox_spec *spec, struct sandbox_report *r,
 	if (errlen > 0)
 		*err = '\0';
 	if (spec->kind <= 0 || spec->kind >= JOB_KIND_MAX)
-		return sb_fail(err, errlen, EINVAL, "sandbox: unknown kind %d",
+		return util_fail(err, errlen, EINVAL, "sandbox: unknown kind %d",
 		    (int)spec->kind);
 	if (spec->nkeep > SB_MAX_KEEP)
-		return sb_fail(err, errlen, EINVAL, "sandbox: %zu fds to keep, "
+		return util_fail(err, errlen, EINVAL, "sandbox: %zu fds to keep, "
 		    "at most %d", spec->nkeep, SB_MAX_KEEP);
 	if ((n = sb_threads()) > 1)
-		return sb_fail(err, errlen, EBUSY, "sandbox: %d threads "
+		return util_fail(err, errlen, EBUSY, "sandbox: %d threads "
 		    "running, the sandbox must come first", n);
 	r->net = sandbox_kind_net(spec->kind, spec->allow_network);
 
 	/* die with the supervisor; if it is already gone, stop here */
 	parent = spec->parent != 0 ? spec->parent : getppid();
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1)
-		return sb_fail(err, errlen, errno, "sandbox: PR_SET_PDEATHSIG");
+		return util_fail(err, errlen, errno, "sandbox: PR_SET_PDEATHSIG");
 	if (getppid() != parent)
-		return sb_fail(err, errlen, ESRCH, "sandbox: parent %d is "
+		return util_fail(err, errlen, ESRCH, "sandbox: parent %d is "
 		    "gone", (int)parent);
 
 	/* own group: the supervisor can signal the worker and its threads */
 	if (setpgid(0, 0) == -1 && getpgrp() != getpid())
-		return sb_fail(err, errlen, errno, "sandbox: setpgid");
+		return util_fail(err, errlen, errno, "sandbox: setpgid");
 	umask(077);
 
 	rl.rlim_cur = rl.rlim_max = 0;
 	if (setrlimit(RLIMIT_CORE, &rl) == -1)
-		return sb_fail(err, errlen, errno, "sandbox: RLIMIT_CORE");
+		return util_fail(err, errlen, errno, "sandbox: RLIMIT_CORE");
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
-		return sb_fail(err, errlen, errno, "sandbox: RLIMIT_NOFILE");
+		return util_fail(err, errlen, errno, "sandbox: RLIMIT_NOFILE");
 	n = spec->nofile > 0 ? spec->nofile : SANDBOX_NOFILE;
 	if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (rlim_t)n)
 		rl.rlim_max = (rlim_t)n;
@@ -643,25 +614,25 @@ sandbox_enter(const struct sandbox_spec *spec, struct sandbox_report *r,
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
 		/* valgrind refuses any change of the hard limit: soft only */
 		if (errno != EPERM || getrlimit(RLIMIT_NOFILE, &rl) == -1)
-			return sb_fail(err, errlen, errno,
+			return util_fail(err, errlen, errno,
 			    "sandbox: RLIMIT_NOFILE %d", n);
 		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (rlim_t)n)
 			n = (int)rl.rlim_max;
 		rl.rlim_cur = (rlim_t)n;
 		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
-			return sb_fail(err, errlen, errno,
+			return util_fail(err, errlen, errno,
 			    "sandbox: RLIMIT_NOFILE %d", n);
 	}
 
 	if ((n = sandbox_close_fds(spec->keep_fds, spec->nkeep)) == -1)
-		return sb_fail(err, errlen, errno, "sandbox: close_range");
+		return util_fail(err, errlen, errno, "sandbox: close_range");
 	r->fds_closed = n;
 
 	/* no core, no /proc/PID/mem or ptrace for processes of our uid */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
-		return sb_fail(err, errlen, errno, "sandbox: PR_SET_DUMPABLE");
+		return util_fail(err, errlen, errno, "sandbox: PR_SET_DUMPABLE");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
-		return sb_fail(err, errlen, errno,
+		return util_fail(err, errlen, errno,
 		    "sandbox: PR_SET_NO_NEW_PRIVS");
 	if (sb_landlock(spec, r, err, errlen) == -1)
 		return -1;

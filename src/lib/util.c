@@ -145,3 +145,47 @@ util_hex(char *out, const unsigned char *in, size_t len)
 	}
 	out[2 * len] = '\0';
 }
+
+int
+util_fail(char *err, size_t errlen, int errnum, const char *fmt, ...)
+{
+	va_list	 ap;
+	size_t	 n;
+
+	if (errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+		n = strlen(err);
+		if (errnum != 0 && n < errlen)
+			snprintf(err + n, errlen - n, ": %s", strerror(errnum));
+	}
+	errno = errnum != 0 ? errnum : EPERM;
+	return -1;
+}
+
+int
+util_proc_status(const char *name, char *buf, size_t len)
+{
+	FILE		*f;
+	char		 line[256], *v;
+	size_t		 nlen = strlen(name);
+	int		 rc = -1;
+
+	if ((f = fopen("/proc/self/status", "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, name, nlen) == 0 && line[nlen] == ':') {
+			v = line + nlen + 1;
+			v += strspn(v, " \t");
+			v[strcspn(v, "\n")] = '\0';
+			if (len > 0)
+				snprintf(buf, len, "%s", v);
+			rc = 0;
+			break;
+		}
+	fclose(f);
+	if (rc == -1)
+		errno = ENOENT;
+	return rc;
+}

@@ -124,8 +124,8 @@ like "$(grep '^cairn_last_success_timestamp_seconds{job="a"' \
 out=$(ctl prune --dry-run)
 ok $? "prune --dry-run answers"
 like "$out" "^dry run: 0 to delete" "nothing is old enough to go"
-ctl verify >/dev/null 2>&1
-is $? 69 "verify on request: unavailable (69) in this cairnd"
+out=$(ctl verify b --wait 2>&1)
+is $? 0 "verify JOB --wait checks that job's artifacts (t/84 has more)"
 
 # --- reload --------------------------------------------------------------
 echo 'max_workers = "many"' >> "$T/c.conf"

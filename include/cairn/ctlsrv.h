@@ -55,7 +55,9 @@ struct ctl_prune_plan {
 
 /*
  * Every op returns a CAIRN_E_* code; on failure a one-line cause in err.
- * A ticket is any non-zero number the supervisor chooses.
+ * A ticket is any non-zero number the supervisor chooses.  An op that
+ * had nothing to start returns CAIRN_E_OK, no ticket and what it found in
+ * err (the reply at once, --wait or not).
  */
 struct ctl_ops {
 	/* fill st (st->jobs xcalloc'd: ctl frees); ctl runs assess */

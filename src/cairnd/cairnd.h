@@ -192,6 +192,25 @@ int64_t		 house_wait_ms(struct house *, int64_t wall_ms);
 /* Verifications and removals that failed (-o exits non-zero). */
 int		 house_failures(const struct house *);
 struct prune_plan;
+/*
+ * cairnctl verify and prune: work queued on request.  Each returns a
+ * CAIRN_E_* code (err set on failure) and *queued, the items queued; when
+ * that is non-zero, fn(arg, ticket, worst code, one-line summary) is
+ * called exactly once, when the last of them is in (or by
+ * house_requests_cancel()).  what: NULL for every artifact, a job name
+ * for its artifacts, "JOB/NAME" or a file name for one (unknown:
+ * CAIRN_E_USAGE).  A held prune plan is CAIRN_E_UNAVAILABLE.
+ */
+typedef void	(*house_done_fn)(void *arg, uint64_t ticket, int code,
+		    const char *summary);
+int		 house_verify_request(struct house *, const char *what,
+		    uint64_t ticket, house_done_fn, void *arg,
+		    size_t *queued, char *err, size_t errlen);
+int		 house_prune_request(struct house *, uint64_t ticket,
+		    house_done_fn, void *arg, size_t *queued, size_t *kept,
+		    char *err, size_t errlen);
+/* Answers every request still waiting with CAIRN_E_UNAVAILABLE and why. */
+void		 house_requests_cancel(struct house *, const char *why);
 /* What a prune now would do, deleting nothing (cairnctl prune --dry-run). */
 int		 house_prune_dry_run(struct house *, struct prune_plan *,
 		    char *err, size_t errlen);

@@ -435,6 +435,11 @@ conn_command(struct ctl_srv *s, struct ctl_conn *c,
 		    cairn_strerror(code), now);
 		return code;
 	}
+	if (ticket == 0 && err[0] != '\0') {
+		/* nothing needed doing: the op says so */
+		conn_reply_msg(s, c, code, err, now);
+		return code;
+	}
 	if (wait && ticket != 0) {
 		c->state = CONN_WAIT;
 		c->ticket = ticket;

@@ -16,6 +16,11 @@
  *     plan deletes nothing and is audited; otherwise each job with files to
  *     remove gets a prune worker, and each reported removal is checked on
  *     disk before its catalog row is deleted and `artifact-pruned` audited.
+ * cairnctl verify and prune (house_verify_request(), house_prune_request())
+ * queue the same work and keep a request: the keys (catalog ids, or the
+ * files to remove) it waits for.  Each answer, an item a worker never
+ * answered or an artifact gone before it was sent ticks its key off; the
+ * last one calls the request's house_done_fn once, with the worst code.
  */
 #include "config.h"
 
@@ -65,6 +70,26 @@ struct hjob {
 	size_t		 nvfly, npfly;
 };
 
+/* cairnctl verify/prune: one ticket over the items it queued. */
+struct hkey {
+	struct hjob	*hj;
+	int64_t		 id;		/* verify: the catalog row */
+	char		 name[256];	/* prune: the file */
+	int		 done;
+};
+
+struct hreq {
+	uint64_t	 ticket;
+	house_done_fn	 fn;
+	void		*arg;
+	int		 prune;
+	struct hkey	*k;		/* owns */
+	size_t		 n, left;
+	size_t		 ok;
+	int		 worst;
+	char		 first[400];	/* the first failure's line */
+};
+
 struct house {
 	struct sup	*sup;
 	struct sup_boot	*boot;
@@ -76,6 +101,8 @@ struct house {
 	int		 failures;
 	struct hjob	**jobs;
 	size_t		 njobs;
+	struct hreq	**req;		/* owns */
+	size_t		 nreq;
 };
 
 #define house_audit(h, ev, ...) do {					\
@@ -110,6 +137,11 @@ house_free(struct house *h)
 		free(h->jobs[i]);
 	}
 	free(h->jobs);
+	for (size_t i = 0; i < h->nreq; i++) {
+		free(h->req[i]->k);
+		free(h->req[i]);
+	}
+	free(h->req);
 	free(h);
 }
 
@@ -144,6 +176,120 @@ house_configured(const struct conf *c, const char *name)
 	return conf_job_find(c, name) != NULL;
 }
 
+/* -- cairnctl requests ------------------------------------------------ */
+
+static void
+house_req_key(struct hreq *q, struct hjob *hj, int64_t id, const char *name)
+{
+	q->k = xreallocarray(q->k, q->n + 1, sizeof(*q->k));
+	memset(&q->k[q->n], 0, sizeof(*q->k));
+	q->k[q->n].hj = hj;
+	q->k[q->n].id = id;
+	snprintf(q->k[q->n].name, sizeof(q->k[q->n].name), "%s", name);
+	q->n++;
+	q->left++;
+}
+
+/* The request is answered: one line, the worst code. */
+static void
+house_req_finish(struct house *h, size_t qi)
+{
+	struct hreq	*q = h->req[qi];
+	char		 text[600];
+	size_t		 bad = q->n - q->ok;
+
+	if (q->n == 1 && bad == 1)
+		snprintf(text, sizeof(text), "%s", q->first);
+	else if (bad == 0)
+		snprintf(text, sizeof(text), "%s %zu %s: %zu ok",
+		    q->prune ? "removed" : "verified", q->n,
+		    q->prune ? (q->n == 1 ? "file" : "files") :
+		    (q->n == 1 ? "artifact" : "artifacts"), q->ok);
+	else
+		snprintf(text, sizeof(text), "%s %zu %s: %zu ok, %zu failed; "
+		    "first: %s", q->prune ? "pruned" : "verified", q->n,
+		    q->prune ? (q->n == 1 ? "file" : "files") :
+		    (q->n == 1 ? "artifact" : "artifacts"), q->ok, bad,
+		    q->first);
+	h->req[qi] = h->req[--h->nreq];
+	q->fn(q->arg, q->ticket, q->worst, text);
+	free(q->k);
+	free(q);
+}
+
+/* An item of a prune (prune) or verification ended: every request on it. */
+static void
+house_req_item(struct house *h, int prune, struct hjob *hj, int64_t id,
+    const char *name, int code, const char *line)
+{
+	for (size_t qi = h->nreq; qi-- > 0;) {
+		struct hreq	*q = h->req[qi];
+
+		if (q->prune != prune)
+			continue;
+		for (size_t i = 0; i < q->n; i++) {
+			struct hkey	*k = &q->k[i];
+
+			if (k->done || (prune ? k->hj != hj ||
+			    strcmp(k->name, name) != 0 : k->id != id))
+				continue;
+			k->done = 1;
+			q->left--;
+			if (code == CAIRN_E_OK)
+				q->ok++;
+			else if (q->first[0] == '\0')
+				snprintf(q->first, sizeof(q->first), "%s",
+				    line);
+			if (code > q->worst)
+				q->worst = code;
+			if (q->left == 0)
+				house_req_finish(h, qi);
+			break;
+		}
+	}
+}
+
+static struct hreq *
+house_req_new(struct house *h, int prune, uint64_t ticket, house_done_fn fn,
+    void *arg)
+{
+	struct hreq	*q = xcalloc(1, sizeof(*q));
+
+	q->prune = prune;
+	q->ticket = ticket;
+	q->fn = fn;
+	q->arg = arg;
+	h->req = xreallocarray(h->req, h->nreq + 1, sizeof(*h->req));
+	h->req[h->nreq++] = q;
+	return q;
+}
+
+/* Drops a request that queued nothing (it is never answered). */
+static void
+house_req_drop(struct house *h, struct hreq *q)
+{
+	for (size_t i = 0; i < h->nreq; i++)
+		if (h->req[i] == q) {
+			h->req[i] = h->req[--h->nreq];
+			free(q->k);
+			free(q);
+			return;
+		}
+}
+
+void
+house_requests_cancel(struct house *h, const char *why)
+{
+	while (h != NULL && h->nreq > 0) {
+		struct hreq	*q = h->req[h->nreq - 1];
+
+		h->nreq--;
+		q->fn(q->arg, q->ticket, CAIRN_E_UNAVAILABLE, why);
+		free(q->k);
+		free(q);
+	}
+}
+
 /* Queue catalog id for verification (once) and wake the verify slot. */
 static void
 house_verify_queue(struct house *h, struct hjob *hj, int64_t id)
@@ -161,7 +307,8 @@ wake:
 
 /* Every artifact of a job (all: true) or only the unverified ones. */
 static void
-house_verify_catalog(struct house *h, const char *job, int all)
+house_verify_catalog(struct house *h, const char *job, int all,
+    struct hreq *q)
 {
 	struct artifact	*a = NULL;
 	struct hjob	*hj;
@@ -177,8 +324,11 @@ house_verify_catalog(struct house *h, const char *job, int all)
 			continue;
 		if (a[i].status == ART_MISSING || a[i].status == ART_DELETED)
 			continue;
-		if (all || a[i].status == ART_UNVERIFIED)
+		if (all || a[i].status == ART_UNVERIFIED) {
+			if (q != NULL)
+				house_req_key(q, hj, a[i].id, a[i].path);
 			house_verify_queue(h, hj, a[i].id);
+		}
 	}
 	free(a);
 }
@@ -227,8 +377,69 @@ house_conf(struct house *h, const struct conf *c, time_t now)
 		 * every artifact (a cycle includes the scheduled full check).
 		 */
 		h->started = 1;
-		house_verify_catalog(h, NULL, h->once);
+		house_verify_catalog(h, NULL, h->once, NULL);
 	}
+}
+
+int
+house_verify_request(struct house *h, const char *what, uint64_t ticket,
+    house_done_fn fn, void *arg, size_t *queued, char *err, size_t errlen)
+{
+	struct artifact	*a = NULL, *hit = NULL;
+	struct hjob	*hj;
+	struct hreq	*q;
+	const char	*base;
+	size_t		 n = 0;
+
+	*queued = 0;
+	if (h->boot->catalog == NULL) {
+		snprintf(err, errlen, "verify: no catalog");
+		return CAIRN_E_SOFTWARE;
+	}
+	q = house_req_new(h, 0, ticket, fn, arg);
+	if (what == NULL || (strchr(what, '/') == NULL &&
+	    house_configured(sup_conf(h->sup), what))) {
+		/* every artifact, or every artifact of one job */
+		house_verify_catalog(h, what, 1, q);
+		goto out;
+	}
+	if (catalog_list(h->boot->catalog, NULL, &a, &n) == -1) {
+		snprintf(err, errlen, "verify: catalog: %s",
+		    catalog_error(h->boot->catalog));
+		house_req_drop(h, q);
+		return CAIRN_E_SOFTWARE;
+	}
+	/* "JOB/NAME" (relative to backup_dir) or the file name alone */
+	for (size_t i = 0; i < n && hit == NULL; i++) {
+		base = strrchr(a[i].path, '/');
+		if (strcmp(a[i].path, what) == 0 || (base != NULL &&
+		    strchr(what, '/') == NULL && strcmp(base + 1, what) == 0))
+			hit = &a[i];
+	}
+	if (hit == NULL || (hj = house_job(h, hit->job)) == NULL ||
+	    !house_configured(sup_conf(h->sup), hit->job)) {
+		snprintf(err, errlen, "no artifact %s in the catalog of a "
+		    "configured job (give JOB/NAME, a file name or a job)",
+		    what);
+		free(a);
+		house_req_drop(h, q);
+		return CAIRN_E_USAGE;
+	}
+	if (hit->status == ART_MISSING || hit->status == ART_DELETED) {
+		snprintf(err, errlen, "%s: the file is %s", hit->path,
+		    hit->status == ART_MISSING ? "missing" : "deleted");
+		free(a);
+		house_req_drop(h, q);
+		return CAIRN_E_NOINPUT;
+	}
+	house_req_key(q, hj, hit->id, hit->path);
+	house_verify_queue(h, hj, hit->id);
+	free(a);
+out:
+	*queued = q->n;
+	if (q->n == 0)
+		house_req_drop(h, q);
+	return CAIRN_E_OK;
 }
 
 /* -- sending the items ------------------------------------------------- */
@@ -268,8 +479,13 @@ house_send_verify(struct house *h, struct hjob *hj, struct worker *w)
 		if (h->boot->catalog == NULL || catalog_get(h->boot->catalog,
 		    hj->pending[i], &a) == -1 || a.status == ART_MISSING ||
 		    a.status == ART_DELETED || strncmp(a.path, hj->name,
-		    plen) != 0 || a.path[plen] != '/')
-			continue;	/* pruned or gone meanwhile */
+		    plen) != 0 || a.path[plen] != '/') {
+			/* pruned or gone meanwhile */
+			house_req_item(h, 0, hj, hj->pending[i], NULL,
+			    CAIRN_E_NOINPUT, "artifact gone before it was "
+			    "verified");
+			continue;
+		}
 		t = NULL;
 		nt = 0;
 		if (a.raw_bytes > 0 && catalog_tables(h->boot->catalog, a.id,
@@ -359,7 +575,7 @@ static void
 house_verified(struct house *h, struct hjob *hj, struct hitem *it,
     const struct msg_result *r)
 {
-	char		 text[512];
+	char		 text[512], line[900];
 	const char	*check = NULL;
 	int		 ok = r->code == CAIRN_E_OK, record;
 
@@ -393,6 +609,14 @@ house_verified(struct house *h, struct hjob *hj, struct hitem *it,
 	    text) == -1)
 		log_warnx("catalog: %s/%s: %s", hj->name, it->name,
 		    catalog_error(h->boot->catalog));
+	if (ok)
+		snprintf(line, sizeof(line), "%s/%s: ok", hj->name, it->name);
+	else
+		snprintf(line, sizeof(line), "%s/%s: %s check failed: %s",
+		    hj->name, it->name, check, text);
+	house_req_item(h, 0, hj, it->id, NULL, ok ? CAIRN_E_OK :
+	    strcmp(check, "error") == 0 && r->code != CAIRN_E_OK ? r->code :
+	    CAIRN_E_VERIFY, line);
 	if (ok) {
 		log_info("%s: verified %s", hj->name, it->name);
 		house_audit(h, "artifact-verified", AF_STR("job", hj->name),
@@ -413,14 +637,21 @@ house_pruned(struct house *h, struct hjob *hj, struct hitem *it,
     const struct msg_result *r)
 {
 	struct stat	 st;
-	char		*rel;
+	char		*rel, line[600];
 	int		 gone;
 
 	rel = xasprintf("%s/%s", hj->name, it->name);
 	gone = fstatat(h->boot->backup_dirfd, rel, &st,
 	    AT_SYMLINK_NOFOLLOW) == -1 && errno == ENOENT;
 	free(rel);
+	if (gone)
+		house_req_item(h, 1, hj, 0, it->name, CAIRN_E_OK, "");
 	if (!gone) {
+		snprintf(line, sizeof(line), "%s/%s: not removed: %s", hj->name,
+		    it->name, r->code == CAIRN_E_OK ? "still there" :
+		    r->message);
+		house_req_item(h, 1, hj, 0, it->name, r->code == CAIRN_E_OK ?
+		    CAIRN_E_IOERR : r->code, line);
 		h->failures++;
 		log_warnx("%s: could not remove %s: %s", hj->name, it->name,
 		    r->code == CAIRN_E_OK ? "still there" : r->message);
@@ -471,6 +702,20 @@ house_result(struct house *h, struct worker *w, const unsigned char *p,
 	return 0;
 }
 
+/* An item the worker never answered: its requests learn why. */
+static void
+house_unanswered(struct house *h, int prune, struct hjob *hj,
+    const struct hitem *it, const struct worker *w, int code)
+{
+	char	 line[600];
+
+	snprintf(line, sizeof(line), "%s/%s: not %s: worker failed: %s",
+	    hj->name, it->name, prune ? "removed" : "verified",
+	    w->cause[0] != '\0' ? w->cause : "no answer");
+	house_req_item(h, prune, hj, it->id, it->name,
+	    code != CAIRN_E_OK ? code : CAIRN_E_SOFTWARE, line);
+}
+
 void
 house_end(struct house *h, struct worker *w, int code, int64_t art_id)
 {
@@ -486,11 +731,14 @@ house_end(struct house *h, struct worker *w, int code, int64_t art_id)
 	}
 	if (w->slot == hj->vslot) {
 		/* unanswered items go back for the retry, if there is one */
-		if (w->slot->state == SLOT_BACKOFF)
-			for (size_t i = 0; i < hj->nvfly; i++)
-				if (!hj->vfly[i].answered)
-					house_verify_queue(h, hj,
-					    hj->vfly[i].id);
+		for (size_t i = 0; i < hj->nvfly; i++)
+			if (hj->vfly[i].answered)
+				continue;
+			else if (w->slot->state == SLOT_BACKOFF)
+				house_verify_queue(h, hj, hj->vfly[i].id);
+			else
+				house_unanswered(h, 0, hj, &hj->vfly[i], w,
+				    code);
 		free(hj->vfly);
 		hj->vfly = NULL;
 		hj->nvfly = 0;
@@ -500,6 +748,10 @@ house_end(struct house *h, struct worker *w, int code, int64_t art_id)
 		    w->slot->state == SLOT_IDLE)
 			sup_slot_queue(h->sup, hj->vslot);
 	} else {
+		for (size_t i = 0; i < hj->npfly; i++)
+			if (!hj->pfly[i].answered)
+				house_unanswered(h, 1, hj, &hj->pfly[i], w,
+				    code);
 		free(hj->pfly);
 		hj->pfly = NULL;
 		hj->npfly = 0;
@@ -568,20 +820,31 @@ house_prune_dry_run(struct house *h, struct prune_plan *p, char *err,
 	return house_plan(h, p, err, errlen);
 }
 
-static void
-house_prune_now(struct house *h, const char *why)
+/*
+ * Plans and queues the removals (q: each one is also a key of q).
+ * Returns CAIRN_E_OK, CAIRN_E_UNAVAILABLE for a held plan (nothing
+ * removed) or CAIRN_E_SOFTWARE, with the cause in err.
+ */
+static int
+house_prune_now(struct house *h, const char *why, struct hreq *q,
+    size_t *kept, char *err, size_t errlen)
 {
 	struct prune_plan	 p;
 	struct prune_entry	*e;
 	struct hjob		*hj;
 	struct hitem		*it;
-	char			 err[256];
+	int			 code = CAIRN_E_OK;
 
-	if (house_plan(h, &p, err, sizeof(err)) == -1) {
+	if (house_plan(h, &p, err, errlen) == -1) {
 		log_warnx("%s", err);
 		house_audit(h, "prune-failed", AF_STR("error", err));
 		h->failures++;
-		return;
+		return CAIRN_E_SOFTWARE;
+	}
+	if (p.hold) {
+		snprintf(err, errlen, "prune is held, nothing deleted: %s",
+		    p.warning);
+		code = CAIRN_E_UNAVAILABLE;
 	}
 	if (p.warning[0] != '\0') {
 		log_warnx("prune: %s", p.warning);
@@ -592,8 +855,13 @@ house_prune_now(struct house *h, const char *why)
 	    p.nremove == 1 ? "" : "s", p.n);
 	for (size_t i = 0; i < p.n; i++) {
 		e = &p.entries[i];
-		if (!e->remove || (hj = house_job(h, e->job)) == NULL)
+		if (!e->remove || (hj = house_job(h, e->job)) == NULL) {
+			if (kept != NULL && !e->remove)
+				(*kept)++;
 			continue;
+		}
+		if (q != NULL)
+			house_req_key(q, hj, 0, e->name);
 		hj->planned = xreallocarray(hj->planned, hj->nplanned + 1,
 		    sizeof(*hj->planned));
 		it = &hj->planned[hj->nplanned++];
@@ -608,6 +876,29 @@ house_prune_now(struct house *h, const char *why)
 		    h->jobs[i]->pslot->state == SLOT_IDLE)
 			sup_slot_queue(h->sup, h->jobs[i]->pslot);
 	prune_plan_free(&p);
+	return code;
+}
+
+int
+house_prune_request(struct house *h, uint64_t ticket, house_done_fn fn,
+    void *arg, size_t *queued, size_t *kept, char *err, size_t errlen)
+{
+	struct hreq	*q;
+	int		 code;
+
+	*queued = *kept = 0;
+	for (size_t i = 0; i < h->njobs; i++)
+		if (h->jobs[i]->pslot->state != SLOT_IDLE) {
+			snprintf(err, errlen, "%s: a prune is already under "
+			    "way", h->jobs[i]->name);
+			return CAIRN_E_TEMPFAIL;
+		}
+	q = house_req_new(h, 1, ticket, fn, arg);
+	code = house_prune_now(h, "cairnctl", q, kept, err, errlen);
+	*queued = q->n;
+	if (q->n == 0)
+		house_req_drop(h, q);
+	return code;
 }
 
 static int
@@ -624,10 +915,11 @@ house_timers(struct house *h, time_t now)
 	size_t			 n;
 	int			 verifying = 0, pruning = 0, force = 0;
 	int			 waiting = 0;
+	char			 err[256];
 
 	if (h->verify_next != -1 && now >= h->verify_next) {
 		log_info("verify: scheduled check of every artifact");
-		house_verify_catalog(h, NULL, 1);
+		house_verify_catalog(h, NULL, 1, NULL);
 		h->verify_next = cron_next(&c->verify.cron, now, c->timezone);
 	}
 	if (h->prune_next != -1 && now >= h->prune_next) {
@@ -659,7 +951,8 @@ house_timers(struct house *h, time_t now)
 			return;
 		}
 		h->dirty = 0;
-		house_prune_now(h, force ? "schedule" : "after backup");
+		house_prune_now(h, force ? "schedule" : "after backup", NULL,
+		    NULL, err, sizeof(err));
 	}
 }
 

@@ -519,18 +519,41 @@ op_run(void *arg, const char *job, uint64_t *ticket, char *err,
 	return CAIRN_E_OK;
 }
 
+/* house.c: the verify or prune work of a ticket is over. */
+static void
+sup_ctl_house_done(void *arg, uint64_t ticket, int code, const char *summary)
+{
+	struct sup_ctl	*sc = arg;
+
+	if (sc->srv != NULL)
+		ctl_ticket_done(sc->srv, ticket, code, summary);
+}
+
 static int
 op_verify(void *arg, const char *artifact, uint64_t *ticket, char *err,
     size_t errlen)
 {
-	(void)arg;
-	(void)artifact;
-	(void)ticket;
-	/* house.c has no verify-on-request yet: say so, start nothing */
-	snprintf(err, errlen, "verify on request is not available in this "
-	    "cairnd yet (artifacts are verified after each backup and on "
-	    "verify.schedule)");
-	return CAIRN_E_UNAVAILABLE;
+	struct sup_ctl	*sc = arg;
+	uint64_t	 id;
+	size_t		 queued;
+	int		 code;
+
+	if (sup_stopping(sc->sup)) {
+		snprintf(err, errlen, "cairnd is stopping");
+		return CAIRN_E_UNAVAILABLE;
+	}
+	id = ++sc->next_id;
+	code = house_verify_request(sup_house(sc->sup), artifact, id,
+	    sup_ctl_house_done, sc, &queued, err, errlen);
+	if (code != CAIRN_E_OK)
+		return code;
+	if (queued == 0) {
+		snprintf(err, errlen, "nothing to verify: no artifact on disk "
+		    "in the catalog");
+		return CAIRN_E_OK;
+	}
+	*ticket = id;
+	return CAIRN_E_OK;
 }
 
 static int
@@ -540,13 +563,27 @@ op_prune(void *arg, int dry_run, struct ctl_prune_plan *out,
 	struct sup_ctl		*sc = arg;
 	struct prune_plan	 p;
 	struct prune_entry	*e;
+	uint64_t		 id;
+	size_t			 queued, kept;
+	int			 code;
 
-	(void)ticket;
 	if (!dry_run) {
-		snprintf(err, errlen, "prune on request is not available in "
-		    "this cairnd yet (pruning runs after each backup and on "
-		    "retention.schedule); prune --dry-run shows the plan");
-		return CAIRN_E_UNAVAILABLE;
+		if (sup_stopping(sc->sup)) {
+			snprintf(err, errlen, "cairnd is stopping");
+			return CAIRN_E_UNAVAILABLE;
+		}
+		id = ++sc->next_id;
+		code = house_prune_request(sup_house(sc->sup), id,
+		    sup_ctl_house_done, sc, &queued, &kept, err, errlen);
+		if (code != CAIRN_E_OK)
+			return code;
+		if (queued == 0) {
+			snprintf(err, errlen, "nothing to prune (%zu kept)",
+			    kept);
+			return CAIRN_E_OK;
+		}
+		*ticket = id;
+		return CAIRN_E_OK;
 	}
 	if (house_prune_dry_run(sup_house(sc->sup), &p, err, errlen) == -1)
 		return CAIRN_E_SOFTWARE;
@@ -633,6 +670,9 @@ sup_ctl_free(struct sup_ctl *sc)
 		return;
 	/* what still waits is cancelled; its clients get that answer */
 	sup_ctl_sweep(sc);
+	if (sc->sup != NULL)
+		house_requests_cancel(sup_house(sc->sup),
+		    "cancelled: cairnd is stopping");
 	while (sc->nt > 0) {
 		struct ticket	*t = sc->t[sc->nt - 1];
 

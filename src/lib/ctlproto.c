@@ -369,12 +369,21 @@ ctl_call(const char *path, uint32_t flags, int argc, char *const argv[],
 			goto fail;
 		}
 	}
+	/*
+	 * A daemon that refuses this peer answers and hangs up before it
+	 * reads the request: on EPIPE the refusal may still be waiting.
+	 */
 	if (io_all(fd, req, reqlen, 1, timeout_ms) == -1) {
+		saved = errno;
 		snprintf(err, errlen, "%s: send: %s", path, strerror(errno));
-		goto fail;
-	}
+		if (saved != EPIPE && saved != ECONNRESET)
+			goto fail;
+		if (io_all(fd, hdr, sizeof(hdr), 0, timeout_ms) == -1) {
+			errno = saved;
+			goto fail;
+		}
 	/* --wait: the reply comes when the run is over */
-	if (io_all(fd, hdr, sizeof(hdr), 0,
+	} else if (io_all(fd, hdr, sizeof(hdr), 0,
 	    (flags & CTL_F_WAIT) ? -1 : timeout_ms) == -1) {
 		snprintf(err, errlen, "%s: no reply: %s", path,
 		    strerror(errno));

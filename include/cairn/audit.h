@@ -68,6 +68,10 @@ struct audit;
  * or NULL with errno set and err filled.
  */
 struct audit	*audit_open(const char *path, char *err, size_t errlen);
+/* The same on fd, already open O_RDWR|O_APPEND (owned from now on, also on
+ * failure); path names it. */
+struct audit	*audit_fdopen(int fd, const char *path, char *err,
+		    size_t errlen);
 /* Closes the fd and frees; NULL is fine. */
 void		 audit_close(struct audit *);
 

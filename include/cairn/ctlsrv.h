@@ -6,7 +6,7 @@
  * Contract
  *   - ctl_listen() creates the socket: it refuses (EADDRINUSE) if another
  *     cairnd answers on the path, removes a stale socket file otherwise,
- *     binds under umask 0117, then sets mode and group.  The listening and
+ *     binds with its mode (umask) and group (egid, as root), checked.  The listening and
  *     every accepted descriptor are non-blocking and close-on-exec.
  *   - The server never blocks.  The loop calls ctl_pollfds() to add its
  *     descriptors, poll(), then ctl_dispatch() with the same entries, and
@@ -85,6 +85,16 @@ struct ctl_srv;
 struct ctl_srv	*ctl_listen(const char *path, mode_t mode, gid_t gid,
 		    const struct ctl_ops *ops, void *arg, struct audit *audit,
 		    char *err, size_t errlen);
+/*
+ * The same for the name in the open folder dirfd (path names it in
+ * messages and is what ctl_close() unlinks): bind and probe go through
+ * /proc/self/fd/N, so root never resolves a folder path the daemon's user
+ * could swap.  The socket is made with its mode and group (the umask, the
+ * egid) and checked after, never chmod'ed or chown'ed by path.
+ */
+struct ctl_srv	*ctl_listen_at(int dirfd, const char *name, const char *path,
+		    mode_t mode, gid_t gid, const struct ctl_ops *ops,
+		    void *arg, struct audit *audit, char *err, size_t errlen);
 void		 ctl_close(struct ctl_srv *);
 /* The group allowed besides root and the daemon (default: the gid given). */
 void		 ctl_set_group(struct ctl_srv *, gid_t);

@@ -22,6 +22,10 @@
 
 /* Returns the locked fd (caller owns), or -1 with errno and err. */
 int	lock_acquire(const char *backup_dir, char *err, size_t errlen);
+/* The same in the open folder dirfd (backup_dir names it in messages);
+ * the lock must be a regular file with one link (root truncates it). */
+int	lock_acquire_at(int dirfd, const char *backup_dir, char *err,
+	    size_t errlen);
 /* The holder's pid (-2: held, pid unknown), 0: free, -1: error (errno). */
 pid_t	lock_holder(const char *backup_dir);
 

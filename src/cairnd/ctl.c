@@ -80,15 +80,32 @@ sun_fill(struct sockaddr_un *sun, const char *path)
 	return 0;
 }
 
+/*
+ * Where bind(2) and connect(2) reach name in the folder dirfd without
+ * resolving the folder's path again: /proc/self/fd/N/name (AT_FDCWD: name
+ * itself).
+ */
+static int
+sun_fill_at(struct sockaddr_un *sun, int dirfd, const char *name)
+{
+	char	 buf[sizeof(sun->sun_path) + 32];
+
+	if (dirfd == AT_FDCWD)
+		return sun_fill(sun, name);
+	snprintf(buf, sizeof(buf), "/proc/self/fd/%d/%s", dirfd, name);
+	return sun_fill(sun, buf);
+}
+
 /* 1: someone answers; 0: stale or absent (removed); -1 error */
 static int
-ctl_probe(const char *path, char *err, size_t errlen)
+ctl_probe(int dirfd, const char *name, const char *path, char *err,
+    size_t errlen)
 {
 	struct sockaddr_un	 sun;
 	struct stat		 sb;
 	int			 fd, rc;
 
-	if (lstat(path, &sb) == -1) {
+	if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == -1) {
 		if (errno == ENOENT)
 			return 0;
 		snprintf(err, errlen, "control socket %s: %s", path,
@@ -101,7 +118,7 @@ ctl_probe(const char *path, char *err, size_t errlen)
 		errno = EEXIST;
 		return -1;
 	}
-	if (sun_fill(&sun, path) == -1 ||
+	if (sun_fill_at(&sun, dirfd, name) == -1 ||
 	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
 		snprintf(err, errlen, "control socket %s: %s", path,
 		    strerror(errno));
@@ -120,7 +137,7 @@ ctl_probe(const char *path, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
-	if (unlink(path) == -1 && errno != ENOENT) {
+	if (unlinkat(dirfd, name, 0) == -1 && errno != ENOENT) {
 		snprintf(err, errlen, "control socket %s: remove stale "
 		    "socket: %s", path, strerror(errno));
 		return -1;
@@ -134,17 +151,68 @@ ctl_listen(const char *path, mode_t mode, gid_t gid,
     const struct ctl_ops *ops, void *arg, struct audit *audit, char *err,
     size_t errlen)
 {
+	return ctl_listen_at(AT_FDCWD, path, path, mode, gid, ops, arg, audit,
+	    err, errlen);
+}
+
+/*
+ * bind(2) with the final mode and group from the start: the mode from the
+ * umask, the group from the egid (root) -- no chmod or chown by path in a
+ * folder the daemon's user can write.  Then the result is checked.
+ */
+static int
+ctl_bind(int fd, const struct sockaddr_un *sun, int dirfd, const char *name,
+    mode_t mode, gid_t gid)
+{
+	struct stat	 st;
+	mode_t		 old;
+	gid_t		 egid = getegid();
+	int		 rc, saved, setg;
+
+	setg = geteuid() == 0 && gid != (gid_t)-1 && gid != egid;
+	if (setg && setegid(gid) == -1)
+		return -1;
+	old = umask(~mode & 0777);
+	rc = bind(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	saved = errno;
+	umask(old);
+	if (setg && setegid(egid) == -1)
+		fatal("setegid %u", (unsigned)egid);
+	if (rc == -1) {
+		errno = saved;
+		return -1;
+	}
+	/* not root: a group of our own may still be set, harmlessly */
+	if (!setg && gid != (gid_t)-1 && gid != egid &&
+	    fchownat(dirfd, name, (uid_t)-1, gid, AT_SYMLINK_NOFOLLOW) == -1)
+		return -1;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return -1;
+	if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 07777) != mode ||
+	    (gid != (gid_t)-1 && st.st_gid != gid)) {
+		errno = EEXIST;
+		return -1;
+	}
+	return 0;
+}
+
+struct ctl_srv *
+ctl_listen_at(int dirfd, const char *name, const char *path, mode_t mode,
+    gid_t gid, const struct ctl_ops *ops, void *arg, struct audit *audit,
+    char *err, size_t errlen)
+{
 	struct sockaddr_un	 sun;
 	struct ctl_srv		*s;
-	mode_t			 old;
 	int			 fd, saved;
 
-	if (sun_fill(&sun, path) == -1) {
+	if (sun_fill(&sun, path) == -1 || sun_fill_at(&sun, dirfd,
+	    name) == -1) {
 		snprintf(err, errlen, "control socket %s: path too long",
 		    path);
 		return NULL;
 	}
-	if (ctl_probe(path, err, errlen) != 0)
+	if (ctl_probe(dirfd, name, path, err, errlen) != 0)
 		return NULL;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    0)) == -1) {
@@ -152,22 +220,18 @@ ctl_listen(const char *path, mode_t mode, gid_t gid,
 		    strerror(errno));
 		return NULL;
 	}
-	old = umask(0117);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+	if (ctl_bind(fd, &sun, dirfd, name, mode, gid) == -1) {
 		saved = errno;
-		umask(old);
 		snprintf(err, errlen, "control socket %s: bind: %s", path,
-		    strerror(saved));
+		    saved == EEXIST ? "changed under us (not the socket made "
+		    "with its mode and group)" : strerror(saved));
 		goto fail;
 	}
-	umask(old);
-	if (chmod(path, mode) == -1 ||
-	    (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) == -1) ||
-	    listen(fd, 16) == -1) {
+	if (listen(fd, 16) == -1) {
 		saved = errno;
 		snprintf(err, errlen, "control socket %s: %s", path,
 		    strerror(saved));
-		unlink(path);
+		unlinkat(dirfd, name, 0);
 		goto fail;
 	}
 	s = xcalloc(1, sizeof(*s));

@@ -31,6 +31,7 @@
 #include "cairn/lock.h"
 #include "cairn/log.h"
 #include "cairn/priv.h"
+#include "cairn/rootfs.h"
 #include "cairn/util.h"
 #include "cairnd.h"
 
@@ -143,35 +144,41 @@ verify_audit(const char *path)
 
 /* -- start-up, as root ------------------------------------------------- */
 
-struct boot_ids {
-	int		 drop;		/* root with a user to become */
-	uid_t		 uid;
-	gid_t		 gid;
-};
-
-/* Make a folder (not its parents) and give it to the daemon's user. */
-static void
-boot_mkdir(int atfd, const char *path, const struct boot_ids *ids,
-    const char *what)
+/*
+ * Root acts on descriptors only (rootfs.h, docs/security.md): a folder
+ * (not its parents) made or adopted, and given to the daemon's user.
+ * Returns its descriptor.
+ */
+static int
+boot_mkdir(int atfd, const char *name, const struct rootfs_owner *ids,
+    const char *what, const char *shown)
 {
-	struct stat	 st;
+	char	 err[512];
+	int	 fd;
 
-	if (mkdirat(atfd, path, 0750) == -1 && errno != EEXIST)
-		fatal("%s %s", what, path);
-	if (fstatat(atfd, path, &st, AT_SYMLINK_NOFOLLOW) == -1)
-		fatal("%s %s", what, path);
-	if (!S_ISDIR(st.st_mode))
-		fatalx("%s %s: not a folder", what, path);
-	if (ids->drop && (st.st_uid != ids->uid || st.st_gid != ids->gid) &&
-	    fchownat(atfd, path, ids->uid, ids->gid, AT_SYMLINK_NOFOLLOW) == -1)
-		fatal("%s %s: chown", what, path);
+	if ((fd = rootfs_mkdir(atfd, name, shown, 0750, ids, ROOTFS_ADOPT,
+	    err, sizeof(err))) == -1)
+		fatalx("%s %s", what, err);
+	return fd;
 }
 
-static void
-boot_chown(const char *path, const struct boot_ids *ids)
+/* A file root opens in a folder the daemon's user may write, given to it. */
+static int
+boot_open(const char *path, int flags, const struct rootfs_owner *ids,
+    const char *what)
 {
-	if (ids->drop && chown(path, ids->uid, ids->gid) == -1)
-		fatal("chown %s", path);
+	const char	*leaf;
+	char		 err[512];
+	int		 dfd, fd;
+
+	if ((dfd = rootfs_openparent(path, &leaf, err, sizeof(err))) == -1)
+		fatalx("%s %s", what, err);
+	fd = rootfs_openfile(dfd, leaf, path, flags, 0640, ids, err,
+	    sizeof(err));
+	close(dfd);
+	if (fd == -1)
+		fatalx("%s %s", what, err);
+	return fd;
 }
 
 static void
@@ -185,8 +192,7 @@ boot_secret(struct sup_boot *b, const char *path)
 		if (strcmp(b->secrets[i].path, path) == 0)
 			return;
 	/* kept open: the unprivileged supervisor rereads it for each run */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
-		fatal("password file %s", path);
+	fd = boot_open(path, O_RDONLY, NULL, "password file");
 	b->secrets = xreallocarray(b->secrets, b->nsecrets + 1,
 	    sizeof(*b->secrets));
 	b->secrets[b->nsecrets].path = xstrdup(path);
@@ -236,41 +242,42 @@ boot_reconcile(struct sup_boot *b)
 static void
 boot(const char *conf_path, struct conf *cf, struct sup_boot *b, int once)
 {
-	struct boot_ids	 ids;
-	char		 err[512];
-	int		 fd;
+	struct rootfs_owner	 ids;
+	const char		*leaf;
+	char			 err[512], *shown;
+	int			 fd;
 
 	memset(b, 0, sizeof(*b));
 	b->lock_fd = -1;
-	ids.drop = geteuid() == 0 && cf->user != NULL;
-	ids.uid = ids.drop ? cf->uid : geteuid();
-	ids.gid = ids.drop ? cf->gid : getegid();
+	ids.give = geteuid() == 0 && cf->user != NULL;
+	ids.uid = ids.give ? cf->uid : geteuid();
+	ids.gid = ids.give ? cf->gid : getegid();
 	umask(027);
 
-	boot_mkdir(AT_FDCWD, cf->backup_dir, &ids, "backup folder");
-	if ((b->lock_fd = lock_acquire(cf->backup_dir, err,
+	if ((fd = rootfs_openparent(cf->backup_dir, &leaf, err,
+	    sizeof(err))) == -1)
+		fatalx("backup folder %s", err);
+	b->backup_dirfd = boot_mkdir(fd, leaf, &ids, "backup folder",
+	    cf->backup_dir);
+	close(fd);
+	if ((b->lock_fd = lock_acquire_at(b->backup_dirfd, cf->backup_dir, err,
 	    sizeof(err))) == -1)
 		fatalx("%s", err);
-	b->backup_dirfd = open(cf->backup_dir,
-	    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (b->backup_dirfd == -1)
-		fatal("backup folder %s", cf->backup_dir);
-	for (size_t i = 0; i < cf->njobs; i++)
-		boot_mkdir(b->backup_dirfd, cf->jobs[i].name, &ids,
-		    "job folder");
-
-	if (cf->log_file != NULL && cf->log_file[0] != '\0') {
-		fd = open(cf->log_file, O_WRONLY | O_APPEND | O_CREAT |
-		    O_CLOEXEC | O_NOFOLLOW, 0640);
-		if (fd == -1)
-			fatal("log file %s", cf->log_file);
-		if (ids.drop && fchown(fd, ids.uid, ids.gid) == -1)
-			fatal("log file %s: chown", cf->log_file);
-		log_set_file_fd(fd);
+	for (size_t i = 0; i < cf->njobs; i++) {
+		shown = xasprintf("%s/%s", cf->backup_dir, cf->jobs[i].name);
+		close(boot_mkdir(b->backup_dirfd, cf->jobs[i].name, &ids,
+		    "job folder", shown));
+		free(shown);
 	}
-	if ((b->audit = audit_open(cf->audit_log, err, sizeof(err))) == NULL)
+
+	if (cf->log_file != NULL && cf->log_file[0] != '\0')
+		log_set_file_fd(boot_open(cf->log_file, O_WRONLY | O_APPEND |
+		    O_CREAT, &ids, "log file"));
+	fd = boot_open(cf->audit_log, O_RDWR | O_APPEND | O_CREAT, &ids,
+	    "audit trail");
+	if ((b->audit = audit_fdopen(fd, cf->audit_log, err,
+	    sizeof(err))) == NULL)
 		fatalx("%s", err);
-	boot_chown(cf->audit_log, &ids);
 	audit_write(b->audit, "start", AF_STR("version", PACKAGE_VERSION),
 	    AF_INT("pid", getpid()), AF_STR("config", conf_path),
 	    AF_UINT("jobs", cf->njobs), AF_INT("uid", geteuid()));
@@ -285,7 +292,7 @@ boot(const char *conf_path, struct conf *cf, struct sup_boot *b, int once)
 	    err, sizeof(err))) == NULL)
 		fatalx("%s", err);
 
-	if (ids.drop) {
+	if (ids.give) {
 		/* 0: dropped and proved; anything else: refuse to run */
 		if (priv_drop(ids.uid, ids.gid, err, sizeof(err)) != 0) {
 			audit_write(b->audit, "privilege-drop-failed",

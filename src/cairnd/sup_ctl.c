@@ -35,6 +35,7 @@
 #include "cairn/log.h"
 #include "cairn/metrics.h"
 #include "cairn/prune.h"
+#include "cairn/rootfs.h"
 #include "cairn/util.h"
 #include "cairnd.h"
 
@@ -69,29 +70,28 @@ static const struct ctl_ops sup_ctl_ops;
 
 /* -- start-up, as root ------------------------------------------------- */
 
-/* The socket's folder: made when missing; an existing one is left as is. */
+/*
+ * The socket's folder, opened by descriptor (rootfs.h): made when missing
+ * and then given to the daemon (so it can remove its socket) and the
+ * group (so they reach it); an existing one is left as is.  -1: err.
+ */
 static int
 sup_ctl_mkdir(const char *sock, uid_t uid, gid_t gid, char *err,
     size_t errlen)
 {
-	char	*copy = xstrdup(sock), *dir = dirname(copy);
-	int	 rc = 0;
+	struct rootfs_owner	 o = { uid, gid, geteuid() == 0 };
+	char			*copy = xstrdup(sock), *dir = dirname(copy);
+	const char		*leaf;
+	int			 pfd, fd;
 
-	if (mkdir(dir, 0750) == 0) {
-		/* ours: the daemon can remove its socket, the group reach it */
-		if (geteuid() == 0 && (chown(dir, uid, gid) == -1 ||
-		    chmod(dir, 0750) == -1)) {
-			snprintf(err, errlen, "control socket folder %s: %s",
-			    dir, strerror(errno));
-			rc = -1;
-		}
-	} else if (errno != EEXIST) {
-		snprintf(err, errlen, "control socket folder %s: %s", dir,
-		    strerror(errno));
-		rc = -1;
+	if ((pfd = rootfs_openparent(dir, &leaf, err, errlen)) == -1) {
+		free(copy);
+		return -1;
 	}
+	fd = rootfs_mkdir(pfd, leaf, dir, 0750, &o, 0, err, errlen);
+	close(pfd);
 	free(copy);
-	return rc;
+	return fd;
 }
 
 struct sup_ctl *
@@ -99,13 +99,19 @@ sup_ctl_open(const struct conf *c, uid_t uid, struct audit *audit, char *err,
     size_t errlen)
 {
 	struct sup_ctl	*sc;
+	char		 e[512];
+	int		 dfd;
 
-	if (sup_ctl_mkdir(c->control_socket, uid, c->socket_gid, err,
-	    errlen) == -1)
+	if ((dfd = sup_ctl_mkdir(c->control_socket, uid, c->socket_gid, e,
+	    sizeof(e))) == -1) {
+		snprintf(err, errlen, "control socket folder %s", e);
 		return NULL;
+	}
 	sc = xcalloc(1, sizeof(*sc));
-	sc->srv = ctl_listen(c->control_socket, 0660, c->socket_gid,
-	    &sup_ctl_ops, sc, audit, err, errlen);
+	sc->srv = ctl_listen_at(dfd, strrchr(c->control_socket, '/') + 1,
+	    c->control_socket, 0660, c->socket_gid, &sup_ctl_ops, sc, audit,
+	    err, errlen);
+	close(dfd);
 	if (sc->srv == NULL) {
 		free(sc);
 		return NULL;

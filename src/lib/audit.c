@@ -698,14 +698,7 @@ read_tail(int fd, off_t size, char **bufp, const char **line, size_t *linelen,
 struct audit *
 audit_open(const char *path, char *err, size_t errlen)
 {
-	struct audit		*a;
-	struct audit_record	 rec;
-	struct stat		 st;
-	const char		*line;
-	size_t			 linelen;
-	char			*buf = NULL, perr_[200], torn_hash[65];
-	off_t			 torn;
-	int			 fd, saved;
+	int	 fd;
 
 	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 	    0640);
@@ -713,6 +706,21 @@ audit_open(const char *path, char *err, size_t errlen)
 		seterr(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
+	return audit_fdopen(fd, path, err, errlen);
+}
+
+struct audit *
+audit_fdopen(int fd, const char *path, char *err, size_t errlen)
+{
+	struct audit		*a;
+	struct audit_record	 rec;
+	struct stat		 st;
+	const char		*line;
+	size_t			 linelen;
+	char			*buf = NULL, perr_[200], torn_hash[65];
+	off_t			 torn;
+	int			 saved;
+
 	if (fstat(fd, &st) == -1) {
 		seterr(err, errlen, "%s: fstat: %s", path, strerror(errno));
 		goto fail;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cairn/conf.h"
+#include "cairn/rootfs.h"
 #include "cairn/util.h"
 
 #define CONF_MAX_BYTES		(1024 * 1024)
@@ -1599,6 +1600,7 @@ globals_build(struct ctx *c, struct conf *cf)
 	char		*end;
 	long		 mode;
 	int		 line, iline, tline;
+	char		 why[512];
 
 	ids_resolve(c, cf);
 	cf->backup_dir = xstrdup(DEF_BACKUP_DIR);
@@ -1606,6 +1608,9 @@ globals_build(struct ctx *c, struct conf *cf)
 	    &cf->backup_dir)) > 0 && strcmp(cf->backup_dir, "/") == 0)
 		ctx_err(c, line, "backup_dir", "\"/\" is the root directory (a "
 		    "folder of its own, such as %s)", DEF_BACKUP_DIR);
+	else if (rootfs_check_backup_dir(cf->backup_dir, cf->uid, cf->gid,
+	    why, sizeof(why)) == -1)
+		ctx_err(c, line > 0 ? line : 0, "backup_dir", "%s", why);
 	get_path(c, root, "log_file", true, &cf->log_file);
 	if (cf->log_file == NULL)
 		cf->log_file = xasprintf("%s/backup.log", cf->backup_dir);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <sys/file.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,14 +37,43 @@ read_pid(int fd)
 int
 lock_acquire(const char *dir, char *err, size_t errlen)
 {
-	char	*path = xasprintf("%s/%s", dir, LOCK_FILE), pid[32];
-	pid_t	 holder;
-	int	 fd, saved, n;
+	int	 dfd, fd, saved;
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		saved = errno;
+		snprintf(err, errlen, "%s/%s: %s", dir, LOCK_FILE,
+		    strerror(errno));
+		errno = saved;
+		return -1;
+	}
+	fd = lock_acquire_at(dfd, dir, err, errlen);
+	saved = errno;
+	close(dfd);
+	errno = saved;
+	return fd;
+}
+
+int
+lock_acquire_at(int dirfd, const char *dir, char *err, size_t errlen)
+{
+	char		*path = xasprintf("%s/%s", dir, LOCK_FILE), pid[32];
+	struct stat	 st;
+	pid_t		 holder;
+	int		 fd, saved, n;
+
+	fd = openat(dirfd, LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW | O_NOCTTY, 0644);
 	if (fd == -1) {
 		saved = errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	/* root truncates it: never through a hard link to another file */
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_nlink != 1) {
+		saved = errno = EPERM;
+		snprintf(err, errlen, "%s: not a regular file with one link",
+		    path);
 		goto fail;
 	}
 	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {

@@ -16,7 +16,7 @@ if ! id cairn >/dev/null 2>&1; then
 	    skip_all "cannot create the user cairn"
 	at_exit "userdel cairn"
 fi
-plan 14
+plan 19
 uid=$(id -u cairn)
 
 # cairn must reach the sources and the backup folder inside our temp dir
@@ -49,6 +49,9 @@ is "$(field "$DPID" Uid)" "$uid $uid $uid $uid" \
     "the supervisor runs as cairn (real, effective, saved, fs uid)"
 is "$(field "$DPID" CapEff)" 0000000000000000 \
     "the supervisor has no effective capabilities"
+is "$(field "$DPID" CapBnd)" 0000000000000000 \
+    "the supervisor's capability bounding set is empty"
+is "$(field "$DPID" NoNewPrivs)" 1 "the supervisor has NoNewPrivs 1"
 wpid=$(job_pid a)
 is "$(field "$wpid" Uid)" "$uid $uid $uid $uid" "the worker runs as cairn"
 is "$(field "$wpid" NoNewPrivs)" 1 "the worker has NoNewPrivs 1"
@@ -71,6 +74,18 @@ is "$(partials)" 0 "no partial file left"
 # a second daemon on the same folder is refused
 start_daemon "$T/c.conf"
 wait_for 30 audit_has start
+wait_for 30 test -S "$T/run/cairnd.sock"
+
+# sealed (no bounding set, no_new_privs), it still reloads and its workers
+# still enter their sandbox
+n0=$(audit_count job-finished '"job":"b"')
+kill -HUP "$DPID"
+wait_for 30 audit_has reload
+ok $? "the sealed supervisor reloads its configuration" || show_log
+"$CAIRNCTL" -s "$T/run/cairnd.sock" run b --wait > "$T/run-b.log" 2>&1
+ok $? "and a run after the reload succeeds" || sed 's/^/#   /' "$T/run-b.log"
+[ "$(audit_count job-finished '"job":"b"')" -gt "$n0" ]
+ok $? "its worker finished (it entered its sandbox)"
 "$CAIRND" -o -f "$T/c.conf" > "$T/second.log" 2>&1
 nok $? "a second cairnd on the same backup folder is refused"
 kill -TERM "$DPID"

@@ -6,15 +6,19 @@
  *     home directory; a name made only of digits is taken as a number when
  *     no such name exists.
  *   - priv_drop() is the one place cairnd gives up root.  In order:
- *     setgroups(1, &gid), setresgid(gid x3), setresuid(uid x3); then it
- *     proves the drop: setuid(0), seteuid(0), setresuid(0, 0, 0), setgid(0)
- *     and setegid(0) must all fail, getresuid()/getresgid() must all equal
- *     the target, getgroups() must be exactly { gid } and /proc/self/status
- *     must show CapPrm, CapEff and CapAmb all zero.
+ *     setgroups(1, &gid), setresgid(gid x3), every capability dropped from
+ *     the bounding set (PR_CAPBSET_DROP, while CAP_SETPCAP is still held),
+ *     setresuid(uid x3), PR_SET_NO_NEW_PRIVS; then it proves the drop:
+ *     setuid(0), seteuid(0), setresuid(0, 0, 0), setgid(0) and setegid(0)
+ *     must all fail, getresuid()/getresgid() must all equal the target,
+ *     getgroups() must be exactly { gid }, /proc/self/status must show
+ *     CapPrm, CapEff, CapAmb and CapBnd all zero and no_new_privs must be
+ *     on.  Nothing the supervisor does after (reload, spawning sandboxed
+ *     workers, which set no_new_privs themselves) needs either.
  *   - Supplementary groups: the process keeps only its primary group.  A
  *     backup daemon has no business inheriting root's or the user's other
- *     groups.  The control socket's `socket_group` is applied by chown()
- *     while still root, on a socket that is already listening, so cairnd
+ *     groups.  The control socket's `socket_group` is given by binding
+ *     it with that egid while still root (ctl_listen_at()), so cairnd
  *     never needs to be a member of that group.
  *   - Returns 0 when privileges were dropped and verified, 1 when the
  *     process was not root to begin with (nothing done; err says so, for

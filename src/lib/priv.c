@@ -1,6 +1,8 @@
 /* priv.c -- see priv.h */
 #include "config.h"
 
+#include <sys/prctl.h>
+
 #include <errno.h>
 #include <grp.h>
 #include <inttypes.h>
@@ -133,6 +135,38 @@ priv_check(uid_t uid, gid_t gid, char *err, size_t errlen)
 	return 0;
 }
 
+/* Drops every capability from the bounding set (needs CAP_SETPCAP). */
+static int
+priv_clear_bounding(char *err, size_t errlen)
+{
+	for (int cap = 0; cap < 64; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1) {
+			if (errno == EINVAL)	/* past the kernel's last */
+				break;
+			return util_fail(err, errlen, errno,
+			    "priv: dropping capability %d from the bounding "
+			    "set", cap);
+		}
+	return 0;
+}
+
+/* After the drop: an empty bounding set and no_new_privs, as /proc says. */
+static int
+priv_check_sealed(char *err, size_t errlen)
+{
+	uint64_t	 v;
+
+	if (priv_status_hex("CapBnd", &v) == -1)
+		return util_fail(err, errlen, errno,
+		    "priv: /proc/self/status: CapBnd");
+	if (v != 0)
+		return util_fail(err, errlen, 0, "priv: CapBnd is %016" PRIx64
+		    ", expected none", v);
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+		return util_fail(err, errlen, 0, "priv: no_new_privs is off");
+	return 0;
+}
+
 int
 priv_drop(uid_t uid, gid_t gid, char *err, size_t errlen)
 {
@@ -156,7 +190,15 @@ priv_drop(uid_t uid, gid_t gid, char *err, size_t errlen)
 		return util_fail(err, errlen, errno, "priv: setgroups %u", gid);
 	if (setresgid(gid, gid, gid) == -1)
 		return util_fail(err, errlen, errno, "priv: setresgid %u", gid);
+	/* the bounding set needs CAP_SETPCAP: empty it while still root */
+	if (priv_clear_bounding(err, errlen) == -1)
+		return -1;
 	if (setresuid(uid, uid, uid) == -1)
 		return util_fail(err, errlen, errno, "priv: setresuid %u", uid);
-	return priv_check(uid, gid, err, errlen);
+	/* nothing this process or its children exec may gain privileges */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		return util_fail(err, errlen, errno, "priv: no_new_privs");
+	if (priv_check(uid, gid, err, errlen) == -1)
+		return -1;
+	return priv_check_sealed(err, errlen);
 }

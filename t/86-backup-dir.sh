@@ -17,7 +17,7 @@ if ! id cairn >/dev/null 2>&1; then
 	at_exit "userdel cairn"
 fi
 getent group nogroup >/dev/null || skip_all "no group nogroup"
-plan 17
+plan 19
 chmod 755 "$T"
 mkdb "$T/a.db" 5 DELETE
 chmod 644 "$T/a.db"
@@ -83,6 +83,17 @@ chmod 750 "$T/mine/a"
 "$CAIRND" -n -f "$T/c.conf" > "$T/n.out" 2>&1
 ok $? "cairn's own folder with a 0750 job folder passes -n" ||
     sed 's/^/#   /' "$T/n.out" >&2
+
+# a symlink in a folder cairn can write is never followed by root
+mkdir "$T/u"
+chown cairn:cairn "$T/u"
+ln -s /etc "$T/u/link"
+conf "$T/u/link/cairn-t86"
+"$CAIRND" -o -f "$T/c.conf" > "$T/start.out" 2>&1
+nok $? "start-up refuses a backup_dir reached through cairn's symlink"
+[ ! -e /etc/cairn-t86 ] && grep -q "link is a symlink" "$T/start.out"
+ok $? "and made nothing in /etc" || sed 's/^/#   /' "$T/start.out" >&2
+rm -rf /etc/cairn-t86
 
 mkdir "$T/empty"
 conf "$T/empty"

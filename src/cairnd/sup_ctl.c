@@ -84,6 +84,11 @@ sup_ctl_mkdir(const char *sock, uid_t uid, gid_t gid, char *err,
 	const char		*leaf;
 	int			 pfd, fd;
 
+	if (strcmp(dir, "/") == 0) {
+		fd = rootfs_opendir(dir, err, errlen);
+		free(copy);
+		return fd;
+	}
 	if ((pfd = rootfs_openparent(dir, &leaf, err, errlen)) == -1) {
 		free(copy);
 		return -1;
@@ -399,6 +404,7 @@ sup_ctl_snapshot(struct sup_ctl *sc, struct ctl_status *st)
 	st->started = sc->started;
 	st->now = now;
 	snprintf(st->version, sizeof(st->version), "%s", PACKAGE_VERSION);
+	snprintf(st->problem, sizeof(st->problem), "%s", audit_watch_problem());
 	st->max_workers = c->max_workers;
 	st->running = sup_running(sc->sup);
 	snprintf(st->backup_dir, sizeof(st->backup_dir), "%s", c->backup_dir);

@@ -91,6 +91,13 @@ int		 audit_writev_at(struct audit *, time_t, const char *event,
 	audit_writev((a), (ev), (const struct audit_field[]){ \
 	    __VA_ARGS__ __VA_OPT__(,) AF_END })
 
+/*
+ * Called after every write with 0 or the errno of a failed write (the
+ * supervisor records the head, or that the trail has a hole).  NULL: none.
+ */
+typedef void	(*audit_hook_fn)(struct audit *, int err, void *arg);
+void		 audit_set_hook(struct audit *, audit_hook_fn, void *arg);
+
 /* The seq of the last line written (0: empty) and its hash (borrowed). */
 uint64_t	 audit_seq(const struct audit *);
 const char	*audit_head(const struct audit *);
@@ -155,5 +162,16 @@ struct audit_report {
  */
 int		 audit_verify(const char *path, uint64_t anchor_seq,
 		    const char *anchor_head, struct audit_report *);
+
+/*
+ * The bounded check done at start-up: only the lines from anchor_seq to
+ * last_seq (the trail's last line, as audit_open() found it), read from the
+ * end.  The line anchor_seq must hash to anchor_head and the rest chain on
+ * from it.  A trail that ends before anchor_seq was deleted, cut short or
+ * rewound.  0 if intact; -1 with errno EBADMSG and report->reason if not.
+ */
+int		 audit_verify_from(const char *path, uint64_t anchor_seq,
+		    const char *anchor_head, uint64_t last_seq,
+		    struct audit_report *);
 
 #endif /* CAIRN_AUDIT_H */

@@ -148,6 +148,17 @@ int		 catalog_run_last(struct catalog *, const char *job,
  * On error out holds nothing (rows changed so far stay changed).
  */
 int		 catalog_reconcile(struct catalog *, struct catalog_reconcile *);
+
+/*
+ * The audit trail's anchor (docs/audit-and-catalog.md): the seq and head
+ * hash of its last line, rewritten after each line the daemon writes, so
+ * that a trail deleted, cut short or rewound is seen at the next start.
+ * get: 1 and the values, 0 when none was recorded yet, -1 on error.
+ */
+int		 catalog_audit_anchor_get(struct catalog *, uint64_t *seq,
+		    char head[65]);
+int		 catalog_audit_anchor_set(struct catalog *, uint64_t seq,
+		    const char *head);
 void		 catalog_reconcile_free(struct catalog_reconcile *);
 
 #endif /* CAIRN_CATALOG_H */

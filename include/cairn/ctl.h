@@ -164,7 +164,8 @@ struct ctl_status {
 	char		 backup_dir[256];
 	struct ctl_job_status *jobs;	/* owns; xcalloc'd */
 	size_t		 njobs;
-	bool		 healthy;	/* every job healthy */
+	bool		 healthy;	/* every job healthy, no problem */
+	char		 problem[256];	/* the daemon's own, "" none */
 };
 
 void	 ctl_status_free(struct ctl_status *);

@@ -47,6 +47,15 @@ struct sup_boot {
 	struct sup_ctl	*ctl;		/* control socket; NULL: none (-o) */
 };
 
+/*
+ * auditwatch.c: checks the trail against the catalog's anchor at start-up
+ * and keeps the anchor moving; "" or why the trail has a hole (health
+ * fails on it).
+ */
+void		 audit_watch_start(struct audit *, struct catalog *,
+		    const char *path);
+const char	*audit_watch_problem(void);
+
 /* A conf shared by the supervisor and the workers started under it. */
 struct conf_ref {
 	struct conf	*conf;

@@ -315,6 +315,7 @@ boot(const char *conf_path, struct conf *cf, struct sup_boot *b, int once)
 	if ((b->catalog = catalog_open(cf->backup_dir, 0, err,
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
+	audit_watch_start(b->audit, b->catalog, cf->audit_log);
 	boot_reconcile(b);
 }
 

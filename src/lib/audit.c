@@ -25,6 +25,8 @@ struct audit {
 	uint64_t	 seq;		/* of the last line */
 	char		 head[65];	/* its hash */
 	off_t		 size;		/* of the file: we are its only writer */
+	audit_hook_fn	 hook;		/* after each write, or NULL */
+	void		*hook_arg;
 };
 
 struct buf {
@@ -810,8 +812,8 @@ audit_head(const struct audit *a)
 	return a->head;
 }
 
-int
-audit_writev_at(struct audit *a, time_t t, const char *event,
+static int
+write_line(struct audit *a, time_t t, const char *event,
     const struct audit_field *fields)
 {
 	struct buf	 b = { NULL, 0, 0 };
@@ -843,6 +845,103 @@ audit_writev_at(struct audit *a, time_t t, const char *event,
 	sha256_hex(a->head, b.p, b.len - 1);
 	free(b.p);
 	return fdatasync(a->fd);
+}
+
+int
+audit_writev_at(struct audit *a, time_t t, const char *event,
+    const struct audit_field *fields)
+{
+	int	 rc, saved;
+
+	rc = write_line(a, t, event, fields);
+	saved = errno;
+	if (a->hook != NULL)
+		a->hook(a, rc == -1 ? saved : 0, a->hook_arg);
+	errno = saved;
+	return rc;
+}
+
+void
+audit_set_hook(struct audit *a, audit_hook_fn fn, void *arg)
+{
+	a->hook = fn;
+	a->hook_arg = arg;
+}
+
+struct from_state {
+	uint64_t		 anchor_seq;
+	const char		*anchor_head;
+	uint64_t		 seq;		/* of the last line seen */
+	char			 head[65];
+	struct audit_report	*rep;
+};
+
+static int
+from_line(const struct audit_record *r, void *arg)
+{
+	struct from_state	*fs = arg;
+	struct audit_report	*rep = fs->rep;
+	char			 h[65];
+
+	rep->bad_line = r->lineno;
+	if (r->event == NULL)
+		return snprintf(rep->reason, sizeof(rep->reason), "line does "
+		    "not parse"), -1;
+	sha256_hex(h, r->line, r->linelen);
+	if (fs->seq == 0) {
+		if (r->seq != fs->anchor_seq || strcmp(h, fs->anchor_head) != 0)
+			return snprintf(rep->reason, sizeof(rep->reason),
+			    "the line with seq %llu is not the one recorded "
+			    "(rewritten or rewound)",
+			    (unsigned long long)fs->anchor_seq), -1;
+	} else if (r->seq != fs->seq + 1 || strcmp(r->prev, fs->head) != 0)
+		return snprintf(rep->reason, sizeof(rep->reason), "seq %llu "
+		    "does not follow seq %llu", (unsigned long long)r->seq,
+		    (unsigned long long)fs->seq), -1;
+	fs->seq = r->seq;
+	memcpy(fs->head, h, sizeof(h));
+	rep->lines++;
+	rep->bad_line = 0;
+	return 0;
+}
+
+int
+audit_verify_from(const char *path, uint64_t anchor_seq,
+    const char *anchor_head, uint64_t last_seq, struct audit_report *rep)
+{
+	struct from_state	 fs = { anchor_seq, anchor_head, 0, "", rep };
+	char			 err[200];
+	int			 rc;
+
+	memset(rep, 0, sizeof(*rep));
+	if (last_seq < anchor_seq) {
+		snprintf(rep->reason, sizeof(rep->reason), "the trail ends at "
+		    "seq %llu, before seq %llu recorded in the catalog (lines "
+		    "deleted, cut off or rewound)",
+		    (unsigned long long)last_seq,
+		    (unsigned long long)anchor_seq);
+		errno = EBADMSG;
+		return -1;
+	}
+	rc = audit_tail(path, (size_t)(last_seq - anchor_seq + 1), from_line,
+	    &fs, err, sizeof(err));
+	if (rc == -1 && errno != 0 && rep->reason[0] == '\0') {
+		snprintf(rep->reason, sizeof(rep->reason), "%s", err);
+		return -1;
+	}
+	if (rc == 0 && fs.seq != last_seq) {
+		snprintf(rep->reason, sizeof(rep->reason), "the trail ends at "
+		    "seq %llu, expected %llu", (unsigned long long)fs.seq,
+		    (unsigned long long)last_seq);
+		rc = -1;
+	}
+	if (rc != 0) {
+		errno = EBADMSG;
+		return -1;
+	}
+	rep->last_seq = fs.seq;
+	memcpy(rep->head, fs.head, sizeof(rep->head));
+	return 0;
 }
 
 int

@@ -909,3 +909,54 @@ catalog_reconcile_free(struct catalog_reconcile *r)
 	free(r->stale);
 	memset(r, 0, sizeof(*r));
 }
+
+/*
+ * The audit trail's anchor: the seq and hash of its last line as the
+ * supervisor last wrote it.  A table of its own, made on first use, so an
+ * older catalog needs no migration.
+ */
+#define ANCHOR_TABLE \
+	"CREATE TABLE IF NOT EXISTS audit_anchor (" \
+	"id INTEGER PRIMARY KEY CHECK (id = 1), " \
+	"seq INTEGER NOT NULL, head TEXT NOT NULL)"
+
+int
+catalog_audit_anchor_get(struct catalog *c, uint64_t *seq, char head[65])
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (exec(c, ANCHOR_TABLE) == -1 ||
+	    (st = prep(c, "SELECT seq, head FROM audit_anchor WHERE id = 1"))
+	    == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*seq = (uint64_t)sqlite3_column_int64(st, 0);
+		col_text(st, 1, head, 65);
+		sqlite3_finalize(st);
+		return 1;
+	}
+	if (rc != SQLITE_DONE)
+		cat_fail(c, "catalog: audit anchor");
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+catalog_audit_anchor_set(struct catalog *c, uint64_t seq, const char *head)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (exec(c, ANCHOR_TABLE) == -1 ||
+	    (st = prep(c, "INSERT OR REPLACE INTO audit_anchor (id, seq, head) "
+	    "VALUES (1, ?1, ?2)")) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	sqlite3_bind_text(st, 2, head, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return cat_fail(c, "catalog: audit anchor");
+	return 0;
+}

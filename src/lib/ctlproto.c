@@ -498,6 +498,8 @@ ctl_status_assess(struct ctl_status *st)
 		if (!j->healthy)
 			st->healthy = false;
 	}
+	if (st->problem[0] != '\0')
+		st->healthy = false;
 }
 
 void
@@ -714,8 +716,11 @@ void
 ctl_health_format(const struct ctl_status *st, bool json, struct ctl_buf *o)
 {
 	if (json) {
-		ctl_buf_printf(o, "{\"healthy\":%s,\"jobs\":[",
+		ctl_buf_printf(o, "{\"healthy\":%s,\"problem\":",
 		    st->healthy ? "true" : "false");
+		ctl_buf_json_str(o, st->problem[0] != '\0' ? st->problem :
+		    NULL);
+		ctl_buf_printf(o, ",\"jobs\":[");
 		for (size_t i = 0; i < st->njobs; i++) {
 			const struct ctl_job_status *j = &st->jobs[i];
 
@@ -735,5 +740,7 @@ ctl_health_format(const struct ctl_status *st, bool json, struct ctl_buf *o)
 		ctl_buf_printf(o, "%s: %s\n", j->name,
 		    j->healthy ? "ok" : j->why);
 	}
+	if (st->problem[0] != '\0')
+		ctl_buf_printf(o, "cairnd: %s\n", st->problem);
 	ctl_buf_printf(o, "%s\n", st->healthy ? "healthy" : "unhealthy");
 }

@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +48,7 @@
 #define SNAP_BLOCK		(2 * 1024 * 1024)
 #define SNAP_IMMUTABLE_TRIES	3
 #define SNAP_TMP_SUFFIX		".snapshot.tmp"
+#define SNAP_SPACE_SLACK	(4 * 1024 * 1024)	/* beyond the estimate */
 
 struct snap {
 	const struct job_env	*env;
@@ -390,6 +392,35 @@ snap_open_copy(struct snap *s)
 	return CAIRN_E_OK;
 }
 
+/*
+ * Is there room in the job folder for the rest of the run?  copy_left is
+ * what the backup API has still to write (every page, holes of a sparse
+ * source included: the copy is dense); the artifact is estimated at half
+ * of what the source really occupies (its allocated blocks, not the
+ * apparent size of a sparse file), plus some slack.  Checked before the
+ * copy and after each step, so a source growing during the run is seen
+ * too.  A folder whose free space cannot be read is not judged.
+ */
+static int
+snap_space(struct snap *s, uint64_t copy_left)
+{
+	struct statvfs	 vf;
+	uint64_t	 avail, need;
+
+	if (fstatvfs(s->env->dirfd, &vf) == -1)
+		return CAIRN_E_OK;
+	avail = (uint64_t)vf.f_bavail * vf.f_frsize;
+	need = copy_left + (uint64_t)s->st.st_blocks * 512 / 2 +
+	    SNAP_SPACE_SLACK;
+	if (avail >= need)
+		return CAIRN_E_OK;
+	return snap_fail(s, CAIRN_E_STORE, "not enough free space in %s: "
+	    "%.1f MiB free, about %.1f MiB needed (%.1f MiB still to copy "
+	    "from %s, then the compressed artifact)", s->env->dir,
+	    avail / 1048576.0, need / 1048576.0, copy_left / 1048576.0,
+	    s->path);
+}
+
 static int
 snap_backup(struct snap *s)
 {
@@ -434,6 +465,12 @@ snap_backup(struct snap *s)
 		snap_progress(s, 0);
 		if (rc == SQLITE_DONE)
 			break;
+		if ((rc = snap_space(s, (uint64_t)sqlite3_backup_remaining(b) *
+		    (uint64_t)s->page_size)) != CAIRN_E_OK) {
+			sqlite3_backup_finish(b);
+			snap_release(s);
+			return rc;
+		}
 		/* rollback journal under steady commits: finish under a lock */
 		if (!s->held && !s->immutable &&
 		    s->restarts >= SNAP_UNLOCKED_RESTARTS &&
@@ -471,6 +508,9 @@ snap_copy(struct snap *s)
 	int		 rc, tries;
 
 	snap_phase(s, "snapshot");
+	if ((rc = snap_space(s, (uint64_t)snap_pragma_int(s->src,
+	    "PRAGMA page_count") * (uint64_t)s->page_size)) != CAIRN_E_OK)
+		return rc;
 	for (tries = 1;; tries++) {
 		if ((rc = snap_open_copy(s)) != CAIRN_E_OK)
 			return rc;

@@ -13,7 +13,9 @@
 #include "config.h"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -24,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cairn/catalog.h"
 #include "cairn/chan.h"
 #include "cairn/errors.h"
 #include "cairn/frame.h"
@@ -345,13 +348,69 @@ w_sandbox(const struct frame_job *fj, pid_t parent, int dirfd)
 
 /* -- the run ----------------------------------------------------------- */
 
+#define W_SPACE_SLACK	(4 * 1024 * 1024)
+
+/*
+ * A dump's size is known only once it is written: the last artifact of the
+ * job in its folder stands for the next, with a quarter more for growth
+ * and some slack.  No artifact yet, or a folder whose free space cannot be
+ * read: not judged.  (SQLite snapshots check their own copy: job_sqlite.c.)
+ */
+static int
+w_space_mysql(const struct job_env *env, struct job_result *res)
+{
+	struct statvfs	 vf;
+	struct dirent	*de;
+	struct stat	 st;
+	enum job_kind	 kind;
+	enum compress_kind comp;
+	time_t		 t, newest = 0;
+	char		 job[128], last[256] = "";
+	uint64_t	 size = 0, avail, need;
+	DIR		*dp;
+	int		 fd;
+
+	if ((fd = openat(env->dirfd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1 || (dp = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return CAIRN_E_OK;
+	}
+	while ((de = readdir(dp)) != NULL)
+		if (catalog_parse_name(de->d_name, job, sizeof(job), &kind, &t,
+		    &comp) == 0 && kind == JOB_MYSQL &&
+		    strcmp(job, env->job->name) == 0 && t >= newest &&
+		    fstatat(dirfd(dp), de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
+			newest = t;
+			size = (uint64_t)st.st_size;
+			snprintf(last, sizeof(last), "%s", de->d_name);
+		}
+	closedir(dp);
+	if (newest == 0 || fstatvfs(env->dirfd, &vf) == -1)
+		return CAIRN_E_OK;
+	avail = (uint64_t)vf.f_bavail * vf.f_frsize;
+	need = size + size / 4 + W_SPACE_SLACK;
+	if (avail >= need)
+		return CAIRN_E_OK;
+	snprintf(res->message, sizeof(res->message), "not enough free space "
+	    "in %s: %.1f MiB free, about %.1f MiB needed (the last artifact, "
+	    "%s, is %.1f MiB)", env->dir, avail / 1048576.0,
+	    need / 1048576.0, last, size / 1048576.0);
+	return CAIRN_E_STORE;
+}
+
 static int
 w_engine(const struct job_env *env, struct job_result *res)
 {
+	int	 rc;
+
 	switch (env->job->kind) {
 	case JOB_SQLITE:
 		return job_sqlite_run(env, res);
 	case JOB_MYSQL:
+		if ((rc = w_space_mysql(env, res)) != CAIRN_E_OK)
+			return rc;
 		return job_mysql_run(env, res);
 	case JOB_VERIFY:
 	case JOB_PRUNE:

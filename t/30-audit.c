@@ -132,6 +132,16 @@ static const struct {
 	{ "\"}],\"prev\":\"0\"}\n{\"seq\":1", "\"\\\"}],\\\"prev\\\":\\\"0\\\"}\\n{\\\"seq\\\":1\"" },
 };
 
+/* Counts successful writes; a failed one makes the count negative. */
+static void
+count_hook(struct audit *a, int err, void *arg)
+{
+	int	*n = arg;
+
+	(void)a;
+	*n = err == 0 ? *n + 1 : -1000;
+}
+
 int
 main(void)
 {
@@ -139,12 +149,14 @@ main(void)
 	struct audit_report	 rep;
 	struct collect		 col;
 	char			*path, *p, *q, err[256], head[65], cmd[512];
+	char			 head2[65];
+	int			 hooked = 0;
 	char			*big, line[1024];
 	size_t			 len, off[NLINES + 2], n, i, k;
 	FILE			*fp;
 	int			 fd, good;
 
-	plan(50);
+	plan(54);
 	dir = tap_tmpdir();
 	path = xasprintf("%s/audit.log", dir);
 
@@ -158,6 +170,7 @@ main(void)
 	ok(audit_write(a, "start", AF_STR("version", "0.1.0"),
 	    AF_INT("pid", 42)) == 0, "first event written");
 	ok(audit_write(a, "stop") == 0, "an event without fields");
+	snprintf(head2, sizeof(head2), "%s", audit_head(a));
 	ok(audit_writev_at(a, 4102444801, "spawn", (struct audit_field[]){
 	    AF_STR("job", "fir"), AF_UINT("gen", 4), AF_INT("delta", -7),
 	    AF_STR("none", NULL), AF_END }) == 0, "typed fields");
@@ -171,6 +184,16 @@ main(void)
 	    rep.last_seq == 4, "chain of 4 verifies");
 	is_int(rep.time_backwards, 1, "time going backwards is counted, "
 	    "not an error");
+	ok(audit_verify_from(path, 2, head2, 4, &rep) == 0 &&
+	    rep.lines == 3 && rep.last_seq == 4 && strcmp(rep.head, head) == 0,
+	    "from an anchor: only the lines since it are read, and chain on");
+	ok(audit_verify_from(path, 5, head, 4, &rep) == -1 &&
+	    errno == EBADMSG && strstr(rep.reason, "ends at seq 4") != NULL,
+	    "a trail that ends before the anchor is found: %s", rep.reason);
+	ok(audit_verify_from(path, 2, head, 4, &rep) == -1 &&
+	    errno == EBADMSG && strstr(rep.reason, "not the one recorded")
+	    != NULL, "an anchor line that hashes otherwise is found: %s",
+	    rep.reason);
 	p = slurp(path, &len);
 	ok(strncmp(p, "{\"seq\":1,\"time\":\"", 17) == 0 &&
 	    strstr(p, "\"event\":\"start\",\"version\":\"0.1.0\",\"pid\":42,"
@@ -187,9 +210,12 @@ main(void)
 	    "reopen picks up seq and head");
 	if (a == NULL)
 		bail("%s", err);
+	audit_set_hook(a, count_hook, &hooked);
 	ok(audit_write(a, "reload", AF_STR("result", "ok")) == 0 &&
 	    audit_write(a, "ctl", AF_STR("cmd", "status"), AF_UINT("uid", 0))
 	    == 0, "writes after reopen");
+	is_int(hooked, 2, "the hook saw each write succeed");
+	audit_set_hook(a, NULL, NULL);
 	snprintf(head, sizeof(head), "%s", audit_head(a));
 
 	/* bad input is refused and leaves the chain alone */

@@ -115,6 +115,7 @@ check_config(const struct cairnd_opts *o)
 	if ((cf = conf_load(o->conf_path, stderr)) == NULL)
 		return CAIRN_E_CONFIG;
 	conf_summary(cf, stdout);
+	conf_print_recipients(cf, stdout);
 	conf_free(cf);
 	return CAIRN_E_OK;
 }
@@ -279,6 +280,9 @@ boot(const char *conf_path, struct conf *cf, struct sup_boot *b, int once)
 		if (cf->jobs[i].kind == JOB_MYSQL)
 			boot_secret(b, cf->jobs[i].db.password_file);
 	boot_secret(b, cf->verify.target.password_file);
+	/* age identities: for verify workers only, opened while root */
+	for (size_t i = 0; i < cf->njobs; i++)
+		boot_secret(b, cf->jobs[i].age_identity_file);
 
 	/* cairnctl's socket, made as root (-o: none, nothing to control) */
 	if (!once && (b->ctl = sup_ctl_open(cf, ids.uid, b->audit,

@@ -32,7 +32,8 @@ hkdf32(unsigned char out[32], const unsigned char *ikm, size_t ikmlen,
 
 	/* extract: PRK = HMAC(salt, IKM); an empty salt is HashLen zeros,
 	 * which HMAC's key padding makes the same as a zero-length key */
-	crypto_auth_hmacsha256_init(&st, salt, saltlen);
+	crypto_auth_hmacsha256_init(&st, salt != NULL ? salt :
+	    (const unsigned char *)"", saltlen);
 	crypto_auth_hmacsha256_update(&st, ikm, ikmlen);
 	crypto_auth_hmacsha256_final(&st, prk);
 	/* expand, one block: T(1) = HMAC(PRK, info | 0x01) */

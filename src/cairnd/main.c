@@ -176,7 +176,7 @@ boot_chown(const char *path, const struct boot_ids *ids)
 }
 
 static void
-boot_secret(struct sup_boot *b, const char *path)
+boot_secret(struct sup_boot *b, const char *path, const char *what)
 {
 	int	 fd;
 
@@ -187,7 +187,7 @@ boot_secret(struct sup_boot *b, const char *path)
 			return;
 	/* kept open: the unprivileged supervisor rereads it for each run */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
-		fatal("password file %s", path);
+		fatal("%s %s", what, path);
 	b->secrets = xreallocarray(b->secrets, b->nsecrets + 1,
 	    sizeof(*b->secrets));
 	b->secrets[b->nsecrets].path = xstrdup(path);
@@ -278,11 +278,13 @@ boot(const char *conf_path, struct conf *cf, struct sup_boot *b, int once)
 
 	for (size_t i = 0; i < cf->njobs; i++)
 		if (cf->jobs[i].kind == JOB_MYSQL)
-			boot_secret(b, cf->jobs[i].db.password_file);
-	boot_secret(b, cf->verify.target.password_file);
+			boot_secret(b, cf->jobs[i].db.password_file,
+			    "password file");
+	boot_secret(b, cf->verify.target.password_file, "password file");
 	/* age identities: for verify workers only, opened while root */
 	for (size_t i = 0; i < cf->njobs; i++)
-		boot_secret(b, cf->jobs[i].age_identity_file);
+		boot_secret(b, cf->jobs[i].age_identity_file,
+		    "age identity file");
 
 	/* cairnctl's socket, made as root (-o: none, nothing to control) */
 	if (!once && (b->ctl = sup_ctl_open(cf, ids.uid, b->audit,

@@ -4,9 +4,10 @@
  *
  *	in=BYTES out=BYTES seconds=S maxrss_kib=K
  *
- * usage: cairn-compress-bench [-k] [-b BLOCK] [-c CHUNK] [-t THREADS]
+ * usage: cairn-compress-bench [-k] [-a RECIPIENT]... [-b BLOCK] [-c CHUNK] [-t THREADS]
  *	      [-l LEVEL] [-z gzip|zstd|none] INPUT OUTDIR
  *
+ * -a encrypts the artifact to an age recipient ("age1...", repeatable).
  * -c gives writer_write() CHUNK bytes at a time (default: whatever one
  * read() returns, up to 256 KiB), to measure the cost of small writes such
  * as one row at a time.  The artifact is removed afterwards unless -k.  Run by
@@ -25,12 +26,13 @@
 #include <unistd.h>
 
 #include "cairn/util.h"
+#include "cairn/age.h"
 #include "cairn/writer.h"
 
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: cairn-compress-bench [-k] [-b BLOCK] "
+	fprintf(stderr, "usage: cairn-compress-bench [-k] [-a RECIPIENT] [-b BLOCK] "
 	    "[-c CHUNK] [-t THREADS] [-l LEVEL] [-z gzip|zstd|none] "
 	    "INPUT OUTDIR\n");
 	exit(64);
@@ -40,6 +42,7 @@ int
 main(int argc, char **argv)
 {
 	struct writer_opts	 o = { .compression = COMPRESS_GZIP };
+	static unsigned char	 pks[8][32];
 	struct artifact_info	 info;
 	struct writer		*w;
 	struct rusage		 ru;
@@ -50,8 +53,17 @@ main(int argc, char **argv)
 	ssize_t			 n;
 	int			 ch, dfd, in, keep = 0;
 
-	while ((ch = getopt(argc, argv, "b:c:kl:t:z:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:b:c:kl:t:z:")) != -1) {
 		switch (ch) {
+		case 'a':
+			if (o.nage_recipients == 8)
+				errx(2, "too many recipients");
+			if (age_recipient_parse(optarg, pks[o.nage_recipients],
+			    errbuf, sizeof(errbuf)) == -1)
+				errx(2, "%s: %s", optarg, errbuf);
+			o.nage_recipients++;
+			o.age_recipients = (const unsigned char (*)[32])pks;
+			break;
 		case 'b':
 			o.block_size = strtoul(optarg, NULL, 10);
 			break;
@@ -91,8 +103,9 @@ main(int argc, char **argv)
 		err(66, "%s", argv[0]);
 	if ((dfd = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		err(66, "%s", argv[1]);
-	snprintf(name, sizeof(name), "bench-%ld.sql%s", (long)getpid(),
-	    writer_suffix(o.compression));
+	snprintf(name, sizeof(name), "bench-%ld.sql%s%s", (long)getpid(),
+	    writer_suffix(o.compression), o.nage_recipients > 0 ? AGE_SUFFIX :
+	    "");
 
 	t0 = util_now_ms();
 	if ((w = writer_open(dfd, name, &o)) == NULL)

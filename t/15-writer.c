@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <sodium.h>
 #include <zlib.h>
 
+#include "cairn/age.h"
 #include "cairn/util.h"
 #include "cairn/writer.h"
 #include "tap.h"
@@ -407,10 +409,104 @@ refusal_cases(void)
 	ok(folder_holds_only(NULL), "refusals leave nothing behind");
 }
 
+static void
+put_file(const char *path, const void *p, size_t n)
+{
+	int	 fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	if (fd == -1 || util_write_all(fd, p, n) == -1 || close(fd) == -1)
+		bail("%s: %s", path, strerror(errno));
+}
+
+static int
+buf_out(void *arg, const void *p, size_t n)
+{
+	struct { unsigned char *p; size_t len; } *b = arg;
+
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+/* Encrypted: the partial file never holds plaintext (an uncompressed,
+ * recognisable input, checked while the writer is mid-way), the artifact
+ * decrypts to the compressed stream, the info is of the file. */
+static void
+age_case(enum compress_kind kind, int threads)
+{
+	struct writer_opts	 o = { .compression = kind, .threads = threads,
+	    .block_size = BLOCK };
+	struct age_identity	 id;
+	unsigned char		 pk[1][32];
+	struct artifact_info	 info;
+	struct writer		*w;
+	struct age_dec		*d;
+	struct { unsigned char *p; size_t len; } out;
+	size_t			 len = 300000, flen, ilen;
+	unsigned char		*in = make_input(len, 1), *f, *inflated;
+	char			 path[512], hex[65];
+	const char		*name = kind == COMPRESS_NONE ? "e.sql.age" :
+	    "e.sql.gz.age";
+	int			 leaked = 0;
+
+	randombytes_buf(id.sk, 32);
+	crypto_scalarmult_base(id.pk, id.sk);
+	memcpy(pk[0], id.pk, 32);
+	o.age_recipients = (const unsigned char (*)[32])pk;
+	o.nage_recipients = 1;
+	if ((w = writer_open(dfd, name, &o)) == NULL)
+		bail("writer_open %s: %s", name, strerror(errno));
+	for (size_t off = 0; off < len; off += 10000) {
+		if (writer_write(w, in + off, len - off < 10000 ? len - off :
+		    10000) == -1)
+			bail("writer_write: %s", writer_error(w));
+		if (off == 200000) {
+			snprintf(path, sizeof(path), "%s/.%s.partial", dir, name);
+			f = slurp(path, &flen);
+			leaked = f != NULL && memmem(f, flen, "ACADEMY DINOSAUR",
+			    16) != NULL;
+			ok(f != NULL && flen > 0 && memcmp(f,
+			    "age-encryption.org/v1\n", 22) == 0 && !leaked,
+			    "%s: the partial file is age ciphertext, no "
+			    "plaintext row in it", name);
+			free(f);
+		}
+	}
+	if (writer_commit(w, &info, NULL, 0) == -1)
+		bail("commit %s", name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = slurp(path, &flen);
+	sha256_hex(f, flen, hex);
+	ok(info.stored_bytes == flen && strcmp(info.sha256_hex, hex) == 0 &&
+	    info.raw_bytes == len, "%s: info is of the encrypted file", name);
+	out.p = xmalloc(flen);
+	out.len = 0;
+	d = age_dec_new(&id, 1, buf_out, &out);
+	ok(age_dec_write(d, f, flen) == 0 && age_dec_finish(d) == 0,
+	    "%s: decrypts with the identity", name);
+	age_dec_free(d);
+	if (kind == COMPRESS_NONE)
+		ok(same(out.p, out.len, in, len), "%s: to the input", name);
+	else {
+		snprintf(path, sizeof(path), "%s/e.plain.gz", dir);
+		put_file(path, out.p, out.len);
+		ok(inflate_members(path, &inflated, &ilen) > 0 &&
+		    same(inflated, ilen, in, len), "%s: to gzip members of "
+		    "the input", name);
+		free(inflated);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unlink(path);
+	free(out.p);
+	free(f);
+	free(in);
+}
+
 int
 main(void)
 {
-	plan(8 * 7 + 8 * 4 + 3 + 10 + 7);
+	plan(8 * 7 + 8 * 4 + 3 + 10 + 7 + 2 * 4);
 
 	dir = tap_tmpdir();
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY)) == -1)
@@ -433,6 +529,9 @@ main(void)
 	other_case("none 1 byte", COMPRESS_NONE, 1, 1);
 	other_case("none text", COMPRESS_NONE, 9 * BLOCK + 1, 1);
 	other_case("none random bytes", COMPRESS_NONE, 50001, 0);
+
+	age_case(COMPRESS_GZIP, 2);
+	age_case(COMPRESS_NONE, 1);
 
 	abort_case(COMPRESS_GZIP);
 	abort_case(COMPRESS_ZSTD);

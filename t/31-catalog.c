@@ -97,7 +97,7 @@ main(void)
 	time_t			 t;
 	int64_t			 id1, id2, id3, id4;
 
-	plan(53);
+	plan(56);
 	dir = tap_tmpdir();
 
 	/* names */
@@ -111,6 +111,16 @@ main(void)
 	ok(catalog_parse_name("app_backup_20260101_000000.db", job,
 	    sizeof(job), &kind, &t, &comp) == 0 && comp == COMPRESS_NONE,
 	    "an uncompressed name parses");
+	ok(catalog_parse_name("db_1_backup_20261124_060001.sql.gz.age", job,
+	    sizeof(job), &kind, &t, &comp) == 0 && strcmp(job, "db_1") == 0 &&
+	    kind == JOB_MYSQL && t == 1795500001 && comp == COMPRESS_GZIP,
+	    "an encrypted mysql gzip name parses");
+	ok(catalog_parse_name("app_backup_20260101_000000.db.zst.age", job,
+	    sizeof(job), &kind, &t, &comp) == 0 && kind == JOB_SQLITE &&
+	    comp == COMPRESS_ZSTD, "an encrypted sqlite zstd name parses");
+	ok(catalog_parse_name("app_backup_20260101_000000.txt.age", job,
+	    sizeof(job), &kind, &t, &comp) == -1, "an encrypted unknown kind "
+	    "is refused");
 	ok(catalog_parse_name("app_backup_20261301_000000.db", job,
 	    sizeof(job), &kind, &t, &comp) == -1 && errno == EINVAL,
 	    "month 13 is refused");

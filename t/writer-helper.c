@@ -1,11 +1,12 @@
 /*
  * writer-helper -- drive the artifact writer from t/16-writer-faults.sh.
  *
- * usage: writer-helper [-r] [-g BYTES] [-f FSIZE] [-p MARKER]
- *	      [-t THREADS] [-z gzip|zstd|none] DIR NAME
+ * usage: writer-helper [-r] [-a RECIPIENT]... [-g BYTES] [-f FSIZE]
+ *	      [-p MARKER] [-t THREADS] [-z gzip|zstd|none] DIR NAME
  *
  * Writes BYTES of generated text (random bytes with -r), or stdin, to
- * DIR/NAME through the writer and commits.  -f sets RLIMIT_FSIZE (and
+ * DIR/NAME through the writer and commits.
+ * -a encrypts to an age recipient ("age1...").  -f sets RLIMIT_FSIZE (and
  * ignores SIGXFSZ, as a worker must, so that write() fails with EFBIG).
  * -p creates MARKER after writing and waits to be killed, before commit.
  * Exit 0 when committed, 1 when the writer failed (its message on
@@ -24,12 +25,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cairn/age.h"
 #include "cairn/writer.h"
 
 int
 main(int argc, char **argv)
 {
 	struct writer_opts	 o = { .compression = COMPRESS_GZIP };
+	static unsigned char	 pks[8][32];
 	struct artifact_info	 info;
 	struct writer		*w;
 	struct rlimit		 rl;
@@ -42,8 +45,17 @@ main(int argc, char **argv)
 	size_t			 i;
 	int			 ch, dfd, rnd = 0, fd;
 
-	while ((ch = getopt(argc, argv, "f:g:p:rt:z:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:f:g:p:rt:z:")) != -1) {
 		switch (ch) {
+		case 'a':
+			if (o.nage_recipients == 8)
+				errx(2, "too many recipients");
+			if (age_recipient_parse(optarg, pks[o.nage_recipients],
+			    errbuf, sizeof(errbuf)) == -1)
+				errx(2, "%s: %s", optarg, errbuf);
+			o.nage_recipients++;
+			o.age_recipients = (const unsigned char (*)[32])pks;
+			break;
 		case 'f':
 			rl.rlim_cur = rl.rlim_max = strtoull(optarg, NULL, 10);
 			signal(SIGXFSZ, SIG_IGN);

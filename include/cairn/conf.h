@@ -78,6 +78,10 @@ struct job_conf {
 	enum compress_kind compression;	/* gzip */
 	int		 compression_level;	/* 6 (gzip 1-12, zstd 1-19) */
 	int		 compression_threads;	/* 0: online CPUs */
+	/* age encryption (docs/encryption.md): NULL or empty: none */
+	char		**age_recipients;	/* "age1...", NULL-terminated */
+	char		*age_recipients_file;	/* where some came from */
+	char		*age_identity_file;	/* verify and restore only */
 
 	/* sqlite */
 	char		*path;		/* the database file */
@@ -146,5 +150,9 @@ const struct job_conf *conf_job_find(const struct conf *, const char *name);
 const char	*conf_kind_name(enum job_kind);
 const char	*conf_compress_name(enum compress_kind);
 const char	*conf_ssl_mode_name(enum ssl_mode);
+/* Does the job encrypt its artifacts? */
+bool		 conf_job_encrypts(const struct job_conf *);
+/* Per encrypting job: its recipients' fingerprints (for cairnd -n). */
+void		 conf_print_recipients(const struct conf *, FILE *);
 
 #endif /* CAIRN_CONF_H */

@@ -36,7 +36,10 @@
  *     JOB_VERIFY, job.db is the restore target and job.databases[0] its
  *     scratch database.
  *   - struct frame_job owns its strings: frame_job_free() releases them and
- *     wipes the password.
+ *     wipes the password and the age identity.  job.age_recipients (public
+ *     keys) travel to backup workers; age_identity (a secret, read by the
+ *     supervisor from the file it opened at start-up) only to verify
+ *     workers.
  */
 #ifndef CAIRN_FRAME_H
 #define CAIRN_FRAME_H
@@ -120,6 +123,7 @@ struct frame_job {
 	uint32_t	 fault;		/* enum frame_fault */
 	struct retention_conf retention;	/* prune; schedule not sent */
 	uint32_t	 verify_restore_test;
+	char		*age_identity;	/* verify: age identity file text */
 };
 
 struct msg_log {

@@ -63,8 +63,12 @@ struct job_result {
 	char		 message[256];	/* one-line cause on failure */
 };
 
-/* "NAME_backup_YYYYMMDD_HHMMSS.sql.gz" for a job, kind and time. */
+/* "NAME_backup_YYYYMMDD_HHMMSS.sql.gz[.age]" for a job, kind and time. */
 void	job_artifact_name(char *, size_t, const struct job_conf *, time_t);
+/* The job's age recipients into *o (decoded into a new *pks the caller
+ * frees after writer_open()); none: nothing set.  0, or -1 with err. */
+int	job_writer_age(const struct job_conf *, struct writer_opts *o,
+	    unsigned char (**pks)[32], char *err, size_t errlen);
 void	job_result_free(struct job_result *);
 
 int	job_sqlite_run(const struct job_env *, struct job_result *);

@@ -17,6 +17,11 @@
  *       ".cairn-verify.XXXXXX" in dirfd (always removed before returning),
  *       passes PRAGMA integrity_check, its schema opens, and its tables and
  *       per-table row counts equal the catalog's.
+ *     An ".age" artifact (docs/encryption.md): with opts->age_ids it is
+ *     decrypted on the fly (every chunk authenticated, header MAC checked:
+ *     the VERIFY_AGE check) and then gets every check above; without, only
+ *     the age header and payload layout (VERIFY_AGE), the SHA-256 and the
+ *     stored size are checked.  res->age_level says which level ran.
  *     With opts->restore_test, a MySQL dump is then restored into scratch
  *     database(s) on opts->target and the restored row counts (and CHECKSUM
  *     TABLE, where the catalog has one) compared; for SQLite the row counts
@@ -39,6 +44,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cairn/age.h"
 #include "cairn/conf.h"
 #include "cairn/job.h"
 
@@ -50,6 +56,7 @@ enum verify_check {
 	VERIFY_ROWS,		/* per-table rows: dump, rows lines, catalog */
 	VERIFY_INTEGRITY,	/* SQLite integrity_check and schema */
 	VERIFY_RESTORE,		/* restore test */
+	VERIFY_AGE,		/* age header (and, decrypted, every chunk) */
 	VERIFY_CHECK_MAX,
 };
 
@@ -80,6 +87,14 @@ struct verify_opts {
 	job_progress_fn		 progress;
 	void			*progress_arg;
 	volatile sig_atomic_t	*cancel;
+	const struct age_identity *age_ids;	/* ".age": none, header only */
+	size_t			 nage_ids;
+};
+
+enum verify_age_level {
+	VERIFY_AGE_NONE,	/* not encrypted */
+	VERIFY_AGE_HEADER,	/* no identity: header, layout, size, SHA-256 */
+	VERIFY_AGE_DECRYPTED,	/* decrypted: every check */
 };
 
 struct verify_result {
@@ -90,6 +105,8 @@ struct verify_result {
 	uint64_t		 raw_bytes;
 	uint64_t		 stored_bytes;
 	char			 sha256_hex[65];
+	enum verify_age_level	 age_level;
+	char			 age_info[64];	/* "1 stanza (1 X25519)" */
 	struct table_stat	*tables;	/* owns: rows counted */
 	size_t			 ntables;
 };

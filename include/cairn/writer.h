@@ -12,6 +12,9 @@
  *     libzstd's threads; or none) while the SHA-256 of the file's bytes and
  *     the raw/stored counts are computed on the fly.  writer_write() blocks
  *     only while every block slot is busy.
+ *   - With age recipients, the compressed stream is encrypted (age.h)
+ *     before it reaches the file: the partial file holds the age header and
+ *     ciphertext only, and sha256/stored_bytes are of those bytes.
  *   - writer_commit() flushes, fsyncs the file, renames it to NAME and
  *     fsyncs the folder; writer_abort() unlinks the partial file.  Both free
  *     the writer, whatever happens: the writer is consumed.
@@ -44,6 +47,10 @@ struct writer_opts {
 	int		 threads;	/* 0: CPUs we may run on (1-64) */
 	size_t		 block_size;	/* 0: 1 MiB (max 64 MiB) */
 	mode_t		 mode;		/* 0: 0600 */
+	/* age X25519 recipients (borrowed until writer_open() returns);
+	 * none: the file is not encrypted */
+	const unsigned char (*age_recipients)[32];
+	size_t		 nage_recipients;
 };
 
 struct artifact_info {

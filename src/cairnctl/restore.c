@@ -11,6 +11,11 @@
  *   checked with PRAGMA integrity_check, then renamed onto PATH (never
  *   over an existing file without --force), and the folder fsynced.
  *
+ *   An ".age" artifact is decrypted on the fly with the identities of
+ *   -i FILE (or the job's age_identity_file); only authenticated plaintext
+ *   goes on, and a broken or truncated file fails the check pass before
+ *   anything is restored (docs/encryption.md).
+ *
  *   MySQL: streamed into the stock `mariadb` (or `mysql`) client, with the
  *   credentials in a private --defaults-extra-file, never on argv.  With
  *   --database a single-database dump goes into another database: its
@@ -37,6 +42,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "cairn/age.h"
 #include "cairn/catalog.h"
 #include "cairn/errors.h"
 #include "cairn/util.h"
@@ -46,6 +52,7 @@
 #define LINE_PREFIX_MAX		8192
 
 struct ropts {
+	const char	*identity;	/* -i: an age identity file */
 	const char	*to;
 	const char	*socket;
 	const char	*host;
@@ -356,7 +363,11 @@ struct check {
 	/* where the decompressed bytes go */
 	sink_fn		 sink;
 	void		*sink_arg;
+	/* ".age": decrypted first */
+	struct age_dec	*age;
+	int		 age_sink_failed;
 };
+
 
 static int
 check_sink(void *arg, const unsigned char *p, size_t n)
@@ -367,13 +378,27 @@ check_sink(void *arg, const unsigned char *p, size_t n)
 	return c->sink != NULL ? c->sink(c->sink_arg, p, n) : 0;
 }
 
+/* Plaintext from the age decryptor: the compressed stream. */
+static int
+check_age_out(void *arg, const void *p, size_t n)
+{
+	struct check	*c = arg;
+
+	if (dec_feed(&c->dec, p, n, check_sink, c) == -1) {
+		c->age_sink_failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Reads the file at path through the decompressor, hashing the stored
  * bytes; decompressed bytes go to sink.  0, or -1 with a cause in err.
  */
 static int
 check_file(const char *path, enum compress_kind ck, sink_fn sink, void *arg,
-    struct check *c, char *err, size_t errlen)
+    const struct age_identity *ids, size_t nids, struct check *c, char *err,
+    size_t errlen)
 {
 	unsigned char	*buf, md[EVP_MAX_MD_SIZE];
 	unsigned int	 mdlen;
@@ -397,6 +422,15 @@ check_file(const char *path, enum compress_kind ck, sink_fn sink, void *arg,
 		snprintf(err, errlen, "%s: %s", path, c->dec.err);
 		goto out;
 	}
+	if (age_is_encrypted_name(path)) {
+		if (nids == 0) {
+			snprintf(err, errlen, "%s is encrypted: give an age "
+			    "identity file with -i, or set age_identity_file "
+			    "for its job", path);
+			goto out;
+		}
+		c->age = age_dec_new(ids, nids, check_age_out, c);
+	}
 	for (;;) {
 		n = read(fd, buf, RESTORE_CHUNK);
 		if (n == -1 && errno == EINTR)
@@ -410,6 +444,11 @@ check_file(const char *path, enum compress_kind ck, sink_fn sink, void *arg,
 			break;
 		c->stored += (uint64_t)n;
 		EVP_DigestUpdate(c->md, buf, (size_t)n);
+		if (c->age != NULL) {
+			if (age_dec_write(c->age, buf, (size_t)n) == -1)
+				goto age_failed;
+			continue;
+		}
 		if (dec_feed(&c->dec, buf, (size_t)n, check_sink, c) == -1) {
 			if (c->dec.err[0] != '\0')
 				snprintf(err, errlen, "%s: %s", path,
@@ -420,6 +459,8 @@ check_file(const char *path, enum compress_kind ck, sink_fn sink, void *arg,
 			goto out;
 		}
 	}
+	if (c->age != NULL && age_dec_finish(c->age) == -1)
+		goto age_failed;
 	if (dec_finish(&c->dec) == -1) {
 		snprintf(err, errlen, "%s: %s", path, c->dec.err);
 		goto out;
@@ -427,7 +468,18 @@ check_file(const char *path, enum compress_kind ck, sink_fn sink, void *arg,
 	EVP_DigestFinal_ex(c->md, md, &mdlen);
 	util_hex(c->sha256, md, 32);
 	rc = 0;
+	goto out;
+age_failed:
+	if (c->age_sink_failed && c->dec.err[0] != '\0')
+		snprintf(err, errlen, "%s: %s", path, c->dec.err);
+	else if (c->age_sink_failed)
+		snprintf(err, errlen, "%s: cannot pass the data on", path);
+	else
+		snprintf(err, errlen, "%s: age: %s", path,
+		    age_dec_error(c->age));
 out:
+	age_dec_free(c->age);
+	c->age = NULL;
 	dec_end(&c->dec);
 	EVP_MD_CTX_free(c->md);
 	c->md = NULL;
@@ -446,6 +498,8 @@ struct art {
 	enum compress_kind	 ck;
 	bool			 in_catalog;
 	struct artifact		 row;
+	struct age_identity	*ids;	/* owns; ".age" */
+	size_t			 nids;
 };
 
 static int
@@ -474,7 +528,8 @@ art_resolve(struct cli *c, const char *arg, struct art *a)
 	if (catalog_parse_name(a->name, job, sizeof(job), &a->kind, &t,
 	    &a->ck) == -1) {
 		cli_warnx("restore: %s: not an artifact name (expected "
-		    "JOB_backup_YYYYMMDD_HHMMSS.sql.gz or .db.gz)", a->name);
+		    "JOB_backup_YYYYMMDD_HHMMSS.sql.gz or .db.gz, maybe .age)",
+		    a->name);
 		return CAIRN_E_USAGE;
 	}
 	snprintf(a->rel, sizeof(a->rel), "%s/%s", job, a->name);
@@ -499,6 +554,53 @@ art_resolve(struct cli *c, const char *arg, struct art *a)
 		cli_warnx("restore: %s: not in the catalog of %s: its "
 		    "checksum cannot be checked", a->rel, dir);
 	free(dir);
+	return CAIRN_E_OK;
+}
+
+/* The identities for an ".age" artifact: -i, else its job's file. */
+static int
+art_identity(struct cli *c, struct art *a, const char *path)
+{
+	const struct job_conf	*j;
+	char			 job[128], buf[8192], why[192];
+	enum job_kind		 kind;
+	enum compress_kind	 ck;
+	time_t			 t;
+	ssize_t			 r;
+	int			 fd, n;
+
+	if (path == NULL && c->conf != NULL && catalog_parse_name(a->name,
+	    job, sizeof(job), &kind, &t, &ck) == 0 &&
+	    (j = conf_job_find(c->conf, job)) != NULL)
+		path = j->age_identity_file;
+	if (path == NULL) {
+		cli_warnx("restore: %s is encrypted: give the age identity "
+		    "file with -i FILE (or set age_identity_file for its "
+		    "job); or decrypt it yourself: age -d -i key.txt FILE",
+		    a->rel);
+		return CAIRN_E_USAGE;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		cli_warnx("restore: age identity file %s: %s", path,
+		    strerror(errno));
+		return CAIRN_E_NOINPUT;
+	}
+	r = util_read_all(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r < 0 || r == (ssize_t)sizeof(buf) - 1) {
+		explicit_bzero(buf, sizeof(buf));
+		cli_warnx("restore: age identity file %s: unreadable or too "
+		    "large", path);
+		return CAIRN_E_NOINPUT;
+	}
+	buf[r] = '\0';
+	n = age_identities_parse(buf, &a->ids, why, sizeof(why));
+	explicit_bzero(buf, sizeof(buf));
+	if (n < 0) {
+		cli_warnx("restore: age identity file %s: %s", path, why);
+		return CAIRN_E_CONFIG;
+	}
+	a->nids = (size_t)n;
 	return CAIRN_E_OK;
 }
 
@@ -622,7 +724,8 @@ restore_sqlite(const struct art *a, const struct ropts *o)
 	um = umask(0);
 	umask(um);
 	(void)fchmod(fd, 0666 & ~um);
-	if (check_file(a->path, a->ck, fd_sink, &fd, &c, err,
+	if (check_file(a->path, a->ck, fd_sink, &fd, a->ids, a->nids, &c,
+	    err,
 	    sizeof(err)) == -1) {
 		cli_warnx("restore: %s", err);
 		code = CAIRN_E_VERIFY;
@@ -828,7 +931,8 @@ restore_mysql(const struct art *a, const struct ropts *o)
 
 	/* pass 1: the whole artifact checks out */
 	memset(&l, 0, sizeof(l));
-	if (check_file(a->path, a->ck, lines_feed, &l, &c, err,
+	if (check_file(a->path, a->ck, lines_feed, &l, a->ids, a->nids, &c,
+	    err,
 	    sizeof(err)) == -1 || lines_finish(&l) == -1) {
 		cli_warnx("restore: %s", err);
 		return CAIRN_E_VERIFY;
@@ -907,7 +1011,7 @@ restore_mysql(const struct art *a, const struct ropts *o)
 			code = CAIRN_E_IOERR;
 	}
 	if (code == CAIRN_E_OK && (check_file(a->path, a->ck, lines_feed,
-	    &l, &c, err, sizeof(err)) == -1 || lines_finish(&l) == -1)) {
+	    &l, a->ids, a->nids, &c, err, sizeof(err)) == -1 || lines_finish(&l) == -1)) {
 		cli_warnx("restore: %s", err);
 		code = CAIRN_E_IOERR;
 	}
@@ -948,6 +1052,7 @@ cmd_restore(struct cli *c, int argc, char **argv)
 		{ "password-file", required_argument,	NULL, 'p' },
 		{ "database",	required_argument,	NULL, 'D' },
 		{ "client",	required_argument,	NULL, 'C' },
+		{ "identity",	required_argument,	NULL, 'i' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ropts	 o;
@@ -956,8 +1061,9 @@ cmd_restore(struct cli *c, int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	optind = 0;	/* glibc: re-initialise getopt */
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "i:", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'i': o.identity = optarg; break;
 		case 't': o.to = optarg; break;
 		case 'F': o.force = true; break;
 		case 'S': o.socket = optarg; break;
@@ -971,7 +1077,7 @@ cmd_restore(struct cli *c, int argc, char **argv)
 			cli_warnx("usage: restore ARTIFACT --to PATH [--force] "
 			    "| restore ARTIFACT [--socket S | --host H "
 			    "[--port P]] [--user U] [--password-file F] "
-			    "[--database DB] [--force]");
+			    "[--database DB] [--force] [-i IDENTITY_FILE]");
 			return CAIRN_E_USAGE;
 		}
 	}
@@ -991,7 +1097,11 @@ cmd_restore(struct cli *c, int argc, char **argv)
 	}
 	if ((code = art_resolve(c, argv[optind], &a)) != CAIRN_E_OK)
 		return code;
-	if (a.kind == JOB_SQLITE)
-		return restore_sqlite(&a, &o);
-	return restore_mysql(&a, &o);
+	if (age_is_encrypted_name(a.name) &&
+	    (code = art_identity(c, &a, o.identity)) != CAIRN_E_OK)
+		return code;
+	code = a.kind == JOB_SQLITE ? restore_sqlite(&a, &o) :
+	    restore_mysql(&a, &o);
+	age_identities_free(a.ids, a.nids);
+	return code;
 }

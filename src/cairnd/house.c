@@ -355,6 +355,7 @@ house_conf(struct house *h, const struct conf *c, time_t now)
 		hj->vjob.kind = JOB_VERIFY;
 		hj->vjob.retries = 1;
 		hj->vjob.compression = c->jobs[i].compression;
+		hj->vjob.age_identity_file = c->jobs[i].age_identity_file;
 		if (v->restore_test) {
 			hj->vjob.db = v->target;
 			hj->dbs[0] = v->target_database;
@@ -599,8 +600,9 @@ house_verified(struct house *h, struct hjob *hj, struct hitem *it,
 	} else if (!ok) {
 		check = house_check_name(r);
 		snprintf(text, sizeof(text), "%s", r->message);
-	} else
-		snprintf(text, sizeof(text), "ok");
+	} else	/* "ok", and for an age file which level ran */
+		snprintf(text, sizeof(text), "%s", strncmp(r->message, "ok",
+		    2) == 0 ? r->message : "ok");
 
 	/* a check that could not run says nothing about the file */
 	record = ok || check == NULL || strcmp(check, "error") != 0;
@@ -610,7 +612,8 @@ house_verified(struct house *h, struct hjob *hj, struct hitem *it,
 		log_warnx("catalog: %s/%s: %s", hj->name, it->name,
 		    catalog_error(h->boot->catalog));
 	if (ok)
-		snprintf(line, sizeof(line), "%s/%s: ok", hj->name, it->name);
+		snprintf(line, sizeof(line), "%s/%s: %s", hj->name, it->name,
+		    text);
 	else
 		snprintf(line, sizeof(line), "%s/%s: %s check failed: %s",
 		    hj->name, it->name, check, text);

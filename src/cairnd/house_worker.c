@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cairn/age.h"
 #include "cairn/chan.h"
 #include "cairn/errors.h"
 #include "cairn/frame.h"
@@ -124,10 +125,24 @@ house_verify(const struct frame_job *fj, const struct job_env *env,
 	struct verify_opts	 o;
 	struct verify_result	 vr;
 	struct msg_result	 r;
+	struct age_identity	*ids = NULL;
 	size_t			 nfail = 0;
-	int			 code;
+	int			 code, nids = 0;
+	char			 why[192];
 
 	memset(&o, 0, sizeof(o));
+	if (fj->age_identity != NULL && fj->age_identity[0] != '\0') {
+		if ((nids = age_identities_parse(fj->age_identity, &ids, why,
+		    sizeof(why))) < 0) {
+			log_warnx("age identity file %s: %s; encrypted "
+			    "artifacts get the header-only check",
+			    fj->job.age_identity_file != NULL ?
+			    fj->job.age_identity_file : "", why);
+			nids = 0;
+		}
+	}
+	o.age_ids = ids;
+	o.nage_ids = (size_t)nids;
 	o.dir = env->dir;
 	o.restore_test = fj->verify_restore_test != 0;
 	o.target = &fj->job.db;
@@ -143,6 +158,7 @@ house_verify(const struct frame_job *fj, const struct job_env *env,
 		if (*env->cancel) {
 			snprintf(res->message, sizeof(res->message),
 			    "cancelled after %zu of %zu artifacts", i, it->n);
+			age_identities_free(ids, (size_t)nids);
 			return CAIRN_E_TEMPFAIL;
 		}
 		house_tick(env, x->m.name, i, it->n);
@@ -161,6 +177,7 @@ house_verify(const struct frame_job *fj, const struct job_env *env,
 			verify_result_free(&vr);
 			snprintf(res->message, sizeof(res->message),
 			    "cancelled in %.200s", x->m.name);
+			age_identities_free(ids, (size_t)nids);
 			return CAIRN_E_TEMPFAIL;
 		}
 		memset(&r, 0, sizeof(r));
@@ -168,9 +185,15 @@ house_verify(const struct frame_job *fj, const struct job_env *env,
 		r.code = (uint32_t)code;
 		r.failed = vr.failed;
 		r.ran = vr.ran;
-		snprintf(r.message, sizeof(r.message), "%s",
+		snprintf(r.message, sizeof(r.message), "%s%s",
 		    code == CAIRN_E_OK ? "ok" : vr.message[0] != '\0' ?
-		    vr.message : cairn_strerror(code));
+		    vr.message : cairn_strerror(code),
+		    code != CAIRN_E_OK ? "" :
+		    vr.age_level == VERIFY_AGE_DECRYPTED ?
+		    " (age: decrypted, every check ran)" :
+		    vr.age_level == VERIFY_AGE_HEADER ?
+		    " (age: header only, no identity: header, size and "
+		    "SHA-256 checked)" : "");
 		if (strlen(vr.sha256_hex) == 64)
 			memcpy(r.sha256_hex, vr.sha256_hex, 65);
 		r.raw_bytes = vr.raw_bytes;
@@ -183,6 +206,7 @@ house_verify(const struct frame_job *fj, const struct job_env *env,
 			log_debug("%s: verified", x->m.name);
 		house_send_result(send, &r);
 	}
+	age_identities_free(ids, (size_t)nids);
 	/* a failed check is a result, not a failed run */
 	log_info("verified %zu artifact%s, %zu failed", it->n,
 	    it->n == 1 ? "" : "s", nfail);

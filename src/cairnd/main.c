@@ -116,6 +116,7 @@ check_config(const struct cairnd_opts *o)
 	if ((cf = conf_load(o->conf_path, stderr)) == NULL)
 		return CAIRN_E_CONFIG;
 	conf_summary(cf, stdout);
+	conf_print_recipients(cf, stdout);
 	conf_free(cf);
 	return CAIRN_E_OK;
 }
@@ -182,7 +183,7 @@ boot_open(const char *path, int flags, const struct rootfs_owner *ids,
 }
 
 static void
-boot_secret(struct sup_boot *b, const char *path)
+boot_secret(struct sup_boot *b, const char *path, const char *what)
 {
 	int	 fd;
 
@@ -192,7 +193,7 @@ boot_secret(struct sup_boot *b, const char *path)
 		if (strcmp(b->secrets[i].path, path) == 0)
 			return;
 	/* kept open: the unprivileged supervisor rereads it for each run */
-	fd = boot_open(path, O_RDONLY, NULL, "password file");
+	fd = boot_open(path, O_RDONLY, NULL, what);
 	b->secrets = xreallocarray(b->secrets, b->nsecrets + 1,
 	    sizeof(*b->secrets));
 	b->secrets[b->nsecrets].path = xstrdup(path);
@@ -284,8 +285,13 @@ boot(const char *conf_path, struct conf *cf, struct sup_boot *b, int once)
 
 	for (size_t i = 0; i < cf->njobs; i++)
 		if (cf->jobs[i].kind == JOB_MYSQL)
-			boot_secret(b, cf->jobs[i].db.password_file);
-	boot_secret(b, cf->verify.target.password_file);
+			boot_secret(b, cf->jobs[i].db.password_file,
+			    "password file");
+	boot_secret(b, cf->verify.target.password_file, "password file");
+	/* age identities: for verify workers only, opened while root */
+	for (size_t i = 0; i < cf->njobs; i++)
+		boot_secret(b, cf->jobs[i].age_identity_file,
+		    "age identity file");
 
 	/* cairnctl's socket, made as root (-o: none, nothing to control) */
 	if (!once && (b->ctl = sup_ctl_open(cf, ids.uid, b->audit,

@@ -378,6 +378,31 @@ sup_read_password(struct sup *s, const char *path)
 	return pw;
 }
 
+/* A whole secret file (an age identity file); NULL on error. */
+static char *
+sup_read_secret(struct sup *s, const char *path)
+{
+	char	 buf[FRAME_STR_MAX];
+	ssize_t	 n;
+	char	*out;
+	int	 fd;
+
+	if ((fd = sup_secret_fd(s, path)) == -1)
+		return NULL;
+	n = pread(fd, buf, sizeof(buf), 0);
+	if (n == -1)
+		return NULL;
+	if (n == (ssize_t)sizeof(buf)) {
+		explicit_bzero(buf, sizeof(buf));
+		errno = EFBIG;
+		return NULL;
+	}
+	buf[n] = '\0';
+	out = xstrdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	return out;
+}
+
 /* -- spawning ---------------------------------------------------------- */
 
 static int
@@ -482,6 +507,12 @@ sup_spawn(struct sup *s, struct slot *sl)
 	}
 
 	memset(&fj, 0, sizeof(fj));
+	if (job->kind == JOB_VERIFY && job->age_identity_file != NULL &&
+	    (fj.age_identity = sup_read_secret(s,
+	    job->age_identity_file)) == NULL) {
+		/* verify still checks the header, size and SHA-256 */
+		log_warn("age identity file %s", job->age_identity_file);
+	}
 	fj.job = *job;
 	fj.dir = xasprintf("%s/%s", c->backup_dir, job->name);
 	fj.password = pw;
@@ -507,6 +538,10 @@ sup_spawn(struct sup *s, struct slot *sl)
 	if (pw != NULL) {
 		explicit_bzero(pw, strlen(pw));
 		free(pw);
+	}
+	if (fj.age_identity != NULL) {
+		explicit_bzero(fj.age_identity, strlen(fj.age_identity));
+		free(fj.age_identity);
 	}
 	if (n == -1) {
 		explicit_bzero(buf, FRAME_MAX_PAYLOAD);

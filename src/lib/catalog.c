@@ -14,6 +14,7 @@
 
 #include <sqlite3.h>
 
+#include "cairn/age.h"
 #include "cairn/catalog.h"
 #include "cairn/retention.h"
 #include "cairn/sha256.h"
@@ -285,10 +286,13 @@ catalog_parse_name(const char *name, char *job, size_t joblen,
 {
 	size_t		 len = strlen(name);
 
-	if (len > 4 && strcmp(name + len - 3, ".gz") == 0) {
+	/* encrypted: NAME.age, docs/encryption.md */
+	if (age_is_encrypted_name(name))
+		len -= strlen(AGE_SUFFIX);
+	if (len > 4 && strncmp(name + len - 3, ".gz", 3) == 0) {
 		*comp = COMPRESS_GZIP;
 		len -= 3;
-	} else if (len > 5 && strcmp(name + len - 4, ".zst") == 0) {
+	} else if (len > 5 && strncmp(name + len - 4, ".zst", 4) == 0) {
 		*comp = COMPRESS_ZSTD;
 		len -= 4;
 	} else

@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cairn/age.h"
 #include "cairn/conf.h"
 #include "cairn/rootfs.h"
 #include "cairn/util.h"
@@ -43,7 +44,8 @@
 #define L(n)	CFG_STR_LIST(n, NULL, CFGF_NODEFAULT)
 #define JOB_OPTS \
 	S("schedule"), S("run_at_start"), S("retries"), S("compression"), \
-	S("compression_level"), S("compression_threads")
+	S("compression_level"), S("compression_threads"), \
+	L("age_recipients"), S("age_recipients_file"), S("age_identity_file")
 
 static cfg_opt_t defaults_opts[] = {
 	JOB_OPTS,
@@ -1065,6 +1067,22 @@ list_free(char **l)
 	free(l);
 }
 
+static char **
+list_dup(char *const *l)
+{
+	char	**d;
+	size_t	 n = 0;
+
+	if (l == NULL)
+		return NULL;
+	while (l[n] != NULL)
+		n++;
+	d = xcalloc(n + 1, sizeof(*d));
+	for (size_t i = 0; i < n; i++)
+		d[i] = xstrdup(l[i]);
+	return d;
+}
+
 static bool
 list_has(char *const *l, const char *s)
 {
@@ -1159,6 +1177,133 @@ job_free_fields(struct job_conf *j)
 	db_free(&j->db);
 	list_free(j->databases);
 	list_free(j->exclude_tables);
+	list_free(j->age_recipients);
+	free(j->age_recipients_file);
+	free(j->age_identity_file);
+}
+
+/* ---- age encryption keys (docs/encryption.md) ---- */
+
+#define AGE_RECIPIENT_EXPECT \
+	"an age X25519 recipient \"age1...\", as age-keygen prints"
+#define AGE_IDENTITY_EXPECT \
+	"an age identity file cairnd can read at start-up, as age-keygen " \
+	"writes it"
+
+static void
+age_list_add(char ***l, size_t *n, const char *s)
+{
+	*l = xreallocarray(*l, *n + 2, sizeof(**l));
+	(*l)[(*n)++] = xstrdup(s);
+	(*l)[*n] = NULL;
+}
+
+/* The recipients of a file, one a line, '#' comments; errors FILE:LINE. */
+static void
+age_recipients_read(struct ctx *c, int line, const char *path, char ***l,
+    size_t *n)
+{
+	FILE		*fp;
+	char		 buf[512], why[160];
+	unsigned char	 pk[AGE_KEY_LEN];
+	size_t		 lineno = 0, len, before = *n;
+
+	if ((fp = fopen(path, "re")) == NULL) {
+		ctx_err(c, line, "age_recipients_file", "%s: %s (%s)", path,
+		    strerror(errno), "a readable file of age recipients, one "
+		    "a line");
+		return;
+	}
+	while (fgets(buf, sizeof(buf), fp) != NULL) {
+		lineno++;
+		len = strcspn(buf, "\r\n");
+		buf[len] = '\0';
+		while (len > 0 && (buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+			buf[--len] = '\0';
+		if (len == 0 || buf[0] == '#')
+			continue;
+		if (age_recipient_parse(buf, pk, why, sizeof(why)) == -1)
+			ctx_err(c, line, "age_recipients_file", "%s:%zu: %s "
+			    "(%s)", path, lineno, why, AGE_RECIPIENT_EXPECT);
+		else
+			age_list_add(l, n, buf);
+	}
+	fclose(fp);
+	if (*n == before)
+		ctx_err(c, line, "age_recipients_file", "%s: no recipient in "
+		    "the file (%s, one a line)", path, AGE_RECIPIENT_EXPECT);
+}
+
+/* An identity file parses; its content is wiped, never reported. */
+static void
+age_identity_check(struct ctx *c, int line, const char *path)
+{
+	struct age_identity	*ids;
+	char			 buf[8192], why[160];
+	ssize_t			 r;
+	int			 fd, n;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return;		/* get_readable() said why */
+	r = util_read_all(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r < 0 || r == (ssize_t)sizeof(buf) - 1) {
+		ctx_err(c, line, "age_identity_file", "%s: cannot read it, or "
+		    "larger than %zu bytes (%s)", path, sizeof(buf) - 2,
+		    AGE_IDENTITY_EXPECT);
+		explicit_bzero(buf, sizeof(buf));
+		return;
+	}
+	buf[r] = '\0';
+	n = age_identities_parse(buf, &ids, why, sizeof(why));
+	explicit_bzero(buf, sizeof(buf));
+	if (n < 0)
+		ctx_err(c, line, "age_identity_file", "%s: %s (%s)", path, why,
+		    AGE_IDENTITY_EXPECT);
+	else
+		age_identities_free(ids, (size_t)n);
+}
+
+/*
+ * age_recipients, age_recipients_file: a section that sets either has
+ * exactly the recipients it names (the list and the file's keys, each one
+ * checked); one that sets neither keeps those from defaults.
+ * age_identity_file: checked that it parses.
+ */
+static void
+job_age(struct ctx *c, cfg_t *sec, struct job_conf *j)
+{
+	unsigned char	 pk[AGE_KEY_LEN];
+	char		 why[160];
+	char		**l = NULL;
+	size_t		 n = 0, cnt;
+	int		 line;
+
+	if (get_readable(c, sec, "age_identity_file", AGE_IDENTITY_EXPECT,
+	    &j->age_identity_file) > 0)
+		age_identity_check(c, opt_line(c, sec, "age_identity_file"),
+		    j->age_identity_file);
+	cnt = sec != NULL ? cfg_size(sec, "age_recipients") : 0;
+	if (cnt == 0 && opt_str(sec, "age_recipients_file") == NULL)
+		return;
+	l = xcalloc(1, sizeof(*l));
+	line = opt_line(c, sec, "age_recipients");
+	for (size_t i = 0; i < cnt; i++) {
+		const char	*s = cfg_getnstr(sec, "age_recipients", i);
+
+		if (age_recipient_parse(s, pk, why, sizeof(why)) == -1)
+			ctx_err(c, line, "age_recipients", "\"%.80s\": %s (%s)",
+			    s, why, AGE_RECIPIENT_EXPECT);
+		else
+			age_list_add(&l, &n, s);
+	}
+	free(j->age_recipients_file);
+	j->age_recipients_file = NULL;
+	if ((line = get_path(c, sec, "age_recipients_file", false,
+	    &j->age_recipients_file)) > 0)
+		age_recipients_read(c, line, j->age_recipients_file, &l, &n);
+	list_free(j->age_recipients);
+	j->age_recipients = l;
 }
 
 /* Where a job's compression settings came from, to check them together. */
@@ -1187,6 +1332,7 @@ job_common(struct ctx *c, cfg_t *sec, struct job_conf *j, struct comp_src *cs)
 	get_int(c, sec, "compression_threads", 0, 256,
 	    "a number of threads, 0 for one per CPU",
 	    &j->compression_threads);
+	job_age(c, sec, j);
 }
 
 /* Checks the level against the compression once both are known. */
@@ -1317,6 +1463,11 @@ job_build(struct ctx *c, cfg_t *sec, enum job_kind kind,
 
 	*j = *tmpl;
 	j->schedule = xstrdup(tmpl->schedule);
+	j->age_recipients = list_dup(tmpl->age_recipients);
+	j->age_recipients_file = tmpl->age_recipients_file != NULL ?
+	    xstrdup(tmpl->age_recipients_file) : NULL;
+	j->age_identity_file = tmpl->age_identity_file != NULL ?
+	    xstrdup(tmpl->age_identity_file) : NULL;
 	j->name = xstrdup(cfg_title(sec));
 	j->kind = kind;
 	j->line = sec_line(c, sec);
@@ -1397,6 +1548,9 @@ jobs_build(struct ctx *c, struct conf *cf)
 				break;
 			}
 	free(tmpl.schedule);
+	list_free(tmpl.age_recipients);
+	free(tmpl.age_recipients_file);
+	free(tmpl.age_identity_file);
 }
 
 static void
@@ -1849,4 +2003,36 @@ const char *
 conf_ssl_mode_name(enum ssl_mode m)
 {
 	return (unsigned)m < nitems(ssl_names) - 1 ? ssl_names[m] : "unknown";
+}
+
+bool
+conf_job_encrypts(const struct job_conf *j)
+{
+	return j->age_recipients != NULL && j->age_recipients[0] != NULL;
+}
+
+void
+conf_print_recipients(const struct conf *cf, FILE *fp)
+{
+	unsigned char	 pk[AGE_KEY_LEN];
+	char		 fpr[24], why[160];
+
+	for (size_t i = 0; i < cf->njobs; i++) {
+		const struct job_conf	*j = &cf->jobs[i];
+
+		if (!conf_job_encrypts(j))
+			continue;
+		for (size_t k = 0; j->age_recipients[k] != NULL; k++) {
+			if (age_recipient_parse(j->age_recipients[k], pk, why,
+			    sizeof(why)) == -1)
+				continue;	/* checked at load */
+			age_fingerprint(fpr, pk);
+			fprintf(fp, "%s: job %s encrypts to %s %s\n", cf->path,
+			    j->name, fpr, j->age_recipients[k]);
+		}
+		if (j->age_identity_file != NULL)
+			fprintf(fp, "%s: job %s: verify and restore decrypt "
+			    "with %s\n", cf->path, j->name,
+			    j->age_identity_file);
+	}
 }

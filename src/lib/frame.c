@@ -580,6 +580,8 @@ frame_encode_job(unsigned char *buf, size_t cap, const struct frame_job *f)
 	w_u32(&w, (uint32_t)f->retention.keep_weekly);
 	w_u32(&w, (uint32_t)f->retention.keep_monthly);
 	w_u32(&w, f->verify_restore_test);
+	w_list(&w, j->age_recipients);
+	w_str(&w, f->age_identity, FRAME_STR_MAX);
 	return w_end(&w);
 }
 
@@ -640,6 +642,8 @@ frame_decode_job(const unsigned char *buf, size_t len, struct frame_job *f)
 	f->retention.keep_weekly = (int)r_u32_in(&r, 0, big);
 	f->retention.keep_monthly = (int)r_u32_in(&r, 0, big);
 	f->verify_restore_test = r_u32_in(&r, 0, 1);
+	j->age_recipients = r_list(&r);
+	f->age_identity = r_strdup(&r);
 	if (!r.bad && (j->name == NULL || !job_name_ok(j->name) ||
 	    f->dir == NULL || f->dir[0] != '/'))
 		r.bad = 1;
@@ -671,7 +675,12 @@ frame_job_free(struct frame_job *f)
 	free(j->db.ssl_key);
 	list_free(j->databases);
 	list_free(j->exclude_tables);
+	list_free(j->age_recipients);
 	free(f->dir);
+	if (f->age_identity != NULL) {
+		explicit_bzero(f->age_identity, strlen(f->age_identity));
+		free(f->age_identity);
+	}
 	if (f->password != NULL) {
 		explicit_bzero(f->password, strlen(f->password));
 		free(f->password);

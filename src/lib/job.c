@@ -7,6 +7,8 @@
 
 #include "cairn/job.h"
 #include "cairn/util.h"
+#include "cairn/age.h"
+#include "cairn/util.h"
 #include "cairn/writer.h"
 
 void
@@ -28,8 +30,35 @@ job_artifact_name(char *buf, size_t len, const struct job_conf *job,
 		ext = "";
 		break;
 	}
-	snprintf(buf, len, "%s_backup_%s%s%s", job->name, stamp, ext,
-	    writer_suffix(job->compression));
+	snprintf(buf, len, "%s_backup_%s%s%s%s", job->name, stamp, ext,
+	    writer_suffix(job->compression), conf_job_encrypts(job) ?
+	    AGE_SUFFIX : "");
+}
+
+int
+job_writer_age(const struct job_conf *job, struct writer_opts *o,
+    unsigned char (**pks)[AGE_KEY_LEN], char *err, size_t errlen)
+{
+	size_t	 n = 0;
+	char	 why[160];
+
+	*pks = NULL;
+	if (!conf_job_encrypts(job))
+		return 0;
+	while (job->age_recipients[n] != NULL)
+		n++;
+	*pks = xcalloc(n, sizeof(**pks));
+	for (size_t i = 0; i < n; i++)
+		if (age_recipient_parse(job->age_recipients[i], (*pks)[i], why,
+		    sizeof(why)) == -1) {
+			free(*pks);
+			*pks = NULL;
+			return util_fail(err, errlen, 0, "age recipient %zu: %s",
+			    i + 1, why);
+		}
+	o->age_recipients = (const unsigned char (*)[AGE_KEY_LEN])*pks;
+	o->nage_recipients = n;
+	return 0;
 }
 
 void

@@ -30,6 +30,7 @@
 #include "cairn/retention.h"
 #include "cairn/sqlscan.h"
 #include "cairn/util.h"
+#include "cairn/age.h"
 #include "cairn/verify.h"
 
 #define IN_CHUNK	(128 * 1024)
@@ -41,6 +42,7 @@
 
 static const char *const check_names[VERIFY_CHECK_MAX] = {
 	"stream", "sha256", "size", "format", "rows", "integrity", "restore",
+	"age",
 };
 
 const char *
@@ -118,12 +120,17 @@ has_suffix(const char *s, const char *suf)
 	return ls >= lf && strcmp(s + ls - lf, suf) == 0;
 }
 
+/* The compression of NAME, under an ".age" suffix if there is one. */
 static enum compress_kind
 name_compression(const char *name)
 {
-	if (has_suffix(name, ".gz"))
+	size_t	 len = strlen(name);
+
+	if (age_is_encrypted_name(name))
+		len -= strlen(AGE_SUFFIX);
+	if (len >= 3 && strncmp(name + len - 3, ".gz", 3) == 0)
 		return COMPRESS_GZIP;
-	if (has_suffix(name, ".zst"))
+	if (len >= 4 && strncmp(name + len - 4, ".zst", 4) == 0)
 		return COMPRESS_ZSTD;
 	return COMPRESS_NONE;
 }
@@ -408,7 +415,20 @@ struct pass {
 	void			*sink_arg;
 	const struct verify_opts *opts;
 	const char		*name;
+	int			 encrypted;	/* ".age" */
+	const struct age_identity *age_ids;	/* none: header only */
+	size_t			 nage_ids;
+	/* decompression state */
+	unsigned char		*out;
+	z_stream		 z;
+	ZSTD_DCtx		*zd;
+	size_t			 zret;
+	int			 member_open;
+	uint64_t		 members;
+	uint64_t		 plain;		/* compressed bytes seen */
 	/* out */
+	char			 age_err[192];
+	char			 age_info[64];
 	uint64_t		 stored, raw;
 	unsigned char		 sha[32];
 	char			 stream_err[192];
@@ -416,6 +436,17 @@ struct pass {
 	int			 io_errno;
 	int			 cancelled;
 };
+
+/* Set up the age side of a pass over NAME. */
+static void
+pass_age_setup(struct pass *p, const char *name, const struct verify_opts *o)
+{
+	p->encrypted = age_is_encrypted_name(name);
+	if (p->encrypted && o != NULL && o->nage_ids > 0) {
+		p->age_ids = o->age_ids;
+		p->nage_ids = o->nage_ids;
+	}
+}
 
 static void
 pass_progress(struct pass *p, uint64_t *next)
@@ -459,43 +490,140 @@ stream_err(struct pass *p, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Decompress n bytes that start at stream offset base into the sink. */
+static void
+pass_feed(struct pass *p, const unsigned char *in, size_t n, uint64_t base)
+{
+	if (p->stream_err[0] != '\0' || n == 0)
+		return;		/* keep hashing the rest */
+	if (p->ck == COMPRESS_NONE) {
+		pass_out(p, in, n);
+		return;
+	}
+	if (p->ck == COMPRESS_ZSTD) {
+		ZSTD_inBuffer	 ib = { in, n, 0 };
+
+		while (ib.pos < ib.size) {
+			ZSTD_outBuffer	 ob = { p->out, OUT_CHUNK, 0 };
+
+			p->zret = ZSTD_decompressStream(p->zd, &ob, &ib);
+			if (ZSTD_isError(p->zret)) {
+				stream_err(p, "zstd: %s at byte %" PRIu64,
+				    ZSTD_getErrorName(p->zret), base + ib.pos);
+				return;
+			}
+			pass_out(p, p->out, ob.pos);
+		}
+		return;
+	}
+	/* gzip: one member after another */
+	p->z.next_in = (unsigned char *)in;
+	p->z.avail_in = (uInt)n;
+	while (p->z.avail_in > 0) {
+		int	 zr;
+
+		if (!p->member_open) {
+			if (p->members > 0 && p->z.next_in[0] != 0x1f) {
+				stream_err(p, "gzip: trailing garbage after "
+				    "member %" PRIu64 " at byte %" PRIu64,
+				    p->members, base +
+				    (uint64_t)(p->z.next_in - in));
+				return;
+			}
+			p->member_open = 1;
+		}
+		p->z.next_out = p->out;
+		p->z.avail_out = OUT_CHUNK;
+		zr = inflate(&p->z, Z_NO_FLUSH);
+		pass_out(p, p->out, OUT_CHUNK - p->z.avail_out);
+		if (zr == Z_STREAM_END) {
+			p->members++;
+			p->member_open = 0;
+			if (inflateReset(&p->z) != Z_OK) {
+				stream_err(p, "gzip: inflateReset");
+				return;
+			}
+			continue;
+		}
+		if (zr != Z_OK && zr != Z_BUF_ERROR) {
+			stream_err(p, "gzip: %s at byte %" PRIu64,
+			    p->z.msg != NULL ? p->z.msg : zError(zr),
+			    base + (uint64_t)(p->z.next_in - in));
+			return;
+		}
+	}
+}
+
+/* Plaintext out of the age decryptor: the compressed stream. */
+static int
+pass_age_out(void *arg, const void *buf, size_t n)
+{
+	struct pass	*p = arg;
+
+	pass_feed(p, buf, n, p->plain);
+	p->plain += n;
+	return 0;
+}
+
+/* The end of the compressed stream: was it complete? */
+static void
+pass_stream_end(struct pass *p)
+{
+	if (p->stream_err[0] != '\0')
+		return;
+	if (p->plain == 0 && p->ck != COMPRESS_NONE)
+		stream_err(p, "%s: empty file",
+		    p->ck == COMPRESS_GZIP ? "gzip" : "zstd");
+	else if (p->ck == COMPRESS_GZIP && p->member_open)
+		stream_err(p, "gzip: unexpected end of file at byte %" PRIu64
+		    " (truncated)", p->plain);
+	else if (p->ck == COMPRESS_ZSTD && p->zret != 0)
+		stream_err(p, "zstd: unexpected end of file at byte %" PRIu64
+		    " (truncated)", p->plain);
+}
+
 /*
  * Read the whole file.  Returns 0 when the file was read to its end
- * (stream problems are in p->stream_err), -1 on a read error (io_errno)
- * or cancel.
+ * (stream problems are in p->stream_err, age problems in p->age_err),
+ * -1 on a read error (io_errno) or cancel.  An ".age" file goes through
+ * the age decryptor first: with p->age_ids, decrypted; without, its
+ * header and layout checked and nothing decompressed.
  */
 static int
 pass_run(struct pass *p)
 {
-	unsigned char	*in = NULL, *out = NULL;
+	unsigned char	*in = NULL;
 	EVP_MD_CTX	*md = NULL;
-	z_stream	 z;
-	ZSTD_DCtx	*zd = NULL;
-	int		 zinit = 0, rc = -1, member_open = 0;
-	size_t		 zret = 0;
-	uint64_t	 members = 0, next_progress = 0;
+	struct age_dec	*age = NULL;
+	int		 zinit = 0, rc = -1;
+	uint64_t	 next_progress = 0;
 	ssize_t		 r;
 
-	memset(&z, 0, sizeof(z));
+	memset(&p->z, 0, sizeof(p->z));
 	in = malloc(IN_CHUNK);
-	out = malloc(OUT_CHUNK);
+	p->out = malloc(OUT_CHUNK);
 	md = EVP_MD_CTX_new();
-	if (in == NULL || out == NULL || md == NULL ||
+	if (in == NULL || p->out == NULL || md == NULL ||
 	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
 		p->io_errno = ENOMEM;
 		goto done;
 	}
 	if (p->ck == COMPRESS_GZIP) {
-		if (inflateInit2(&z, 15 + 16) != Z_OK) {
+		if (inflateInit2(&p->z, 15 + 16) != Z_OK) {
 			p->io_errno = ENOMEM;
 			goto done;
 		}
 		zinit = 1;
 	} else if (p->ck == COMPRESS_ZSTD) {
-		if ((zd = ZSTD_createDCtx()) == NULL) {
+		if ((p->zd = ZSTD_createDCtx()) == NULL) {
 			p->io_errno = ENOMEM;
 			goto done;
 		}
+	}
+	if (p->encrypted && (age = age_dec_new(p->age_ids, p->nage_ids,
+	    pass_age_out, p)) == NULL) {
+		p->io_errno = errno;
+		goto done;
 	}
 	if (lseek(p->fd, 0, SEEK_SET) == -1) {
 		p->io_errno = errno;
@@ -521,87 +649,38 @@ pass_run(struct pass *p)
 		EVP_DigestUpdate(md, in, (size_t)r);
 		p->stored += (uint64_t)r;
 		pass_progress(p, &next_progress);
-		if (p->stream_err[0] != '\0')
-			continue;	/* keep hashing the rest */
-
-		if (p->ck == COMPRESS_NONE) {
-			pass_out(p, in, (size_t)r);
-			continue;
-		}
-		if (p->ck == COMPRESS_ZSTD) {
-			ZSTD_inBuffer	 ib = { in, (size_t)r, 0 };
-
-			while (ib.pos < ib.size) {
-				ZSTD_outBuffer	 ob = { out, OUT_CHUNK, 0 };
-
-				zret = ZSTD_decompressStream(zd, &ob, &ib);
-				if (ZSTD_isError(zret)) {
-					stream_err(p, "zstd: %s at byte %"
-					    PRIu64, ZSTD_getErrorName(zret),
-					    base + ib.pos);
-					break;
-				}
-				pass_out(p, out, ob.pos);
-			}
-			continue;
-		}
-		/* gzip: one member after another */
-		z.next_in = in;
-		z.avail_in = (uInt)r;
-		while (z.avail_in > 0) {
-			int	 zr;
-
-			if (!member_open) {
-				if (members > 0 && z.next_in[0] != 0x1f) {
-					stream_err(p, "gzip: trailing garbage "
-					    "after member %" PRIu64 " at byte %"
-					    PRIu64, members, base +
-					    (uint64_t)(z.next_in - in));
-					break;
-				}
-				member_open = 1;
-			}
-			z.next_out = out;
-			z.avail_out = OUT_CHUNK;
-			zr = inflate(&z, Z_NO_FLUSH);
-			pass_out(p, out, OUT_CHUNK - z.avail_out);
-			if (zr == Z_STREAM_END) {
-				members++;
-				member_open = 0;
-				if (inflateReset(&z) != Z_OK) {
-					stream_err(p, "gzip: inflateReset");
-					break;
-				}
-				continue;
-			}
-			if (zr != Z_OK && zr != Z_BUF_ERROR) {
-				stream_err(p, "gzip: %s at byte %" PRIu64,
-				    z.msg != NULL ? z.msg : zError(zr),
-				    base + (uint64_t)(z.next_in - in));
-				break;
-			}
-		}
+		if (age == NULL) {
+			p->plain += (uint64_t)r;
+			pass_feed(p, in, (size_t)r, base);
+		} else if (p->age_err[0] == '\0' &&
+		    age_dec_write(age, in, (size_t)r) == -1)
+			snprintf(p->age_err, sizeof(p->age_err), "age: %s",
+			    age_dec_error(age));
 	}
-	if (p->stream_err[0] == '\0') {
-		if (p->stored == 0 && p->ck != COMPRESS_NONE)
-			stream_err(p, "%s: empty file",
-			    p->ck == COMPRESS_GZIP ? "gzip" : "zstd");
-		else if (p->ck == COMPRESS_GZIP && member_open)
-			stream_err(p, "gzip: unexpected end of file at byte %"
-			    PRIu64 " (truncated)", p->stored);
-		else if (p->ck == COMPRESS_ZSTD && zret != 0)
-			stream_err(p, "zstd: unexpected end of file at byte %"
-			    PRIu64 " (truncated)", p->stored);
+	if (age != NULL && p->age_err[0] == '\0' &&
+	    age_dec_finish(age) == -1)
+		snprintf(p->age_err, sizeof(p->age_err), "age: %s",
+		    age_dec_error(age));
+	if (age != NULL) {
+		size_t	 nx, ns = age_dec_stanzas(age, &nx);
+
+		snprintf(p->age_info, sizeof(p->age_info), "%zu stanza%s "
+		    "(%zu X25519)", ns, ns == 1 ? "" : "s", nx);
 	}
+	if (age == NULL || (p->nage_ids > 0 && p->age_err[0] == '\0'))
+		pass_stream_end(p);
 	EVP_DigestFinal_ex(md, p->sha, NULL);
 	rc = 0;
 done:
+	age_dec_free(age);
 	if (zinit)
-		inflateEnd(&z);
-	ZSTD_freeDCtx(zd);
+		inflateEnd(&p->z);
+	ZSTD_freeDCtx(p->zd);
+	p->zd = NULL;
 	EVP_MD_CTX_free(md);
 	free(in);
-	free(out);
+	free(p->out);
+	p->out = NULL;
 	return rc;
 }
 
@@ -800,6 +879,7 @@ check_sums(const struct pass *p, const struct verify_expect *e,
 		fail(res, VERIFY_SIZE, "size mismatch: catalog %" PRId64
 		    " bytes stored, file %" PRIu64, e->stored_bytes, p->stored);
 	else if (e->raw_bytes >= 0 && p->stream_err[0] == '\0' &&
+	    (!p->encrypted || p->nage_ids > 0) && p->age_err[0] == '\0' &&
 	    (uint64_t)e->raw_bytes != p->raw)
 		fail(res, VERIFY_SIZE, "size mismatch: catalog %" PRId64
 		    " bytes raw, file decompresses to %" PRIu64, e->raw_bytes,
@@ -863,6 +943,7 @@ verify_artifact(int dirfd, const char *name, const struct verify_expect *e,
 	p.ck = name_compression(name);
 	p.opts = opts;
 	p.name = name;
+	pass_age_setup(&p, name, opts);
 	if (kind == VERIFY_KIND_MYSQL) {
 		m.scan = sqlscan_new(opts != NULL ? opts->max_stmt : 0,
 		    mysql_item, &m);
@@ -891,11 +972,25 @@ verify_artifact(int dirfd, const char *name, const struct verify_expect *e,
 		    name, p.cancelled ? "cancelled" : strerror(p.io_errno));
 		goto out;
 	}
+	if (p.encrypted) {
+		res->age_level = p.nage_ids > 0 ? VERIFY_AGE_DECRYPTED :
+		    VERIFY_AGE_HEADER;
+		snprintf(res->age_info, sizeof(res->age_info), "%s",
+		    p.age_info);
+		if (p.age_err[0] != '\0')
+			fail(res, VERIFY_AGE, "%s", p.age_err);
+		else
+			passed(res, VERIFY_AGE);
+	}
 	if (p.stream_err[0] != '\0')
 		fail(res, VERIFY_STREAM, "%s", p.stream_err);
-	else
+	else if (res->age_level != VERIFY_AGE_HEADER &&
+	    !(res->failed & (1u << VERIFY_AGE)))
 		passed(res, VERIFY_STREAM);
 	check_sums(&p, e, res);
+	if (res->age_level == VERIFY_AGE_HEADER ||
+	    (res->failed & (1u << VERIFY_AGE)))
+		goto out;	/* no plaintext: nothing more to check */
 
 	if (p.sink_failed && kind == VERIFY_KIND_SQLITE) {
 		code = CAIRN_E_IOERR;
@@ -1374,13 +1469,22 @@ verify_restore_mysql(int dirfd, const char *name,
 	p.sink_arg = &m;
 	p.opts = opts;
 	p.name = name;
+	pass_age_setup(&p, name, opts);
+	if (p.encrypted && p.nage_ids == 0) {
+		code = CAIRN_E_CONFIG;
+		snprintf(res->message, sizeof(res->message), "restore: %s is "
+		    "encrypted and no age identity was given", name);
+		goto out;
+	}
 	if (pass_run(&p) == -1) {
 		code = p.cancelled ? CAIRN_E_TEMPFAIL : CAIRN_E_IOERR;
 		snprintf(res->message, sizeof(res->message), "restore: %s: %s",
 		    name, p.cancelled ? "cancelled" : strerror(p.io_errno));
 		goto out;
 	}
-	if (p.stream_err[0] != '\0')
+	if (p.age_err[0] != '\0')
+		fail(res, VERIFY_RESTORE, "restore: %s", p.age_err);
+	else if (p.stream_err[0] != '\0')
 		fail(res, VERIFY_RESTORE, "restore: %s", p.stream_err);
 	else if (p.sink_failed || sqlscan_end(m.scan) == -1) {
 		if (strcmp(r.err, "cancelled") == 0) {

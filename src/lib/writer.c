@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 #include <zstd.h>
 
+#include "cairn/age.h"
 #include "cairn/util.h"
 #include "cairn/writer.h"
 
@@ -53,6 +54,8 @@ struct writer {
 	int		 nthreads;
 	size_t		 block_size;
 	EVP_MD_CTX	*md;		/* owns */
+	struct age_enc	*age;		/* owns; NULL: not encrypted */
+	int		 age_errno;	/* of the last failed file write */
 	uint64_t	 raw_bytes;
 	uint64_t	 stored_bytes;	/* only the thread holding the output */
 
@@ -161,22 +164,45 @@ writer_fail_locked(struct writer *w, int errnum, const char *fmt, ...)
 		    strerror(errnum));
 }
 
-/* Write bytes to the partial file and hash them.  Only one thread at a
- * time: the caller (zstd, none) or the worker holding `writing` (gzip). */
+/* Bytes to the partial file, hashed: the file's bytes (ciphertext when
+ * encrypted).  Only the thread that holds the output calls it. */
 static int
-writer_emit(struct writer *w, const void *buf, size_t len, int *errnum)
+writer_file_out(struct writer *w, const void *buf, size_t len)
 {
 	if (len == 0)
 		return 0;
 	if (util_write_all(w->fd, buf, len) == -1) {
-		*errnum = errno;
+		w->age_errno = errno;
 		return -1;
 	}
 	if (EVP_DigestUpdate(w->md, buf, len) != 1) {
-		*errnum = EIO;
+		w->age_errno = EIO;
 		return -1;
 	}
 	w->stored_bytes += len;
+	return 0;
+}
+
+static int
+writer_age_out(void *arg, const void *buf, size_t len)
+{
+	return writer_file_out(arg, buf, len);
+}
+
+/* Compressed bytes out: through the encryptor when there is one.  Only
+ * one thread at a time: the caller (zstd, none) or the worker holding
+ * `writing` (gzip). */
+static int
+writer_emit(struct writer *w, const void *buf, size_t len, int *errnum)
+{
+	w->age_errno = 0;
+	if (len == 0)
+		return 0;
+	if ((w->age != NULL ? age_enc_write(w->age, buf, len) :
+	    writer_file_out(w, buf, len)) == -1) {
+		*errnum = w->age_errno != 0 ? w->age_errno : EIO;
+		return -1;
+	}
 	return 0;
 }
 
@@ -480,6 +506,7 @@ writer_free(struct writer *w)
 	ZSTD_freeCCtx(w->zc);
 	free(w->zout);
 	free(w->buf);
+	age_enc_free(w->age);
 	EVP_MD_CTX_free(w->md);
 	if (w->fd != -1)
 		close(w->fd);
@@ -589,6 +616,14 @@ writer_open(int dirfd, const char *name, const struct writer_opts *opts)
 	/* the mode asked for, whatever the umask */
 	if (fchmod(w->fd, opts->mode == 0 ? 0600 : opts->mode) == -1)
 		goto fail_unlink;
+	/* encrypted: the age header first; then only ciphertext */
+	if (opts->nage_recipients > 0 && (w->age = age_enc_new(
+	    opts->age_recipients, opts->nage_recipients, writer_age_out,
+	    w)) == NULL) {
+		if (w->age_errno != 0)
+			errno = w->age_errno;
+		goto fail_unlink;
+	}
 
 	switch (w->kind) {
 	case COMPRESS_GZIP:
@@ -677,6 +712,11 @@ writer_finish(struct writer *w, struct artifact_info *info)
 	}
 	if (rc == -1)
 		return -1;
+	if (w->age != NULL && age_enc_finish(w->age) == -1) {
+		writer_fail_locked(w, w->age_errno != 0 ? w->age_errno : EIO,
+		    "writing %s", w->partial);
+		return -1;
+	}
 	if (writer_fault("fsync") || fsync(w->fd) == -1) {
 		writer_fail_locked(w, errno, "fsync %s", w->partial);
 		return -1;

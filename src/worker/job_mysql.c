@@ -1702,6 +1702,8 @@ job_mysql_run(const struct job_env *env, struct job_result *res)
 {
 	struct dump		 d;
 	struct writer_opts	 wo;
+	unsigned char		(*pks)[32] = NULL;
+	char			 agerr[192];
 	size_t			 i;
 
 	memset(res, 0, sizeof(*res));
@@ -1729,7 +1731,13 @@ job_mysql_run(const struct job_env *env, struct job_result *res)
 	wo.level = d.job->compression_level;
 	wo.threads = d.job->compression_threads;
 	wo.mode = env->file_mode != 0 ? env->file_mode : 0600;
-	if ((d.w = writer_open(env->dirfd, res->artifact, &wo)) == NULL) {
+	if (job_writer_age(d.job, &wo, &pks, agerr, sizeof(agerr)) == -1) {
+		dump_fail(&d, CAIRN_E_CONFIG, "mysql: %s", agerr);
+		goto out;
+	}
+	d.w = writer_open(env->dirfd, res->artifact, &wo);
+	free(pks);
+	if (d.w == NULL) {
 		dump_fail(&d, CAIRN_E_STORE, "mysql: cannot create %s/%s: %s",
 		    env->dir != NULL ? env->dir : ".", res->artifact,
 		    strerror(errno));

@@ -715,7 +715,8 @@ snap_compress(struct snap *s)
 	struct writer_opts	 o;
 	struct writer		*w;
 	unsigned char		*buf;
-	char			 err[256];
+	unsigned char		(*pks)[32];
+	char			 err[256], agerr[192];
 	ssize_t			 n;
 	int			 fd, rc = CAIRN_E_OK;
 
@@ -732,7 +733,13 @@ snap_compress(struct snap *s)
 	o.threads = job->compression_threads;
 	o.block_size = SNAP_BLOCK;
 	o.mode = s->env->file_mode;
-	if ((w = writer_open(s->env->dirfd, s->res->artifact, &o)) == NULL) {
+	if (job_writer_age(job, &o, &pks, agerr, sizeof(agerr)) == -1) {
+		close(fd);
+		return snap_fail(s, CAIRN_E_CONFIG, "%s", agerr);
+	}
+	w = writer_open(s->env->dirfd, s->res->artifact, &o);
+	free(pks);
+	if (w == NULL) {
 		close(fd);
 		return snap_fail(s, CAIRN_E_STORE, "%s/%s: %s", s->env->dir,
 		    s->res->artifact, strerror(errno));

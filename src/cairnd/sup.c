@@ -56,6 +56,7 @@ struct sup {
 	int		 failed_runs;	/* -o: runs that finally failed */
 	struct house	*house;		/* verify and prune (house.c) */
 	struct sup_ctl	*ctl;		/* control socket, metrics (sup_ctl.c) */
+	struct alerts	*alerts;	/* alert state and delivery (alerts.c) */
 };
 
 static void	sup_worker_fail(struct worker *, const char *, ...)
@@ -254,6 +255,8 @@ sup_slots_sync(struct sup *s, time_t now, int starting)
 	s->nslots = j;
 	if (s->house != NULL)
 		house_conf(s->house, c, now);
+	if (s->alerts != NULL)
+		alerts_conf(s->alerts, c);
 }
 
 /* -- house.c's view of the slots --------------------------------------- */
@@ -959,6 +962,8 @@ sup_worker_end(struct sup *s, struct worker *w)
 		s->failed_runs++;
 	}
 out:
+	alerts_run_end(s->alerts, sl, w, code, attempt,
+	    sl->state != SLOT_BACKOFF, id);
 	house_end(s->house, w, code, id);
 	sup_ctl_run_end(s->ctl, sl, w, code, attempt);
 	chan_free(w->chan);
@@ -997,8 +1002,10 @@ sup_reap(struct sup *s)
 	int		 st;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		if ((w = sup_worker_by_pid(s, pid)) == NULL)
+		if ((w = sup_worker_by_pid(s, pid)) == NULL) {
+			(void)alerts_reap(s->alerts, pid, st);
 			continue;
+		}
 		w->status = st;
 		w->reaped = 1;
 		/* whatever it wrote before dying is in the socket: read it */
@@ -1106,6 +1113,12 @@ sup_boot(struct sup *s)
 	return s->boot;
 }
 
+struct alerts *
+sup_alerts(struct sup *s)
+{
+	return s->alerts;
+}
+
 struct house *
 sup_house(struct sup *s)
 {
@@ -1175,6 +1188,7 @@ sup_timers(struct sup *s)
 	if (s->stopping)
 		return;
 	house_timers(s->house, now);
+	alerts_timers(s->alerts);
 	/* start queued runs, oldest first, while there is room */
 	while (s->nrunning < c->max_workers) {
 		next = NULL;
@@ -1229,6 +1243,8 @@ sup_next_wait(struct sup *s)
 		CONSIDER(house_wait_ms(s->house, wall));
 	if (s->watchdog_ms > 0)
 		CONSIDER(s->watchdog_next - ms);
+	if ((d = alerts_wait_ms(s->alerts)) >= 0)
+		CONSIDER(d);
 #undef CONSIDER
 	return best < 0 ? 0 : (int)best;
 }
@@ -1328,7 +1344,7 @@ sup_signals_read(struct sup *s, int *chld, int *hup, int *term)
  */
 static nfds_t
 sup_pollfds(struct sup *s, struct pollfd *pfd, struct worker **ws,
-    size_t max, size_t *ctl_first, size_t *nctl)
+    size_t max, size_t *ctl_first, size_t *nctl, size_t *nal)
 {
 	nfds_t		 n = 0;
 	struct worker	*w;
@@ -1344,7 +1360,10 @@ sup_pollfds(struct sup *s, struct pollfd *pfd, struct worker **ws,
 		    (chan_want_write(w->chan) ? POLLOUT : 0);
 		ws[n++] = w;
 	}
-	/* then the control socket and its clients: not workers */
+	/* the notifier worker's socket, then the control socket */
+	*nal = alerts_pollfds(s->alerts, pfd + n, max - n);
+	for (size_t k = 0; k < *nal; k++)
+		ws[n++] = NULL;
 	*ctl_first = n;
 	*nctl = sup_ctl_pollfds(s->ctl, pfd + n, max - n);
 	for (size_t k = 0; k < *nctl; k++)
@@ -1359,7 +1378,7 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 	struct sup	 sup, *s = &sup;
 	struct pollfd	*pfd;
 	struct worker	**ws;
-	size_t		 cap, ctl_first, nctl;
+	size_t		 cap, ctl_first, nctl, nal;
 	nfds_t		 n;
 	const char	*env;
 	int		 chld, hup, term, rc, wait, cw;
@@ -1384,7 +1403,9 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 		s->watchdog_next = now_ms() + s->watchdog_ms;
 	}
 	s->house = house_new(s, boot, once);
+	s->alerts = alerts_new(s, boot);
 	sup_slots_sync(s, time(NULL), 1);
+	alerts_daemon(s->alerts, 1, once ? "one cycle (-o)" : "running");
 	s->ctl = sup_ctl_attach(boot->ctl, s);
 	boot->ctl = NULL;
 	sup_ctl_metrics(s->ctl);
@@ -1395,12 +1416,12 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 	pfd = NULL;
 	ws = NULL;
 	for (;;) {
-		if (cap < s->nslots + 2 + CTL_MAX_CONN + 1) {
-			cap = s->nslots + 8 + CTL_MAX_CONN + 1;
+		if (cap < s->nslots + 3 + CTL_MAX_CONN + 1) {
+			cap = s->nslots + 9 + CTL_MAX_CONN + 1;
 			pfd = xreallocarray(pfd, cap, sizeof(*pfd));
 			ws = xreallocarray(ws, cap, sizeof(*ws));
 		}
-		n = sup_pollfds(s, pfd, ws, cap, &ctl_first, &nctl);
+		n = sup_pollfds(s, pfd, ws, cap, &ctl_first, &nctl, &nal);
 		wait = sup_next_wait(s);
 		if ((cw = sup_ctl_wait_ms(s->ctl)) != -1 && cw < wait)
 			wait = cw;
@@ -1418,6 +1439,7 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
 				sup_worker_input(s, ws[i]);
 		}
+		alerts_dispatch(s->alerts, pfd + ctl_first - nal, nal);
 		/* cairnctl: may queue runs (started below) or reload */
 		sup_ctl_dispatch(s->ctl, pfd + ctl_first, nctl);
 		if (term)
@@ -1450,6 +1472,9 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 	sup_audit(s, "stop", AF_STR("reason", s->stopping ? "signal" :
 	    "cycle done"), AF_INT("code", rc),
 	    AF_UINT("max_workers_seen", (uint64_t)s->max_seen));
+	alerts_daemon(s->alerts, 0, s->stopping ? "signal" : rc == 0 ?
+	    "cycle done" : "cycle done, some jobs failed");
+	alerts_drain(s->alerts);
 	free(pfd);
 	free(ws);
 	sup_ctl_free(s->ctl);
@@ -1459,6 +1484,7 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 	}
 	free(s->slots);
 	house_free(s->house);
+	alerts_free(s->alerts);
 	conf_ref_drop(s->cur);
 	close(s->sigfd);
 	return rc;

@@ -17,7 +17,7 @@ daemon_setup
 command -v python3 >/dev/null 2>&1 || skip_all "python3 not installed"
 [ "$FAULTS" = yes ] ||
     skip_all "built without --enable-fault-injection (the clock is moved)"
-plan 32
+plan 44
 
 S=$T/run/cairnd.sock
 R=$T/recv.jsonl
@@ -198,9 +198,32 @@ ok $? "a backup of normal size again is followed by a recovered alert"
 echo $((3 * 86400)) > "$T/clock"
 wait_for 20 both_stale
 ok $? "three days later both jobs are stale (stale_after 1d)"
+ctl health >/dev/null
+is $? 1 "cairnctl health is unhealthy while a job is stale"
+like "$(ctl status | head -n 3)" "^ALERT a: alert: stale" \
+    "cairnctl status names the stale job first"
+like "$(ctl --json status)" '"alerts":"stale"' "and says so in JSON"
 echo 0 > "$T/clock"
 wait_for 20 both_recovered
 ok $? "with the clock back, both recover"
+ctl health >/dev/null
+is $? 0 "cairnctl health is healthy again"
+
+# --- cairnctl notify test ------------------------------------------------------
+out=$(ctl notify test hook 2>&1)
+is $? 0 "notify test hook exits 0"
+like "$out" "^hook: delivered: HTTP 200" "and reports the delivery"
+got_one test
+ok $? "the test document arrived"
+out=$(ctl notify test jail 2>&1)
+is $? 69 "notify test of a failing notifier exits 69"
+like "$out" "jail: failed: exit" "with the cause"
+ctl notify test nosuch >/dev/null 2>&1
+is $? 64 "an unknown notifier is a usage error"
+audit_has ctl '"command":"(status|health)"'
+nok $? "status and health requests are not audited"
+audit_has ctl '"command":"notify","args":"test hook --wait","code":0'
+ok $? "notify test is audited"
 
 # --- a receiver that is down ---------------------------------------------------
 receiver_stop

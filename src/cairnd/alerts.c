@@ -218,6 +218,12 @@ alerts_drop_oldest(struct alerts *a, const char *why)
 	alerts_audit(a, "alert-dropped", AF_UINT("id", a->q[i].id),
 	    AF_STR("notifier", a->q[i].notifier), AF_STR("reason", why),
 	    AF_UINT("dropped", a->dropped));
+	if (a->q[i].event == ALERT_TEST && a->test_fn != NULL) {
+		alerts_test_fn	 fn = a->test_fn;
+
+		a->test_fn = NULL;
+		fn(a->test_arg, 0, a->q[i].notifier, why);
+	}
 	delivery_free(&a->q[i]);
 	memmove(a->q + i, a->q + i + 1, (a->nq - i - 1) * sizeof(*a->q));
 	a->nq--;
@@ -835,8 +841,24 @@ alerts_test(struct alerts *a, const char *name, alerts_test_fn fn,
 	a->test_arg = arg;
 	alerts_emit(a, &al, names);
 	free(names[0]);
-	alerts_send(a);
-	return 0;
+	return 0;	/* sent from the loop: the answer never comes first */
+}
+
+void
+alerts_job_problems(struct alerts *a, const char *job, char *buf,
+    size_t len)
+{
+	struct ajob	*j;
+	size_t		 o = 0;
+
+	if (len > 0)
+		buf[0] = '\0';
+	if (a == NULL || (j = alerts_job(a, job)) == NULL)
+		return;
+	for (size_t p = 0; p < NPROBLEMS; p++)
+		if (j->on[p] && o < len)
+			o += (size_t)snprintf(buf + o, len - o, "%s%s",
+			    o > 0 ? " " : "", alert_event_name(problems[p]));
 }
 
 void

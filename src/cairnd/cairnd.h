@@ -161,6 +161,9 @@ typedef void	(*alerts_test_fn)(void *arg, int ok, const char *notifier,
 int		 alerts_test(struct alerts *, const char *name, alerts_test_fn,
 		    void *arg, char *err, size_t errlen);
 void		 alerts_test_cancel(struct alerts *);
+/* The job's open problems, "stale verify_failed", or "" (status, health). */
+void		 alerts_job_problems(struct alerts *, const char *job,
+		    char *buf, size_t len);
 /* At stop: delivers what is queued for up to 10 s, drops the rest. */
 void		 alerts_drain(struct alerts *);
 void		 alerts_free(struct alerts *);

@@ -63,6 +63,7 @@ struct sup_ctl {
 	struct ticket	**t;		/* owns */
 	size_t		 nt;
 	char		 metrics_err[256];	/* last failure logged */
+	uint64_t	 notify_ticket;	/* cairnctl notify test waiting */
 };
 
 static const struct ctl_ops sup_ctl_ops;
@@ -374,6 +375,8 @@ sup_ctl_job(struct sup_ctl *sc, const struct slot *sl, time_t now,
 		j->progress = sl->w->progress;
 	}
 	sup_ctl_catalog(sup_boot(sc->sup)->catalog, j);
+	alerts_job_problems(sup_alerts(sc->sup), sl->name, j->alerts,
+	    sizeof(j->alerts));
 	if (sl->state != SLOT_IDLE)
 		j->attempt = sl->attempt;
 }
@@ -624,12 +627,46 @@ op_reload(void *arg, char *err, size_t errlen)
 	    CAIRN_E_CONFIG;
 }
 
+/* alerts.c: the test alert was delivered, or not. */
+static void
+sup_ctl_notify_done(void *arg, int ok, const char *notifier,
+    const char *result)
+{
+	struct sup_ctl	*sc = arg;
+	char		 line[700];
+
+	snprintf(line, sizeof(line), "%s: %s: %s", notifier, ok ? "delivered" :
+	    "failed", result);
+	if (sc->srv != NULL && sc->notify_ticket != 0)
+		ctl_ticket_done(sc->srv, sc->notify_ticket, ok ? CAIRN_E_OK :
+		    CAIRN_E_UNAVAILABLE, line);
+	sc->notify_ticket = 0;
+}
+
+static int
+op_notify_test(void *arg, const char *name, uint64_t *ticket, char *err,
+    size_t errlen)
+{
+	struct sup_ctl	*sc = arg;
+
+	if (sup_stopping(sc->sup)) {
+		snprintf(err, errlen, "cairnd is stopping");
+		return CAIRN_E_UNAVAILABLE;
+	}
+	if (alerts_test(sup_alerts(sc->sup), name, sup_ctl_notify_done, sc,
+	    err, errlen) == -1)
+		return errno == EBUSY ? CAIRN_E_TEMPFAIL : CAIRN_E_USAGE;
+	*ticket = sc->notify_ticket = ++sc->next_id;
+	return CAIRN_E_OK;
+}
+
 static const struct ctl_ops sup_ctl_ops = {
 	.status = op_status,
 	.run = op_run,
 	.verify = op_verify,
 	.prune = op_prune,
 	.reload = op_reload,
+	.notify_test = op_notify_test,
 };
 
 /* -- the loop's part --------------------------------------------------- */

@@ -17,7 +17,7 @@ daemon_setup
 command -v python3 >/dev/null 2>&1 || skip_all "python3 not installed"
 [ "$FAULTS" = yes ] ||
     skip_all "built without --enable-fault-injection (the clock is moved)"
-plan 44
+plan 50
 
 S=$T/run/cairnd.sock
 R=$T/recv.jsonl
@@ -78,7 +78,8 @@ PORT=$(cat "$T/port")
 printf 'Authorization: Bearer tok-%s\n# a comment\n' "$$" > "$T/headers"
 : > "$T/clock"
 mkdb "$T/a.db" 2000
-conf_head "$T/c.conf" 'defaults { schedule = "0 0 1 1 *"
+conf_head "$T/c.conf" "metrics_file = \"$T/cairn.prom\"" \
+    'defaults { schedule = "0 0 1 1 *"
 	stale_after = 1d
 	notify = { "hook" } }' \
     'verify { schedule = "0 0 1 1 *" }' \
@@ -200,6 +201,12 @@ wait_for 20 both_stale
 ok $? "three days later both jobs are stale (stale_after 1d)"
 ctl health >/dev/null
 is $? 1 "cairnctl health is unhealthy while a job is stale"
+stale_metric()
+{
+	grep -q '^cairn_job_alerts{job="a",kind="sqlite"} 1$' "$T/cairn.prom"
+}
+wait_for 10 stale_metric
+ok $? "the metrics file is rewritten when a job turns stale"
 like "$(ctl status | head -n 3)" "^ALERT a: alert: stale" \
     "cairnctl status names the stale job first"
 like "$(ctl --json status)" '"alerts":"stale"' "and says so in JSON"
@@ -257,6 +264,33 @@ deliv=$(grep -n '"event":"alert-delivered"' "$T/bk/audit.log" |
     grep '"notifier":"hook","alert":"recovered"' | tail -n 1 | cut -d: -f1)
 [ "${first:-0}" -gt 0 ] && [ "$first" -lt "${deliv:-0}" ]
 ok $? "the backup finished before the slow delivery did"
+
+# --- metrics ---------------------------------------------------------------------
+q()
+{
+	sqlite3 "$T/bk/catalog.db" "$1"
+}
+is "$(q "SELECT count(*) FROM runs WHERE job = 'verify:a'" | grep -c '^[1-9]')" 1 \
+    "verify runs are recorded as verify:JOB in the catalog"
+is "$(q "SELECT artifact_id IS NOT NULL FROM runs WHERE job = 'a'
+    ORDER BY id DESC LIMIT 1")" 1 "so a job's last run is its last backup run"
+n=$(q "SELECT count(*) FROM artifacts WHERE job = 'a' AND status NOT IN
+    ('missing', 'deleted')")
+grep -q "^cairn_artifacts{job=\"a\",kind=\"sqlite\"} $n\$" "$T/cairn.prom"
+ok $? "cairn_artifacts counts a's $n artifacts"
+grep -q '^cairn_verify_failures_total{job="a",kind="sqlite"} 1$' \
+    "$T/cairn.prom" &&
+    grep -q '^cairn_newest_verified_age_seconds{job="a",kind="sqlite"} [0-9]' \
+    "$T/cairn.prom" &&
+    grep -q '^cairn_artifacts_bytes{job="a",kind="sqlite"} [1-9]' \
+    "$T/cairn.prom"
+ok $? "and verification failures, bytes and the newest verified age"
+if command -v promtool >/dev/null 2>&1; then
+	promtool check metrics < "$T/cairn.prom" > "$T/promtool.out" 2>&1
+	ok $? "promtool check metrics is clean" || diag "$(cat "$T/promtool.out")"
+else
+	skip 1 "promtool not installed (Debian package prometheus)"
+fi
 
 # --- exactly one each; stop ------------------------------------------------------
 is "$(got verify_failed a) $(got size_drop a) $(got stale a) $(got stale b)" \

@@ -316,6 +316,7 @@ alerts_raise(struct alerts *a, struct ajob *j, struct alert *al)
 		return;		/* one alert per change of state */
 	j->on[p] = 1;
 	j->sent[p] = now;
+	sup_metrics_changed(a->sup);
 	alerts_fill(j, al, alerts_now());
 	alerts_emit(a, al, j->job != NULL ? j->job->notify : NULL);
 	j->last[p] = *al;
@@ -337,6 +338,7 @@ alerts_clear(struct alerts *a, struct ajob *j, enum alert_event e,
 	if (!j->on[p])
 		return;
 	j->on[p] = 0;
+	sup_metrics_changed(a->sup);
 	alert_init(&al, ALERT_RECOVERED, j->name);
 	snprintf(al.problem, sizeof(al.problem), "%s", alert_event_name(e));
 	snprintf(al.artifact, sizeof(al.artifact), "%s",
@@ -846,15 +848,17 @@ alerts_test(struct alerts *a, const char *name, alerts_test_fn fn,
 
 void
 alerts_job_problems(struct alerts *a, const char *job, char *buf,
-    size_t len)
+    size_t len, uint64_t *verify_failures)
 {
 	struct ajob	*j;
 	size_t		 o = 0;
 
 	if (len > 0)
 		buf[0] = '\0';
+	*verify_failures = 0;
 	if (a == NULL || (j = alerts_job(a, job)) == NULL)
 		return;
+	*verify_failures = j->verify_failures;
 	for (size_t p = 0; p < NPROBLEMS; p++)
 		if (j->on[p] && o < len)
 			o += (size_t)snprintf(buf + o, len - o, "%s%s",

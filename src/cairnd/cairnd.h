@@ -163,7 +163,7 @@ int		 alerts_test(struct alerts *, const char *name, alerts_test_fn,
 void		 alerts_test_cancel(struct alerts *);
 /* The job's open problems, "stale verify_failed", or "" (status, health). */
 void		 alerts_job_problems(struct alerts *, const char *job,
-		    char *buf, size_t len);
+		    char *buf, size_t len, uint64_t *verify_failures);
 /* At stop: delivers what is queued for up to 10 s, drops the rest. */
 void		 alerts_drain(struct alerts *);
 void		 alerts_free(struct alerts *);
@@ -179,6 +179,8 @@ int		 sup_stopping(const struct sup *);
 struct sup_boot	*sup_boot(struct sup *);
 struct house	*sup_house(struct sup *);
 struct alerts	*sup_alerts(struct sup *);
+/* An alert state changed: the metrics file says so at once. */
+void		 sup_metrics_changed(struct sup *);
 
 /*
  * Start-up, as root: creates the socket's folder when missing (0750, the

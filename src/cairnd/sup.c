@@ -825,7 +825,12 @@ sup_catalog_run(struct sup *s, struct worker *w, int code, int64_t art_id)
 	if (s->boot->catalog == NULL)
 		return;
 	memset(&run, 0, sizeof(run));
-	snprintf(run.job, sizeof(run.job), "%s", w->job->name);
+	/* a verify or prune run is not the job's last run (status, metrics) */
+	if (w->slot->house)
+		snprintf(run.job, sizeof(run.job), "%s:%s",
+		    conf_kind_name(w->job->kind), w->job->name);
+	else
+		snprintf(run.job, sizeof(run.job), "%s", w->job->name);
 	run.started = w->started;
 	run.finished = time(NULL);
 	run.code = code;
@@ -1117,6 +1122,12 @@ struct alerts *
 sup_alerts(struct sup *s)
 {
 	return s->alerts;
+}
+
+void
+sup_metrics_changed(struct sup *s)
+{
+	sup_ctl_metrics(s->ctl);
 }
 
 struct house *

@@ -17,7 +17,7 @@ daemon_setup
 command -v python3 >/dev/null 2>&1 || skip_all "python3 not installed"
 [ "$FAULTS" = yes ] ||
     skip_all "built without --enable-fault-injection (the clock is moved)"
-plan 50
+plan 53
 
 S=$T/run/cairnd.sock
 R=$T/recv.jsonl
@@ -304,5 +304,21 @@ wait_for 5 got_one daemon_stopped
 ok $? "daemon_stopped is delivered before cairnd exits"
 audit_has alert-dropped
 nok $? "no alert was dropped"
+
+# --- cairnctl audit --job/--event --------------------------------------------------
+"$CAIRNCTL" audit --file "$T/bk/audit.log" -n 0 --event alert --job b \
+    > "$T/filtered" 2>&1
+is $? 0 "audit --event alert --job b exits 0"
+want=$(grep '"event":"alert",' "$T/bk/audit.log" | grep -c '"job":"b"')
+[ "$(wc -l < "$T/filtered")" -eq "$want" ] && [ "$want" -ge 4 ] &&
+    ! grep -qv ' alert .*job=b' "$T/filtered"
+ok $? "it shows exactly b's $want alert lines"
+"$CAIRNCTL" audit --file "$T/bk/audit.log" -n 2 --event alert-delivered \
+    > "$T/filtered" 2>&1
+[ "$(wc -l < "$T/filtered")" -eq 2 ] &&
+    [ "$(tail -n 1 "$T/filtered" | cut -c1-6 | tr -d ' ')" = \
+    "$(grep '"event":"alert-delivered"' "$T/bk/audit.log" | tail -n 1 |
+    sed 's/{"seq":\([0-9]*\).*/\1/')" ]
+ok $? "-n 2 --event gives the last two matching lines"
 "$CAIRND" --verify-audit "$T/bk/audit.log" >/dev/null
 ok $? "the audit trail's chain is intact"

@@ -9,7 +9,7 @@
 
 daemon_setup
 command -v python3 >/dev/null 2>&1 || skip_all "python3 not installed"
-plan 6
+plan 11
 
 R=$T/recv.jsonl
 python3 "$top_srcdir/t/alert-receiver.py" "$R" "$T/port" &
@@ -57,6 +57,32 @@ is "$(wc -l < "$R" | tr -d ' ')" 4 \
     "exactly alert_rate_limit (4) documents arrived in the hour"
 like "$(grep alert-suppressed "$T/bk/audit.log" | tail -n 1)" \
     '"reason":"rate limit","dropped":[2-9]' "the audit line counts them"
+
+# --- the audit log rotated under the running daemon --------------------------
+L=$T/bk/audit.log
+continued()
+{
+	head -n 1 "$L" | grep -q "\"event\":\"audit-continued\",\"reason\":\"$1\""
+}
+mv "$L" "$L.1"
+kill -HUP "$DPID"
+wait_for 10 continued reopened
+ok $? "SIGHUP after a rename: the new file starts with audit-continued" ||
+    show_log
+"$CAIRND" --verify-audit "$L.1" > "$T/v1" 2>&1 &&
+    "$CAIRND" --verify-audit "$L" > "$T/v2" 2>&1
+ok $? "both files verify" || diag "$(cat "$T/v1" "$T/v2")"
+h1=$(python3 -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read().split(b"\n")[-2]).hexdigest())' "$L.1")
+is "$(head -n 1 "$L" | sed 's/.*"prev":"\([0-9a-f]*\)".*/\1/')" "$h1" \
+    "its prev is the hash of the old file's last line: the chain goes on"
+wait_for 10 sh -c "[ \$(wc -l < '$L') -ge 2 ]"
+cp "$L" "$L.2"
+: > "$L"
+wait_for 10 continued truncated
+ok $? "copytruncate: the next write starts the emptied file with audit-continued"
+"$CAIRND" --verify-audit "$L" > "$T/v3" 2>&1
+ok $? "and it verifies" || diag "$(cat "$T/v3")"
+
 kill -TERM "$DPID"
 wait "$DPID"
 DPID=

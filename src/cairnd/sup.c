@@ -1021,6 +1021,22 @@ sup_reap(struct sup *s)
 
 /* -- reload ------------------------------------------------------------ */
 
+/* SIGHUP: a rotated audit log is continued in a new file, chain intact. */
+static void
+sup_audit_reopen(struct sup *s)
+{
+	char	 err[512];
+	int	 r;
+
+	if (s->boot->audit == NULL)
+		return;
+	if ((r = audit_reopen(s->boot->audit, err, sizeof(err))) == -1)
+		log_warnx("audit log: %s", err);
+	else if (r == 1)
+		log_info("audit log reopened: continued from seq %llu",
+		    (unsigned long long)audit_seq(s->boot->audit) - 1);
+}
+
 static int
 str_differs(const char *a, const char *b)
 {
@@ -1457,8 +1473,10 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 			sup_stop_begin(s, term);
 		if (chld)
 			sup_reap(s);
-		if (hup && !s->stopping)
+		if (hup && !s->stopping) {
+			sup_audit_reopen(s);
 			(void)sup_reload(s, NULL, 0);
+		}
 		if (s->stopping)
 			sup_stop_check(s);
 		sup_timers(s);

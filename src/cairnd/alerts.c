@@ -917,8 +917,11 @@ alerts_free(struct alerts *a)
 		return;
 	if (a->fd != -1)
 		close(a->fd);	/* the worker sees end of file and exits */
-	if (a->pid > 0)
+	if (a->pid > 0) {
+		/* it may be waiting out a retry delay: do not wait for that */
+		(void)kill(a->pid, SIGTERM);
 		(void)waitpid(a->pid, &st, 0);
+	}
 	for (size_t i = 0; i < a->nq; i++)
 		delivery_free(&a->q[i]);
 	free(a->q);

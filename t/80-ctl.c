@@ -155,7 +155,7 @@ fake_reload(void *arg, char *err, size_t errlen)
 }
 
 static const struct ctl_ops fake_ops = {
-	fake_status, fake_run, fake_verify, fake_prune, fake_reload,
+	fake_status, fake_run, fake_verify, fake_prune, fake_reload, NULL,
 };
 
 /* -- driving the server ------------------------------------------------- */

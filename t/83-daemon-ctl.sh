@@ -10,7 +10,7 @@
 
 daemon_setup
 [ -x "${CAIRNCTL:-}" ] || bail "CAIRNCTL is not set to the built cairnctl"
-plan 48
+plan 49
 
 S=$T/run/cairnd.sock
 ctl()
@@ -98,12 +98,16 @@ like "$out" "^started a \(ticket [0-9]+\)" "with a ticket"
 wait_for 30 sh -c "[ \$(ls '$T'/bk/a/*.db.gz | wc -l) -ge 4 ]"
 ok $? "and the run happened"
 
-# --- every command audited with the peer's uid and pid -----------------------
-"$CAIRNCTL" -s "$S" status >/dev/null &
+# --- every command that changes something audited with the peer's uid, pid --
+"$CAIRNCTL" -s "$S" status >/dev/null
+"$CAIRNCTL" -s "$S" health >/dev/null
+"$CAIRNCTL" -s "$S" run nosuch >/dev/null 2>&1 &
 cpid=$!
 wait $cpid
-audit_has ctl "\"uid\":$(id -u),\"pid\":$cpid,\"command\":\"status\""
-ok $? "a status is audited with the peer's uid and pid"
+audit_has ctl "\"uid\":$(id -u),\"pid\":$cpid,\"command\":\"run\""
+ok $? "a run is audited with the peer's uid and pid"
+audit_has ctl '"command":"(status|health)"'
+nok $? "read-only requests (status, health) are not audited"
 audit_has ctl '"command":"run","args":"all --wait","code":0'
 ok $? "run all --wait is audited"
 audit_has job-scheduled '"job":"b","reason":"cairnctl"'

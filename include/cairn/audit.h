@@ -83,6 +83,17 @@ void		 audit_close(struct audit *);
  */
 int		 audit_writev(struct audit *, const char *event,
 		    const struct audit_field *fields);
+/*
+ * The log survives rotation without a break in the chain (docs/audit-and-
+ * catalog.md).  Rename rotation: audit_reopen() (cairnd: on SIGHUP) opens
+ * the path again; a new, empty file gets an "audit-continued" first line
+ * whose seq and prev go on from the old file: 1, or 0 if the path is
+ * still the file being written, -1 (old file kept) on error.
+ * copytruncate: every write notices a file emptied under it and writes the
+ * same "audit-continued" line first.
+ */
+#define AUDIT_CONTINUED	"audit-continued"
+int		 audit_reopen(struct audit *, char *err, size_t errlen);
 /* The same with an explicit time (tests, replay). */
 int		 audit_writev_at(struct audit *, time_t, const char *event,
 		    const struct audit_field *fields);
@@ -147,11 +158,16 @@ struct audit_report {
 	uint64_t	 bad_line;	/* first broken line, 0: none */
 	char		 reason[256];	/* why it is broken */
 	uint64_t	 time_backwards;	/* lines older than the one before */
+	uint64_t	 first_seq;	/* > 1: a rotated log, from "continues" */
+	char		 continues[65];	/* the head of the file before it */
 };
 
 /*
  * Checks the whole chain: every line ends with a newline, parses, is
  * canonical, seq goes 1, 2, ... and prev is the hash of the line before.
+ * A rotated log may start with an "audit-continued" line of seq N > 1:
+ * then seq goes N, N+1, ... and first_seq and continues (its prev, the
+ * head of the file before) say where to join it.
  * Time going backwards is allowed (clocks step) and only counted.
  * An anchor is a (seq, head) pair kept somewhere else: with anchor_head
  * (hex, or NULL for none) the line with seq anchor_seq must exist and hash

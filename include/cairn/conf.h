@@ -23,6 +23,7 @@
 #define CAIRN_CONF_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -35,6 +36,7 @@ enum job_kind {
 	JOB_SQLITE,
 	JOB_PRUNE,
 	JOB_VERIFY,
+	JOB_NOTIFY,		/* the alert delivery worker (job_notify.c) */
 	JOB_KIND_MAX,
 };
 
@@ -93,6 +95,30 @@ struct job_conf {
 	int		 lock_wait_timeout;	/* seconds, 60 */
 	int		 connect_retry;	/* seconds the first run keeps retrying, 120 */
 	bool		 checksum;	/* CHECKSUM TABLE in the snapshot, false */
+
+	/* alerts (docs/alerts.md), from `defaults`, overridable per job */
+	int		 stale_after;	/* seconds; -1: 2 x schedule + 1 h; 0 off */
+	int		 size_drop;	/* percent of the previous; 50, 0 off */
+	int64_t		 min_size;	/* bytes (raw); 0 off */
+	int		 repeat_interval;	/* seconds, 86400; 0 never */
+	char		**notify;	/* notifier names, NULL-terminated */
+};
+
+enum notify_type {
+	NOTIFY_WEBHOOK,
+	NOTIFY_COMMAND,
+};
+
+/* A `notify NAME { ... }` section: where alerts go. */
+struct notify_conf {
+	char		*name;
+	int		 line;
+	enum notify_type type;
+	char		*url;		/* webhook: http:// or https:// */
+	char		*headers_file;	/* webhook: "Name: value" lines; NULL */
+	char		**command;	/* command: argv, NULL-terminated */
+	int		 timeout;	/* seconds per attempt, 10 */
+	int		 retries;	/* after the first attempt, 5 */
 };
 
 struct retention_conf {
@@ -139,6 +165,11 @@ struct conf {
 	size_t		 njobs;
 	struct retention_conf retention;
 	struct verify_conf verify;
+
+	struct notify_conf *notifiers;	/* config order */
+	size_t		 nnotifiers;
+	int		 alert_rate_limit;	/* alerts per hour, 60; 0 none */
+	int		 alert_queue;	/* undelivered alerts kept, 100 */
 };
 
 /* Returns new (conf_free()), or NULL after reporting to errs. */
@@ -147,6 +178,8 @@ void		 conf_free(struct conf *);
 /* One line: "cairn.conf: 3 jobs (2 mysql, 1 sqlite), backup_dir ..." */
 void		 conf_summary(const struct conf *, FILE *);
 const struct job_conf *conf_job_find(const struct conf *, const char *name);
+const struct notify_conf *conf_notify_find(const struct conf *,
+		    const char *name);
 const char	*conf_kind_name(enum job_kind);
 const char	*conf_compress_name(enum compress_kind);
 const char	*conf_ssl_mode_name(enum ssl_mode);

@@ -143,6 +143,11 @@ struct ctl_job_status {
 	time_t		 next_run;	/* next scheduled fire, 0: none */
 	time_t		 retry_at;	/* CTL_BACKOFF: next attempt */
 	time_t		 newest_good;	/* newest artifact not failed, 0: none */
+	char		 alerts[96];	/* open alert problems, "" none */
+	uint64_t	 artifacts;	/* in the catalog, on disk */
+	uint64_t	 artifact_bytes;	/* their stored bytes */
+	time_t		 newest_verified;	/* newest status ok, 0: none */
+	uint64_t	 verify_failures;	/* since cairnd started */
 	int64_t		 interval;	/* schedule period in seconds, 0: none */
 	/* running: progress from the worker's heartbeats */
 	time_t		 run_start;

@@ -73,6 +73,9 @@ struct ctl_ops {
 		    uint64_t *ticket, char *err, size_t errlen);
 	/* the result of the reload, in err whatever the outcome */
 	int	(*reload)(void *arg, char *err, size_t errlen);
+	/* a test alert to notifier name (NULL: the first); a ticket */
+	int	(*notify_test)(void *arg, const char *name, uint64_t *ticket,
+		    char *err, size_t errlen);
 };
 
 struct ctl_srv;

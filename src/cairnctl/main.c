@@ -52,9 +52,12 @@ usage(int code)
 	    "  prune [--dry-run] [--wait]\n"
 	    "  reload                     re-read the config\n"
 	    "  health                     exit 0 if every job is healthy\n"
+	    "  notify test [NAME]         send a test alert, wait for the "
+	    "result\n"
 	    "commands (on the backup folder, daemon not needed):\n"
 	    "  list [JOB]                 artifacts, newest first\n"
-	    "  audit [--verify] [-n N]    show or check the audit trail\n"
+	    "  audit [--verify] [-n N] [--job JOB] [--event EVENT]\n"
+	    "                             show or check the audit trail\n"
 	    "  restore ARTIFACT --to PATH [--force]          (SQLite)\n"
 	    "  restore ARTIFACT [--socket S | --host H [--port P]] "
 	    "[--user U]\n"
@@ -114,6 +117,14 @@ cmd_daemon(struct cli *c, int argc, char **argv)
 				usage(CAIRN_E_USAGE);
 			args[n++] = (char *)"--dry-run";
 		}
+	} else if (strcmp(cmd, "notify") == 0) {
+		if (argc < 1 || argc > 2 || strcmp(argv[0], "test") != 0 ||
+		    dry || all)
+			usage(CAIRN_E_USAGE);
+		args[n++] = argv[0];
+		if (argc == 2)
+			args[n++] = argv[1];
+		flags |= CTL_F_WAIT;	/* the answer is the delivery's */
 	} else if (argc != 0 || dry || all || (flags & CTL_F_WAIT))
 		usage(CAIRN_E_USAGE);
 	args[n] = NULL;
@@ -154,6 +165,7 @@ static const struct {
 	{ "prune",	cmd_daemon },
 	{ "reload",	cmd_daemon },
 	{ "health",	cmd_daemon },
+	{ "notify",	cmd_daemon },
 	{ "list",	cmd_list },
 	{ "audit",	cmd_audit },
 	{ "restore",	cmd_restore },

@@ -185,12 +185,49 @@ cmd_list(struct cli *c, int argc, char **argv)
 struct audit_print {
 	bool		 json;
 	size_t		 n;
+	const char	*job;		/* --job: NULL any */
+	const char	*event;		/* --event: NULL any */
+	int		 counting;	/* first pass: count the matches */
+	size_t		 matches;
+	size_t		 skip;		/* second pass: matches before the -n */
 };
+
+/* Does the record pass --job and --event? */
+static bool
+audit_match(const struct audit_print *p, const struct audit_record *r)
+{
+	if (p->job == NULL && p->event == NULL)
+		return true;
+	if (r->event == NULL)
+		return false;
+	if (p->event != NULL && strcmp(r->event, p->event) != 0)
+		return false;
+	if (p->job == NULL)
+		return true;
+	for (size_t i = 0; i < r->nfields; i++)
+		if (strcmp(r->fields[i].key, "job") == 0 &&
+		    r->fields[i].type == AUDIT_STR &&
+		    r->fields[i].v.s != NULL &&
+		    strcmp(r->fields[i].v.s, p->job) == 0)
+			return true;
+	return false;
+}
 
 static int
 audit_print_one(const struct audit_record *r, void *arg)
 {
 	struct audit_print	*p = arg;
+
+	if (!audit_match(p, r))
+		return 0;
+	if (p->counting) {
+		p->matches++;
+		return 0;
+	}
+	if (p->skip > 0) {
+		p->skip--;
+		return 0;
+	}
 
 	if (p->json) {
 		/* lines are JSON already; an unparsable one becomes a string */
@@ -252,6 +289,8 @@ cmd_audit(struct cli *c, int argc, char **argv)
 		{ "verify",	no_argument,		NULL, 'v' },
 		{ "file",	required_argument,	NULL, 'F' },
 		{ "anchor",	required_argument,	NULL, 'a' },
+		{ "job",	required_argument,	NULL, 'j' },
+		{ "event",	required_argument,	NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct audit_report	 rep;
@@ -283,15 +322,21 @@ cmd_audit(struct cli *c, int argc, char **argv)
 		case 'a':
 			anchor = optarg;
 			break;
+		case 'j':
+			p.job = optarg;
+			break;
+		case 'e':
+			p.event = optarg;
+			break;
 		default:
 			cli_warnx("usage: audit [--verify [--anchor SEQ:HASH]] "
-			    "[-n N] [--file FILE]");
+			    "[-n N] [--job JOB] [--event EVENT] [--file FILE]");
 			return CAIRN_E_USAGE;
 		}
 	}
 	if (optind != argc) {
 		cli_warnx("usage: audit [--verify [--anchor SEQ:HASH]] [-n N] "
-		    "[--file FILE]");
+		    "[--job JOB] [--event EVENT] [--file FILE]");
 		return CAIRN_E_USAGE;
 	}
 	if (anchor != NULL) {
@@ -353,6 +398,18 @@ cmd_audit(struct cli *c, int argc, char **argv)
 		return rc == 0 ? CAIRN_E_OK : CAIRN_E_VERIFY;
 	}
 
+	if (p.job != NULL || p.event != NULL) {
+		/* the last n that match: count them, then skip the rest */
+		p.counting = 1;
+		if (audit_tail(path, 0, audit_print_one, &p, err,
+		    sizeof(err)) == -1) {
+			cli_warnx("audit: %s", err);
+			return CAIRN_E_NOINPUT;
+		}
+		p.counting = 0;
+		p.skip = n > 0 && p.matches > n ? p.matches - n : 0;
+		n = 0;
+	}
 	if (c->json)
 		fputc('[', stdout);
 	if (audit_tail(path, n, audit_print_one, &p, err, sizeof(err)) ==

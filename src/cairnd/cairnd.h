@@ -23,6 +23,7 @@
 
 #define WORKER_CHAN_FD		3	/* the worker's end of its channel */
 #define WORKER_FLAG		"-W"	/* argv[1] of a re-executed worker */
+#define NOTIFIER_FLAG		"-N"	/* argv[1] of the notifier worker */
 #define SUP_HELLO_TIMEOUT_MS	10000	/* from fork to the worker's HELLO */
 #define SUP_RETRY_BASE_MS	5000	/* first retry delay; doubles */
 #define SUP_RETRY_MAX_MS	(15 * 60 * 1000)
@@ -134,6 +135,47 @@ void	sup_fault_setup(void);
 
 /* worker.c */
 __attribute__((noreturn)) void	worker_main(void);
+/* job_notify.c: the alert delivery worker */
+__attribute__((noreturn)) void	notifier_main(void);
+
+/* -- alerts: the state machine and delivery queue (alerts.c) ------------ */
+struct alerts;
+struct sup;
+struct pollfd;
+
+struct alerts	*alerts_new(struct sup *, struct sup_boot *);
+/* Start-up and each reload: the jobs, their staleness, the notifiers. */
+void		 alerts_conf(struct alerts *, const struct conf *);
+/* daemon_started (then the staleness check) or daemon_stopped. */
+void		 alerts_daemon(struct alerts *, int started, const char *why);
+/* A run ended; final: no retry follows.  House slots are ignored. */
+void		 alerts_run_end(struct alerts *, const struct slot *,
+		    const struct worker *, int code, unsigned attempt,
+		    int final, int64_t art_id);
+/* A verification's outcome (house.c). */
+void		 alerts_verified(struct alerts *, const char *job,
+		    const char *artifact, int ok, const char *why);
+/* Staleness and repeats; alerts_wait_ms(): ms until due, -1 never. */
+void		 alerts_timers(struct alerts *);
+int64_t		 alerts_wait_ms(struct alerts *);
+/* The notifier worker's socket in the poll set, and its answers. */
+size_t		 alerts_pollfds(struct alerts *, struct pollfd *, size_t max);
+void		 alerts_dispatch(struct alerts *, const struct pollfd *,
+		    size_t n);
+/* 1 if pid was the notifier worker (then it is restarted later). */
+int		 alerts_reap(struct alerts *, pid_t, int status);
+/* cairnctl notify test: fn(arg, ok, notifier, result) once delivered. */
+typedef void	(*alerts_test_fn)(void *arg, int ok, const char *notifier,
+		    const char *result);
+int		 alerts_test(struct alerts *, const char *name, alerts_test_fn,
+		    void *arg, char *err, size_t errlen);
+void		 alerts_test_cancel(struct alerts *);
+/* The job's open problems, "stale verify_failed", or "" (status, health). */
+void		 alerts_job_problems(struct alerts *, const char *job,
+		    char *buf, size_t len, uint64_t *verify_failures);
+/* At stop: delivers what is queued for up to 10 s, drops the rest. */
+void		 alerts_drain(struct alerts *);
+void		 alerts_free(struct alerts *);
 
 /* -- ctl: the control socket and the metrics file (sup_ctl.c) ------------ */
 struct sup;
@@ -145,6 +187,9 @@ int		 sup_running(const struct sup *);
 int		 sup_stopping(const struct sup *);
 struct sup_boot	*sup_boot(struct sup *);
 struct house	*sup_house(struct sup *);
+struct alerts	*sup_alerts(struct sup *);
+/* An alert state changed: the metrics file says so at once. */
+void		 sup_metrics_changed(struct sup *);
 
 /*
  * Start-up, as root: creates the socket's folder when missing (0750, the

@@ -625,6 +625,8 @@ house_verified(struct house *h, struct hjob *hj, struct hitem *it,
 		house_audit(h, "artifact-verified", AF_STR("job", hj->name),
 		    AF_STR("artifact", it->name),
 		    AF_STR("sha256", r->sha256_hex));
+		alerts_verified(sup_alerts(h->sup), hj->name, it->name, 1,
+		    "ok");
 		return;
 	}
 	h->failures++;
@@ -633,6 +635,11 @@ house_verified(struct house *h, struct hjob *hj, struct hitem *it,
 	house_audit(h, "artifact-verify-failed", AF_STR("job", hj->name),
 	    AF_STR("artifact", it->name), AF_STR("check", check),
 	    AF_STR("cause", text), AF_INT("code", (int64_t)r->code));
+	if (record) {
+		snprintf(line, sizeof(line), "%s check: %s", check, text);
+		alerts_verified(sup_alerts(h->sup), hj->name, it->name, 0,
+		    line);
+	}
 }
 
 static void

@@ -335,6 +335,8 @@ main(int argc, char **argv)
 
 	if (argc == 2 && strcmp(argv[1], WORKER_FLAG) == 0)
 		worker_main();
+	if (argc == 2 && strcmp(argv[1], NOTIFIER_FLAG) == 0)
+		notifier_main();
 	parse_args(argc, argv, &o);
 	log_init("cairnd", o.verbose);
 	/*

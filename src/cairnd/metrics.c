@@ -49,6 +49,18 @@ job_line(struct ctl_buf *b, const char *name, const struct ctl_job_status *j,
 	ctl_buf_printf(b, ",kind=\"%s\"} %lld\n", conf_kind_name(j->kind), v);
 }
 
+/* Problems in "stale verify_failed": words. */
+static int
+alert_count(const char *s)
+{
+	int	 n = 0;
+
+	for (; *s != '\0'; s++)
+		if (*s != ' ' && (s[1] == ' ' || s[1] == '\0'))
+			n++;
+	return n;
+}
+
 void
 metrics_format(const struct ctl_status *st, struct ctl_buf *b)
 {
@@ -83,6 +95,32 @@ metrics_format(const struct ctl_status *st, struct ctl_buf *b)
 	head(b, "cairn_job_stale", "gauge",
 	    "1 if the job's newest good artifact is older than allowed.");
 	EACH("cairn_job_stale") st->jobs[i].stale);
+	head(b, "cairn_job_alerts", "gauge",
+	    "Open alert problems of the job (stale, verify_failed, size_drop, "
+	    "job_failed).");
+	for (i = 0; i < st->njobs; i++)
+		job_line(b, "cairn_job_alerts", &st->jobs[i],
+		    (long long)alert_count(st->jobs[i].alerts));
+	head(b, "cairn_verify_failures_total", "counter",
+	    "Failed verifications of the job's artifacts since cairnd "
+	    "started.");
+	EACH("cairn_verify_failures_total") st->jobs[i].verify_failures);
+	head(b, "cairn_artifacts", "gauge",
+	    "Artifacts of the job in the catalog and on disk.");
+	EACH("cairn_artifacts") st->jobs[i].artifacts);
+	head(b, "cairn_artifacts_bytes", "gauge",
+	    "Stored bytes of the job's artifacts.");
+	EACH("cairn_artifacts_bytes") st->jobs[i].artifact_bytes);
+	head(b, "cairn_newest_verified_timestamp_seconds", "gauge",
+	    "End of the job's newest verified artifact (0: none).");
+	EACH("cairn_newest_verified_timestamp_seconds")
+	    st->jobs[i].newest_verified);
+	head(b, "cairn_newest_verified_age_seconds", "gauge",
+	    "Age of the job's newest verified artifact when the file was "
+	    "written (-1: none).");
+	EACH("cairn_newest_verified_age_seconds")
+	    (st->jobs[i].newest_verified > 0 ? st->now -
+	    st->jobs[i].newest_verified : -1));
 #undef EACH
 	head(b, "cairn_running_workers", "gauge", "Workers running now.");
 	ctl_buf_printf(b, "cairn_running_workers %d\n", st->running);

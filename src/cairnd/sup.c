@@ -56,6 +56,7 @@ struct sup {
 	int		 failed_runs;	/* -o: runs that finally failed */
 	struct house	*house;		/* verify and prune (house.c) */
 	struct sup_ctl	*ctl;		/* control socket, metrics (sup_ctl.c) */
+	struct alerts	*alerts;	/* alert state and delivery (alerts.c) */
 };
 
 static void	sup_worker_fail(struct worker *, const char *, ...)
@@ -254,6 +255,8 @@ sup_slots_sync(struct sup *s, time_t now, int starting)
 	s->nslots = j;
 	if (s->house != NULL)
 		house_conf(s->house, c, now);
+	if (s->alerts != NULL)
+		alerts_conf(s->alerts, c);
 }
 
 /* -- house.c's view of the slots --------------------------------------- */
@@ -857,7 +860,12 @@ sup_catalog_run(struct sup *s, struct worker *w, int code, int64_t art_id)
 	if (s->boot->catalog == NULL)
 		return;
 	memset(&run, 0, sizeof(run));
-	snprintf(run.job, sizeof(run.job), "%s", w->job->name);
+	/* a verify or prune run is not the job's last run (status, metrics) */
+	if (w->slot->house)
+		snprintf(run.job, sizeof(run.job), "%s:%s",
+		    conf_kind_name(w->job->kind), w->job->name);
+	else
+		snprintf(run.job, sizeof(run.job), "%s", w->job->name);
 	run.started = w->started;
 	run.finished = time(NULL);
 	run.code = code;
@@ -994,6 +1002,8 @@ sup_worker_end(struct sup *s, struct worker *w)
 		s->failed_runs++;
 	}
 out:
+	alerts_run_end(s->alerts, sl, w, code, attempt,
+	    sl->state != SLOT_BACKOFF, id);
 	house_end(s->house, w, code, id);
 	sup_ctl_run_end(s->ctl, sl, w, code, attempt);
 	chan_free(w->chan);
@@ -1032,8 +1042,10 @@ sup_reap(struct sup *s)
 	int		 st;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		if ((w = sup_worker_by_pid(s, pid)) == NULL)
+		if ((w = sup_worker_by_pid(s, pid)) == NULL) {
+			(void)alerts_reap(s->alerts, pid, st);
 			continue;
+		}
 		w->status = st;
 		w->reaped = 1;
 		/* whatever it wrote before dying is in the socket: read it */
@@ -1043,6 +1055,22 @@ sup_reap(struct sup *s)
 }
 
 /* -- reload ------------------------------------------------------------ */
+
+/* SIGHUP: a rotated audit log is continued in a new file, chain intact. */
+static void
+sup_audit_reopen(struct sup *s)
+{
+	char	 err[512];
+	int	 r;
+
+	if (s->boot->audit == NULL)
+		return;
+	if ((r = audit_reopen(s->boot->audit, err, sizeof(err))) == -1)
+		log_warnx("audit log: %s", err);
+	else if (r == 1)
+		log_info("audit log reopened: continued from seq %llu",
+		    (unsigned long long)audit_seq(s->boot->audit) - 1);
+}
 
 static int
 str_differs(const char *a, const char *b)
@@ -1141,6 +1169,18 @@ sup_boot(struct sup *s)
 	return s->boot;
 }
 
+struct alerts *
+sup_alerts(struct sup *s)
+{
+	return s->alerts;
+}
+
+void
+sup_metrics_changed(struct sup *s)
+{
+	sup_ctl_metrics(s->ctl);
+}
+
 struct house *
 sup_house(struct sup *s)
 {
@@ -1210,6 +1250,7 @@ sup_timers(struct sup *s)
 	if (s->stopping)
 		return;
 	house_timers(s->house, now);
+	alerts_timers(s->alerts);
 	/* start queued runs, oldest first, while there is room */
 	while (s->nrunning < c->max_workers) {
 		next = NULL;
@@ -1264,6 +1305,8 @@ sup_next_wait(struct sup *s)
 		CONSIDER(house_wait_ms(s->house, wall));
 	if (s->watchdog_ms > 0)
 		CONSIDER(s->watchdog_next - ms);
+	if ((d = alerts_wait_ms(s->alerts)) >= 0)
+		CONSIDER(d);
 #undef CONSIDER
 	return best < 0 ? 0 : (int)best;
 }
@@ -1363,7 +1406,7 @@ sup_signals_read(struct sup *s, int *chld, int *hup, int *term)
  */
 static nfds_t
 sup_pollfds(struct sup *s, struct pollfd *pfd, struct worker **ws,
-    size_t max, size_t *ctl_first, size_t *nctl)
+    size_t max, size_t *ctl_first, size_t *nctl, size_t *nal)
 {
 	nfds_t		 n = 0;
 	struct worker	*w;
@@ -1379,7 +1422,10 @@ sup_pollfds(struct sup *s, struct pollfd *pfd, struct worker **ws,
 		    (chan_want_write(w->chan) ? POLLOUT : 0);
 		ws[n++] = w;
 	}
-	/* then the control socket and its clients: not workers */
+	/* the notifier worker's socket, then the control socket */
+	*nal = alerts_pollfds(s->alerts, pfd + n, max - n);
+	for (size_t k = 0; k < *nal; k++)
+		ws[n++] = NULL;
 	*ctl_first = n;
 	*nctl = sup_ctl_pollfds(s->ctl, pfd + n, max - n);
 	for (size_t k = 0; k < *nctl; k++)
@@ -1394,7 +1440,7 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 	struct sup	 sup, *s = &sup;
 	struct pollfd	*pfd;
 	struct worker	**ws;
-	size_t		 cap, ctl_first, nctl;
+	size_t		 cap, ctl_first, nctl, nal;
 	nfds_t		 n;
 	const char	*env;
 	int		 chld, hup, term, rc, wait, cw;
@@ -1419,7 +1465,9 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 		s->watchdog_next = now_ms() + s->watchdog_ms;
 	}
 	s->house = house_new(s, boot, once);
+	s->alerts = alerts_new(s, boot);
 	sup_slots_sync(s, time(NULL), 1);
+	alerts_daemon(s->alerts, 1, once ? "one cycle (-o)" : "running");
 	s->ctl = sup_ctl_attach(boot->ctl, s);
 	boot->ctl = NULL;
 	sup_ctl_metrics(s->ctl);
@@ -1430,12 +1478,12 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 	pfd = NULL;
 	ws = NULL;
 	for (;;) {
-		if (cap < s->nslots + 2 + CTL_MAX_CONN + 1) {
-			cap = s->nslots + 8 + CTL_MAX_CONN + 1;
+		if (cap < s->nslots + 3 + CTL_MAX_CONN + 1) {
+			cap = s->nslots + 9 + CTL_MAX_CONN + 1;
 			pfd = xreallocarray(pfd, cap, sizeof(*pfd));
 			ws = xreallocarray(ws, cap, sizeof(*ws));
 		}
-		n = sup_pollfds(s, pfd, ws, cap, &ctl_first, &nctl);
+		n = sup_pollfds(s, pfd, ws, cap, &ctl_first, &nctl, &nal);
 		wait = sup_next_wait(s);
 		if ((cw = sup_ctl_wait_ms(s->ctl)) != -1 && cw < wait)
 			wait = cw;
@@ -1453,14 +1501,17 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
 				sup_worker_input(s, ws[i]);
 		}
+		alerts_dispatch(s->alerts, pfd + ctl_first - nal, nal);
 		/* cairnctl: may queue runs (started below) or reload */
 		sup_ctl_dispatch(s->ctl, pfd + ctl_first, nctl);
 		if (term)
 			sup_stop_begin(s, term);
 		if (chld)
 			sup_reap(s);
-		if (hup && !s->stopping)
+		if (hup && !s->stopping) {
+			sup_audit_reopen(s);
 			(void)sup_reload(s, NULL, 0);
+		}
 		if (s->stopping)
 			sup_stop_check(s);
 		sup_timers(s);
@@ -1485,6 +1536,9 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 	sup_audit(s, "stop", AF_STR("reason", s->stopping ? "signal" :
 	    "cycle done"), AF_INT("code", rc),
 	    AF_UINT("max_workers_seen", (uint64_t)s->max_seen));
+	alerts_daemon(s->alerts, 0, s->stopping ? "signal" : rc == 0 ?
+	    "cycle done" : "cycle done, some jobs failed");
+	alerts_drain(s->alerts);
 	free(pfd);
 	free(ws);
 	sup_ctl_free(s->ctl);
@@ -1494,6 +1548,7 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 	}
 	free(s->slots);
 	house_free(s->house);
+	alerts_free(s->alerts);
 	conf_ref_drop(s->cur);
 	close(s->sigfd);
 	return rc;

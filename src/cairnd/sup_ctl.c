@@ -41,6 +41,7 @@
 
 #define SUP_CTL_FLUSH_MS	1000	/* at exit: time to send last replies */
 #define SUP_CTL_PERIOD_GAPS	8	/* cron gaps sampled for the period */
+#define SUP_CTL_METRICS_MS	60000	/* ages: the file at least this often */
 
 struct member {
 	char		*job;		/* owns: the backup slot's name */
@@ -64,6 +65,8 @@ struct sup_ctl {
 	struct ticket	**t;		/* owns */
 	size_t		 nt;
 	char		 metrics_err[256];	/* last failure logged */
+	uint64_t	 notify_ticket;	/* cairnctl notify test waiting */
+	int64_t		 metrics_at;	/* monotonic ms of the last write */
 };
 
 static const struct ctl_ops sup_ctl_ops;
@@ -231,6 +234,10 @@ sup_ctl_sweep(struct sup_ctl *sc)
 
 	if (sc == NULL)
 		return;
+	/* ages and staleness change with time alone: rewrite now and then */
+	if (sc->sup != NULL && sup_conf(sc->sup)->metrics_file != NULL &&
+	    util_now_ms() - sc->metrics_at >= SUP_CTL_METRICS_MS)
+		sup_ctl_metrics(sc);
 	for (size_t ti = sc->nt; ti-- > 0;) {
 		struct ticket	*t = sc->t[ti];
 
@@ -314,6 +321,16 @@ sup_ctl_catalog(struct catalog *cat, struct ctl_job_status *j)
 		return;
 	if (catalog_list(cat, j->name, &a, &n) == 0) {
 		for (size_t i = 0; i < n; i++) {
+			if (a[i].status == ART_MISSING ||
+			    a[i].status == ART_DELETED)
+				continue;
+			j->artifacts++;
+			j->artifact_bytes += a[i].stored_bytes;
+			if (a[i].status == ART_OK && j->newest_verified == 0)
+				j->newest_verified = a[i].finished > 0 ?
+				    a[i].finished : a[i].started;
+		}
+		for (size_t i = 0; i < n; i++) {
 			if (a[i].status != ART_OK &&
 			    a[i].status != ART_UNVERIFIED)
 				continue;
@@ -385,6 +402,8 @@ sup_ctl_job(struct sup_ctl *sc, const struct slot *sl, time_t now,
 		j->progress = sl->w->progress;
 	}
 	sup_ctl_catalog(sup_boot(sc->sup)->catalog, j);
+	alerts_job_problems(sup_alerts(sc->sup), sl->name, j->alerts,
+	    sizeof(j->alerts), &j->verify_failures);
 	if (sl->state != SLOT_IDLE)
 		j->attempt = sl->attempt;
 }
@@ -429,6 +448,7 @@ sup_ctl_metrics(struct sup_ctl *sc)
 	c = sup_conf(sc->sup);
 	if (c->metrics_file == NULL || c->metrics_file[0] == '\0')
 		return;
+	sc->metrics_at = util_now_ms();
 	sup_ctl_snapshot(sc, &st);
 	ctl_status_assess(&st);
 	if (metrics_write(c->metrics_file, &st, err, sizeof(err)) == -1) {
@@ -636,12 +656,46 @@ op_reload(void *arg, char *err, size_t errlen)
 	    CAIRN_E_CONFIG;
 }
 
+/* alerts.c: the test alert was delivered, or not. */
+static void
+sup_ctl_notify_done(void *arg, int ok, const char *notifier,
+    const char *result)
+{
+	struct sup_ctl	*sc = arg;
+	char		 line[700];
+
+	snprintf(line, sizeof(line), "%s: %s: %s", notifier, ok ? "delivered" :
+	    "failed", result);
+	if (sc->srv != NULL && sc->notify_ticket != 0)
+		ctl_ticket_done(sc->srv, sc->notify_ticket, ok ? CAIRN_E_OK :
+		    CAIRN_E_UNAVAILABLE, line);
+	sc->notify_ticket = 0;
+}
+
+static int
+op_notify_test(void *arg, const char *name, uint64_t *ticket, char *err,
+    size_t errlen)
+{
+	struct sup_ctl	*sc = arg;
+
+	if (sup_stopping(sc->sup)) {
+		snprintf(err, errlen, "cairnd is stopping");
+		return CAIRN_E_UNAVAILABLE;
+	}
+	if (alerts_test(sup_alerts(sc->sup), name, sup_ctl_notify_done, sc,
+	    err, errlen) == -1)
+		return errno == EBUSY ? CAIRN_E_TEMPFAIL : CAIRN_E_USAGE;
+	*ticket = sc->notify_ticket = ++sc->next_id;
+	return CAIRN_E_OK;
+}
+
 static const struct ctl_ops sup_ctl_ops = {
 	.status = op_status,
 	.run = op_run,
 	.verify = op_verify,
 	.prune = op_prune,
 	.reload = op_reload,
+	.notify_test = op_notify_test,
 };
 
 /* -- the loop's part --------------------------------------------------- */
@@ -665,9 +719,20 @@ sup_ctl_dispatch(struct sup_ctl *sc, const struct pollfd *pfd, size_t n)
 int
 sup_ctl_wait_ms(struct sup_ctl *sc)
 {
+	int64_t	 left;
+	int	 w;
+
 	if (sc == NULL || sc->srv == NULL)
 		return -1;
-	return ctl_next_timeout(sc->srv, util_now_ms());
+	w = ctl_next_timeout(sc->srv, util_now_ms());
+	if (sc->sup != NULL && sup_conf(sc->sup)->metrics_file != NULL) {
+		left = sc->metrics_at + SUP_CTL_METRICS_MS - util_now_ms();
+		if (left < 0)
+			left = 0;
+		if (w < 0 || left < w)
+			w = (int)left;
+	}
+	return w;
 }
 
 void

@@ -813,7 +813,7 @@ audit_head(const struct audit *a)
 }
 
 static int
-write_line(struct audit *a, time_t t, const char *event,
+audit_append(struct audit *a, time_t t, const char *event,
     const struct audit_field *fields)
 {
 	struct buf	 b = { NULL, 0, 0 };
@@ -847,13 +847,81 @@ write_line(struct audit *a, time_t t, const char *event,
 	return fdatasync(a->fd);
 }
 
+/*
+ * A file emptied under us (logrotate's copytruncate): the chain goes on,
+ * and its first line says so, its prev the head of the copied-away part.
+ */
+static int
+audit_truncated(struct audit *a, time_t t)
+{
+	struct stat	 st;
+
+	if (fstat(a->fd, &st) == -1 || st.st_size >= a->size)
+		return 0;
+	a->size = st.st_size;
+	if (st.st_size != 0)
+		return 0;	/* not ours to judge: appended to */
+	return audit_append(a, t, AUDIT_CONTINUED, (const struct audit_field[]){
+	    AF_STR("reason", "truncated"), AF_END });
+}
+
+int
+audit_reopen(struct audit *a, char *err, size_t errlen)
+{
+	struct stat	 old, cur;
+	int		 fd, rc, saved;
+
+	fd = open(a->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW, 0640);
+	if (fd == -1) {
+		seterr(err, errlen, "%s: %s", a->path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &cur) == -1 || fstat(a->fd, &old) == -1) {
+		saved = errno;
+		seterr(err, errlen, "%s: fstat: %s", a->path, strerror(errno));
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	if (cur.st_dev == old.st_dev && cur.st_ino == old.st_ino) {
+		close(fd);
+		return 0;
+	}
+	if (!S_ISREG(cur.st_mode) || cur.st_size != 0) {
+		close(fd);
+		seterr(err, errlen, "%s: not the file cairnd writes and not "
+		    "empty: still writing the rotated one", a->path);
+		errno = EEXIST;
+		return -1;
+	}
+	close(a->fd);
+	a->fd = fd;
+	a->size = 0;
+	rc = audit_append(a, time(NULL), AUDIT_CONTINUED,
+	    (const struct audit_field[]){ AF_STR("reason", "reopened"),
+	    AF_END });
+	saved = errno;
+	/* the catalog's anchor follows the new file's first line */
+	if (a->hook != NULL)
+		a->hook(a, rc == -1 ? saved : 0, a->hook_arg);
+	if (rc == -1) {
+		seterr(err, errlen, "%s: write: %s", a->path, strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	return 1;
+}
+
 int
 audit_writev_at(struct audit *a, time_t t, const char *event,
     const struct audit_field *fields)
 {
 	int	 rc, saved;
 
-	rc = write_line(a, t, event, fields);
+	rc = audit_truncated(a, t);
+	if (rc != -1)
+		rc = audit_append(a, t, event, fields);
 	saved = errno;
 	if (a->hook != NULL)
 		a->hook(a, rc == -1 ? saved : 0, a->hook_arg);
@@ -963,6 +1031,7 @@ audit_verify(const char *path, uint64_t anchor_seq, const char *anchor_head,
 	size_t			 cap = 0;
 	ssize_t			 n;
 	time_t			 t, last_t = 0;
+	uint64_t		 base = 0;
 	int			 rc = 0, saved;
 
 	memset(rep, 0, sizeof(*rep));
@@ -987,11 +1056,20 @@ audit_verify(const char *path, uint64_t anchor_seq, const char *anchor_head,
 		if (audit_parse_line(line, (size_t)n, &rec, why,
 		    sizeof(why)) == -1)
 			BAD("%s", why);
-		if (rec.seq != rep->lines + 1) {
+		if (rep->lines == 0 && rec.seq > 1 &&
+		    strcmp(rec.event, AUDIT_CONTINUED) == 0) {
+			/* a rotated log: it goes on from an earlier file */
+			base = rec.seq - 1;
+			rep->first_seq = rec.seq;
+			memcpy(rep->continues, rec.prev, sizeof(rep->continues));
+			memcpy(rep->head, rec.prev, sizeof(rep->head));
+		}
+		if (rec.seq != base + rep->lines + 1) {
 			snprintf(h, sizeof(h), "%" PRIu64, rec.seq);
 			audit_record_free(&rec);
 			BAD("seq %s where %" PRIu64 " was expected: a line was "
-			    "removed, inserted or moved", h, rep->lines + 1);
+			    "removed, inserted or moved", h,
+			    base + rep->lines + 1);
 		}
 		if (strcmp(rec.prev, rep->head) != 0) {
 			audit_record_free(&rec);
@@ -1014,8 +1092,8 @@ audit_verify(const char *path, uint64_t anchor_seq, const char *anchor_head,
 		audit_record_free(&rec);
 		sha256_hex(rep->head, line, (size_t)n);
 		rep->lines++;
-		rep->last_seq = rep->lines;
-		if (anchor_head != NULL && anchor_seq == rep->lines &&
+		rep->last_seq = base + rep->lines;
+		if (anchor_head != NULL && anchor_seq == rep->last_seq &&
 		    strcmp(anchor_head, rep->head) != 0) {
 			rep->bad_line = rep->lines;
 			seterr(rep->reason, sizeof(rep->reason), "hashes to "
@@ -1034,11 +1112,11 @@ audit_verify(const char *path, uint64_t anchor_seq, const char *anchor_head,
 		errno = saved;
 		return -1;
 	}
-	if (anchor_head != NULL && anchor_seq > rep->lines) {
+	if (anchor_head != NULL && anchor_seq > rep->last_seq) {
 		rep->bad_line = rep->lines + 1;
 		seterr(rep->reason, sizeof(rep->reason), "the log ends at seq "
 		    "%" PRIu64 ", before the anchor at %" PRIu64 ": lines were "
-		    "cut off the end", rep->lines, anchor_seq);
+		    "cut off the end", rep->last_seq, anchor_seq);
 		rc = -1;
 	} else if (anchor_head != NULL && anchor_seq == 0 &&
 	    strcmp(anchor_head, rep->head) != 0) {

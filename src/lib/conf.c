@@ -33,6 +33,10 @@
 
 #define EXPECT_CRON		"a 5-field cron expression"
 #define EXPECT_PATH		"an absolute path, starting with /"
+#define EXPECT_DURATION		"a number of seconds, or a number with s, m, " \
+	"h, d or w"
+#define EXPECT_SIZE		"a number of bytes, or a number with K, M, G " \
+	"or T (powers of 1024)"
 
 /*
  * Every option is read as a string (CFGF_NODEFAULT, so "unset" is visible)
@@ -45,7 +49,9 @@
 #define JOB_OPTS \
 	S("schedule"), S("run_at_start"), S("retries"), S("compression"), \
 	S("compression_level"), S("compression_threads"), \
-	L("age_recipients"), S("age_recipients_file"), S("age_identity_file")
+	L("age_recipients"), S("age_recipients_file"), S("age_identity_file"), \
+	S("stale_after"), S("size_drop"), S("min_size"), \
+	S("repeat_interval"), L("notify")
 
 static cfg_opt_t defaults_opts[] = {
 	JOB_OPTS,
@@ -80,11 +86,17 @@ static cfg_opt_t verify_opts[] = {
 	CFG_SEC("target", target_opts, CFGF_NONE),
 	CFG_END()
 };
+static cfg_opt_t notify_opts[] = {
+	S("type"), S("url"), S("headers_file"), L("command"), S("timeout"),
+	S("retries"),
+	CFG_END()
+};
 static cfg_opt_t root_opts[] = {
 	S("user"), S("group"), S("backup_dir"), S("log_file"), S("audit_log"),
 	S("control_socket"), S("socket_group"), S("metrics_file"),
 	S("max_workers"), S("heartbeat_interval"), S("heartbeat_timeout"),
 	S("shutdown_timeout"), S("timezone"), S("file_mode"),
+	S("alert_rate_limit"), S("alert_queue"),
 	CFG_SEC("defaults", defaults_opts, CFGF_NONE),
 	CFG_SEC("mysql", mysql_opts,
 	    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
@@ -92,6 +104,7 @@ static cfg_opt_t root_opts[] = {
 	    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_SEC("retention", retention_opts, CFGF_NONE),
 	CFG_SEC("verify", verify_opts, CFGF_NONE),
+	CFG_SEC("notify", notify_opts, CFGF_MULTI | CFGF_TITLE),
 	CFG_END()
 };
 #undef S
@@ -887,6 +900,69 @@ get_int(struct ctx *c, cfg_t *sec, const char *name, long min, long max,
 	return line;
 }
 
+/*
+ * A whole number with an optional one-letter unit from units (mult[i] for
+ * units[i]); the result must lie in [min, max].
+ */
+static int
+get_scaled(struct ctx *c, cfg_t *sec, const char *name, const char *units,
+    const int64_t *mult, int64_t min, int64_t max, const char *expect,
+    int64_t *out)
+{
+	const char	*s = opt_str(sec, name), *u;
+	char		*end;
+	long long	 v;
+	int64_t		 m = 1;
+	int		 line;
+
+	if (s == NULL)
+		return 0;
+	line = opt_line(c, sec, name);
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end != s && *end != '\0' && end[1] == '\0' &&
+	    (u = strchr(units, *end)) != NULL) {
+		m = mult[u - units];
+		end++;
+	}
+	if (*s == '\0' || !isdigit((unsigned char)*s) || *end != '\0' ||
+	    errno == ERANGE || v > max / m) {
+		ctx_err(c, line, name, "\"%s\" is not %s (%s, at most %lld "
+		    "seconds or bytes)", s, errno == ERANGE || (*end == '\0' &&
+		    isdigit((unsigned char)*s)) ? "in range" : "a valid value",
+		    expect, (long long)max);
+		return -1;
+	}
+	if (v * m < min) {
+		ctx_err(c, line, name, "%s is out of range (%s, at least %lld)",
+		    s, expect, (long long)min);
+		return -1;
+	}
+	*out = v * m;
+	return line;
+}
+
+static const int64_t dur_mult[] = { 1, 60, 3600, 86400, 604800 };
+static const int64_t size_mult[] = {
+	1024, 1024LL * 1024, 1024LL * 1024 * 1024,
+	1024LL * 1024 * 1024 * 1024,
+	1024, 1024LL * 1024, 1024LL * 1024 * 1024,
+	1024LL * 1024 * 1024 * 1024,
+};
+
+static int
+get_duration(struct ctx *c, cfg_t *sec, const char *name, int64_t max,
+    int *out)
+{
+	int64_t	 v;
+	int	 line;
+
+	if ((line = get_scaled(c, sec, name, "smhdw", dur_mult, 0, max,
+	    EXPECT_DURATION, &v)) > 0)
+		*out = (int)v;
+	return line;
+}
+
 static int
 get_bool(struct ctx *c, cfg_t *sec, const char *name, bool *out)
 {
@@ -1180,6 +1256,7 @@ job_free_fields(struct job_conf *j)
 	list_free(j->age_recipients);
 	free(j->age_recipients_file);
 	free(j->age_identity_file);
+	list_free(j->notify);
 }
 
 /* ---- age encryption keys (docs/encryption.md) ---- */
@@ -1306,6 +1383,36 @@ job_age(struct ctx *c, cfg_t *sec, struct job_conf *j)
 	j->age_recipients = l;
 }
 
+/* The alert options of a job or of `defaults` (docs/alerts.md). */
+static void
+job_alerts(struct ctx *c, cfg_t *sec, struct job_conf *j)
+{
+	unsigned int	 i, n;
+	const char	*s;
+	int		 line;
+
+	get_duration(c, sec, "stale_after", 366LL * 86400, &j->stale_after);
+	get_int(c, sec, "size_drop", 0, 100, "a percentage of the previous "
+	    "verified artifact, 0 for off", &j->size_drop);
+	get_scaled(c, sec, "min_size", "KMGTkmgt", size_mult, 0,
+	    INT64_MAX / 2, EXPECT_SIZE, &j->min_size);
+	get_duration(c, sec, "repeat_interval", 366LL * 86400,
+	    &j->repeat_interval);
+	if (sec == NULL || line_find(c, cfg_getopt(sec, "notify")) == NULL)
+		return;
+	line = opt_line(c, sec, "notify");
+	n = cfg_size(sec, "notify");
+	list_free(j->notify);
+	j->notify = xcalloc(n + 1, sizeof(*j->notify));
+	for (i = 0; i < n; i++) {
+		s = cfg_getnstr(sec, "notify", i);
+		if (list_has(j->notify, s))
+			ctx_err(c, line, "notify", "\"%s\" is listed twice "
+			    "(each notifier once)", s);
+		j->notify[i] = xstrdup(s);
+	}
+}
+
 /* Where a job's compression settings came from, to check them together. */
 struct comp_src {
 	int	 comp_line;
@@ -1333,6 +1440,7 @@ job_common(struct ctx *c, cfg_t *sec, struct job_conf *j, struct comp_src *cs)
 	    "a number of threads, 0 for one per CPU",
 	    &j->compression_threads);
 	job_age(c, sec, j);
+	job_alerts(c, sec, j);
 }
 
 /* Checks the level against the compression once both are known. */
@@ -1468,6 +1576,7 @@ job_build(struct ctx *c, cfg_t *sec, enum job_kind kind,
 	    xstrdup(tmpl->age_recipients_file) : NULL;
 	j->age_identity_file = tmpl->age_identity_file != NULL ?
 	    xstrdup(tmpl->age_identity_file) : NULL;
+	j->notify = list_dup(tmpl->notify);
 	j->name = xstrdup(cfg_title(sec));
 	j->kind = kind;
 	j->line = sec_line(c, sec);
@@ -1524,6 +1633,10 @@ jobs_build(struct ctx *c, struct conf *cf)
 	tmpl.compression = COMPRESS_GZIP;
 	tmpl.compression_level = 6;
 	tmpl.compression_threads = 0;
+	tmpl.stale_after = -1;
+	tmpl.size_drop = 50;
+	tmpl.repeat_interval = 86400;
+	tmpl.notify = xcalloc(1, sizeof(*tmpl.notify));
 	job_common(c, dsec, &tmpl, &cs);
 	job_check_level(c, &tmpl, &cs);
 
@@ -1551,6 +1664,115 @@ jobs_build(struct ctx *c, struct conf *cf)
 	list_free(tmpl.age_recipients);
 	free(tmpl.age_recipients_file);
 	free(tmpl.age_identity_file);
+	list_free(tmpl.notify);
+	for (a = 0; a < cf->njobs; a++)
+		for (i = 0; cf->jobs[a].notify[i] != NULL; i++)
+			if (conf_notify_find(cf, cf->jobs[a].notify[i]) == NULL)
+				ctx_err(c, cf->jobs[a].line, "notify", "job %s: "
+				    "\"%s\" is not a notifier (the name of a "
+				    "notify section)", cf->jobs[a].name,
+				    cf->jobs[a].notify[i]);
+}
+
+static void
+notify_free_fields(struct notify_conf *n)
+{
+	free(n->name);
+	free(n->url);
+	free(n->headers_file);
+	list_free(n->command);
+}
+
+static void
+notify_build_one(struct ctx *c, cfg_t *sec, struct notify_conf *n)
+{
+	static const char *const types[] = { "webhook", "command", NULL };
+	unsigned int	 i, k;
+	int		 v, line;
+
+	n->name = xstrdup(cfg_title(sec));
+	n->line = sec_line(c, sec);
+	n->timeout = 10;
+	n->retries = 5;
+	if (!job_name_ok(n->name))
+		ctx_err(c, n->line, "notify", "\"%s\" is not a valid notifier "
+		    "name (1 to %d of A-Z a-z 0-9 _ . -)", n->name,
+		    CONF_NAME_MAX);
+	if (get_enum(c, sec, "type", types, "a notifier type (webhook or "
+	    "command)", &v) > 0)
+		n->type = v;
+	else if (opt_str(sec, "type") == NULL)
+		ctx_err(c, n->line, "notify", "notifier %s has no type (type = "
+		    "webhook or type = command)", n->name);
+	get_int(c, sec, "timeout", 1, 3600, "a number of seconds",
+	    &n->timeout);
+	get_int(c, sec, "retries", 0, 100, "a number of retries",
+	    &n->retries);
+	get_str(c, sec, "url", false, "an http:// or https:// URL", &n->url);
+	get_readable(c, sec, "headers_file", "a file of \"Name: value\" "
+	    "lines cairnd can read", &n->headers_file);
+	k = cfg_size(sec, "command");
+	n->command = xcalloc(k + 1, sizeof(*n->command));
+	for (i = 0; i < k; i++)
+		n->command[i] = xstrdup(cfg_getnstr(sec, "command", i));
+	line = opt_line(c, sec, "command");
+	if (n->type == NOTIFY_WEBHOOK) {
+		if (n->url == NULL)
+			ctx_err(c, n->line, "notify", "webhook %s has no url "
+			    "(url = \"https://host/path\")", n->name);
+		else if (strncmp(n->url, "http://", 7) != 0 &&
+		    strncmp(n->url, "https://", 8) != 0)
+			ctx_err(c, opt_line(c, sec, "url"), "url", "\"%s\" is "
+			    "not an http:// or https:// URL", n->url);
+		if (k > 0)
+			ctx_err(c, line, "command", "a webhook runs no command "
+			    "(command goes with type = command)");
+	} else {
+		if (k == 0)
+			ctx_err(c, n->line, "notify", "command notifier %s has "
+			    "no command (command = { \"/path/to/program\", "
+			    "\"arg\" })", n->name);
+		else if (n->command[0][0] != '/')
+			ctx_err(c, line, "command", "\"%s\" is a relative path "
+			    "(%s)", n->command[0], EXPECT_PATH);
+		for (i = 0; i < k; i++)
+			if (has_ctrl(n->command[i]))
+				ctx_err(c, line, "command", "argument %u contains "
+				    "a control character (plain text)", i);
+		if (n->url != NULL || n->headers_file != NULL)
+			ctx_err(c, n->line, "notify", "command notifier %s "
+			    "takes no url or headers_file (they go with type = "
+			    "webhook)", n->name);
+	}
+}
+
+/* The notify sections, and the global alert limits. */
+static void
+notifiers_build(struct ctx *c, struct conf *cf)
+{
+	unsigned int	 i, n = cfg_size(c->cfg, "notify");
+	size_t		 a;
+
+	cf->alert_rate_limit = 60;
+	cf->alert_queue = 100;
+	get_int(c, c->cfg, "alert_rate_limit", 0, 100000, "a number of alerts "
+	    "per hour, 0 for no limit", &cf->alert_rate_limit);
+	get_int(c, c->cfg, "alert_queue", 1, 100000, "a number of alerts",
+	    &cf->alert_queue);
+	cf->notifiers = xcalloc(n + 1, sizeof(*cf->notifiers));
+	for (i = 0; i < n; i++) {
+		notify_build_one(c, cfg_getnsec(c->cfg, "notify", i),
+		    &cf->notifiers[cf->nnotifiers]);
+		for (a = 0; a < cf->nnotifiers; a++)
+			if (strcmp(cf->notifiers[a].name,
+			    cf->notifiers[cf->nnotifiers].name) == 0)
+				ctx_err(c, cf->notifiers[cf->nnotifiers].line,
+				    "notify", "notifier name \"%s\" is already "
+				    "used at line %d (a unique name per "
+				    "notifier)", cf->notifiers[a].name,
+				    cf->notifiers[a].line);
+		cf->nnotifiers++;
+	}
 }
 
 static void
@@ -1900,6 +2122,7 @@ conf_load(const char *path, FILE *errs)
 	cf = xcalloc(1, sizeof(*cf));
 	cf->path = xstrdup(path);
 	globals_build(&c, cf);
+	notifiers_build(&c, cf);
 	jobs_build(&c, cf);
 	retention_build(&c, cf);
 	verify_build(&c, cf);
@@ -1933,6 +2156,9 @@ conf_free(struct conf *cf)
 	for (i = 0; i < cf->njobs; i++)
 		job_free_fields(&cf->jobs[i]);
 	free(cf->jobs);
+	for (i = 0; i < cf->nnotifiers; i++)
+		notify_free_fields(&cf->notifiers[i]);
+	free(cf->notifiers);
 	free(cf->path);
 	free(cf->user);
 	free(cf->group);
@@ -1980,6 +2206,15 @@ conf_job_find(const struct conf *cf, const char *name)
 	return NULL;
 }
 
+const struct notify_conf *
+conf_notify_find(const struct conf *cf, const char *name)
+{
+	for (size_t i = 0; i < cf->nnotifiers; i++)
+		if (strcmp(cf->notifiers[i].name, name) == 0)
+			return &cf->notifiers[i];
+	return NULL;
+}
+
 const char *
 conf_kind_name(enum job_kind k)
 {
@@ -1988,6 +2223,7 @@ conf_kind_name(enum job_kind k)
 	case JOB_SQLITE:	return "sqlite";
 	case JOB_PRUNE:		return "prune";
 	case JOB_VERIFY:	return "verify";
+	case JOB_NOTIFY:	return "notify";
 	default:		return "unknown";
 	}
 }

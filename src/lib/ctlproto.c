@@ -494,6 +494,11 @@ ctl_status_assess(struct ctl_status *st)
 			j->healthy = false;
 			snprintf(j->why, sizeof(j->why), "no successful run "
 			    "within %lld s", (long long)allowed);
+		} else if (j->alerts[0] != '\0') {
+			/* stale, failed verification, shrunk: alerts.c */
+			j->healthy = false;
+			snprintf(j->why, sizeof(j->why), "alert: %s",
+			    j->alerts);
 		}
 		if (!j->healthy)
 			st->healthy = false;
@@ -602,6 +607,8 @@ status_job_json(const struct ctl_status *st, const struct ctl_job_status *j,
 	    j->overdue ? "true" : "false", j->stale ? "true" : "false",
 	    j->healthy ? "true" : "false");
 	ctl_buf_json_str(o, j->healthy ? NULL : j->why);
+	ctl_buf_printf(o, ",\"alerts\":");
+	ctl_buf_json_str(o, j->alerts[0] != '\0' ? j->alerts : NULL);
 	if (j->state == CTL_RUNNING) {
 		ctl_progress_rate(j, st->now, &rate, &eta);
 		ctl_buf_printf(o, ",\"progress\":{\"started\":");
@@ -660,6 +667,11 @@ ctl_status_format(const struct ctl_status *st, bool json, struct ctl_buf *o)
 		ctl_buf_printf(o, "no jobs configured\n");
 		return;
 	}
+	/* what needs a person first, before the table */
+	for (size_t i = 0; i < st->njobs; i++)
+		if (!st->jobs[i].healthy)
+			ctl_buf_printf(o, "ALERT %s: %s\n", st->jobs[i].name,
+			    st->jobs[i].why);
 	ctl_buf_printf(o, "%-16s %-6s %-8s %-20s %-5s %-20s %-20s %s\n",
 	    "JOB", "KIND", "STATE", "LAST RUN", "CODE", "NEXT RUN",
 	    "NEWEST GOOD", "FLAGS");

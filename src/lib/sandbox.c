@@ -106,6 +106,17 @@ static const struct sb_path sb_net_paths[] = {
 	{ NULL, 0 }
 };
 
+/* The notifier runs a configured program: it may execute these, no more. */
+static const struct sb_path sb_exec_paths[] = {
+	{ "/usr",	LL_READ | LANDLOCK_ACCESS_FS_EXECUTE },
+	{ "/lib",	LL_READ | LANDLOCK_ACCESS_FS_EXECUTE },
+	{ "/lib64",	LL_READ | LANDLOCK_ACCESS_FS_EXECUTE },
+	{ "/bin",	LL_READ | LANDLOCK_ACCESS_FS_EXECUTE },
+	{ "/sbin",	LL_READ | LANDLOCK_ACCESS_FS_EXECUTE },
+	{ "/etc",	LL_READ },
+	{ NULL, 0 }
+};
+
 /* No worker of any kind needs these: the filter kills on sight. */
 static const char *const sb_kill_syscalls[] = {
 	/* running anything else, looking into other processes */
@@ -203,6 +214,8 @@ sandbox_kind_net(enum job_kind kind, int allow_network)
 		return allow_network ? SANDBOX_NET_ANY : SANDBOX_NET_UNIX;
 	case JOB_SQLITE:
 		return SANDBOX_NET_UNIX;
+	case JOB_NOTIFY:
+		return SANDBOX_NET_ANY;	/* webhooks */
 	default:	/* JOB_PRUNE, and anything unknown gets the least */
 		return SANDBOX_NET_NONE;
 	}
@@ -431,6 +444,8 @@ sb_landlock(const struct sandbox_spec *spec, struct sandbox_report *r,
 	    r) == -1 ||
 	    (r->net != SANDBOX_NET_NONE && sb_ll_add_table(ruleset,
 	    sb_net_paths, attr.handled_access_fs, r) == -1) ||
+	    (spec->kind == JOB_NOTIFY && sb_ll_add_table(ruleset,
+	    sb_exec_paths, attr.handled_access_fs, r) == -1) ||
 	    sb_ll_add_list(ruleset, spec->read_paths, LL_READ,
 	    attr.handled_access_fs, r, &gaps) == -1 ||
 	    sb_ll_add_list(ruleset, spec->rw_paths, LL_RW,
@@ -510,6 +525,10 @@ sb_seccomp(const struct sandbox_spec *spec, struct sandbox_report *r,
 		return util_fail(err, errlen, -rc, "sandbox: seccomp_attr_set");
 	}
 	for (i = 0; sb_kill_syscalls[i] != NULL; i++) {
+		/* the notifier's command notifiers: execve, nothing else */
+		if (spec->kind == JOB_NOTIFY &&
+		    strcmp(sb_kill_syscalls[i], "execve") == 0)
+			continue;
 		if ((rc = sb_rule(ctx, kill_action,
 		    sb_kill_syscalls[i], 0, NULL, err, errlen)) == -1)
 			goto fail;

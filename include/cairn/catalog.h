@@ -128,6 +128,9 @@ int		 catalog_set_verified(struct catalog *, int64_t id, int ok,
 		    time_t at, const char *result);
 int		 catalog_set_status(struct catalog *, int64_t id,
 		    enum artifact_status);
+/* Records the SHA-256 of a row found at reconcile (whose sha256 is ""). */
+int		 catalog_set_sha256(struct catalog *, int64_t id,
+		    const char *hex);
 /* Removes the row and its table stats (runs keep their history). */
 int		 catalog_delete(struct catalog *, int64_t id);
 
@@ -139,8 +142,9 @@ int		 catalog_run_last(struct catalog *, const char *job,
 
 /*
  * Brings the catalog in line with the folder: every BACKUP_DIR/JOB/ is
- * walked for artifact files.  A file without a row is recorded (SHA-256
- * computed, status unverified) and listed in found; a missing row whose
+ * walked for artifact files.  A file without a row is recorded (status
+ * unverified, sha256 "": nothing is read, so a huge or planted file costs
+ * one stat; the verify worker hashes it later) and listed in found; a missing row whose
  * file is back is set to unverified and listed in found too; a row
  * (not missing or deleted) without a file is marked missing and listed in
  * missing; leftover partial and snapshot temp files are listed in stale

@@ -596,6 +596,12 @@ house_verified(struct house *h, struct hjob *hj, struct hitem *it,
 		check = "catalog";
 		snprintf(text, sizeof(text), "no catalog record from a backup "
 		    "run (found on disk); content: %s", r->message);
+		/* reconcile did not read the file: the worker hashed it */
+		if (it->sha256[0] == '\0' && strlen(r->sha256_hex) == 64 &&
+		    h->boot->catalog != NULL && catalog_set_sha256(
+		    h->boot->catalog, it->id, r->sha256_hex) == -1)
+			log_warnx("catalog: %s/%s: %s", hj->name, it->name,
+			    catalog_error(h->boot->catalog));
 	} else if (!ok) {
 		check = house_check_name(r);
 		snprintf(text, sizeof(text), "%s", r->message);

@@ -213,7 +213,8 @@ boot_reconcile(struct sup_boot *b)
 		audit_write(b->audit, "artifact-found",
 		    AF_STR("job", rec.found[i].job),
 		    AF_STR("artifact", rec.found[i].path),
-		    AF_STR("sha256", rec.found[i].sha256));
+		    AF_STR("sha256", rec.found[i].sha256[0] != '\0' ?
+		    rec.found[i].sha256 : NULL));
 	}
 	for (size_t i = 0; i < rec.nmissing; i++) {
 		log_warnx("catalog: %s is missing", rec.missing[i].path);

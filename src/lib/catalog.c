@@ -639,6 +639,25 @@ catalog_set_status(struct catalog *c, int64_t id, enum artifact_status s)
 }
 
 int
+catalog_set_sha256(struct catalog *c, int64_t id, const char *hex)
+{
+	sqlite3_stmt	*st;
+
+	if (strlen(hex) != 64) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((st = prep(c, "UPDATE artifacts SET sha256 = ?2 WHERE id = ?1 "
+	    "AND sha256 = ''")) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, hex, -1, SQLITE_STATIC);
+	if (step_done(c, st, "set sha256") == -1)
+		return -1;
+	return changed_one(c, id);
+}
+
+int
 catalog_delete(struct catalog *c, int64_t id)
 {
 	sqlite3_stmt	*st;
@@ -736,7 +755,7 @@ reconcile_file(struct catalog *c, int jfd, const char *job, const char *name,
 	struct artifact		 a;
 	enum compress_kind	 comp;
 	char			 fjob[128], path[512];
-	int			 fd, n;
+	int			 n;
 
 	n = snprintf(path, sizeof(path), "%s/%s", job, name);
 	if (n < 0 || (size_t)n >= sizeof(path) || strlen(job) >= sizeof(a.job))
@@ -757,17 +776,12 @@ reconcile_file(struct catalog *c, int jfd, const char *job, const char *name,
 	if (catalog_parse_name(name, fjob, sizeof(fjob), &a.kind, &a.started,
 	    &comp) == -1 || strcmp(fjob, job) != 0)
 		return 0;
-	if ((fd = openat(jfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 ||
-	    sha256_fd_hex(fd, a.sha256) == -1) {
-		n = errno;
-		snprintf(c->err, sizeof(c->err), "catalog: %.400s: %s", path,
-		    strerror(errno));
-		if (fd != -1)
-			close(fd);
-		errno = n;
-		return -1;
-	}
-	close(fd);
+	/*
+	 * Not hashed here: the file may be huge (or planted), and this runs
+	 * before the daemon is ready.  The SHA-256 stays "" (unknown) until
+	 * the verify worker computes it (catalog_set_sha256()).
+	 */
+	(void)jfd;
 	memcpy(a.job, job, strlen(job) + 1);	/* length checked above */
 	memcpy(a.path, path, (size_t)n + 1);
 	a.finished = st->st_mtime;

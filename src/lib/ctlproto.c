@@ -108,6 +108,22 @@ ctl_buf_json_str(struct ctl_buf *b, const char *s)
 }
 
 void
+ctl_buf_text(struct ctl_buf *b, const char *s)
+{
+	char	 chunk[256], tmp[4 * sizeof(chunk)];
+	size_t	 take;
+
+	/* in pieces that escape in full: 4 bytes at most per byte */
+	while (*s != '\0') {
+		take = strnlen(s, sizeof(chunk) - 1);
+		memcpy(chunk, s, take);
+		chunk[take] = '\0';
+		ctl_buf_add(b, tmp, util_vis(tmp, sizeof(tmp), chunk));
+		s += take;
+	}
+}
+
+void
 ctl_buf_json_time(struct ctl_buf *b, time_t t)
 {
 	char	 ts[32];
@@ -679,9 +695,11 @@ ctl_status_format(const struct ctl_status *st, bool json, struct ctl_buf *o)
 		ctl_buf_printf(o, "%-16s %-6s %-8s %-20s %-5s %-20s %-20s %s\n",
 		    j->name, conf_kind_name(j->kind), ctl_state_name(j->state),
 		    a, code, b, c, flags[0] != '\0' ? flags : "ok");
-		if (j->last_code > 0 && j->last_message[0] != '\0')
-			ctl_buf_printf(o, "  last error: %s\n",
-			    j->last_message);
+		if (j->last_code > 0 && j->last_message[0] != '\0') {
+			ctl_buf_printf(o, "  last error: ");
+			ctl_buf_text(o, j->last_message);
+			ctl_buf_printf(o, "\n");
+		}
 		if (j->state == CTL_BACKOFF)
 			ctl_buf_printf(o, "  attempt %u failed, retrying at "
 			    "%s\n", j->attempt, b);
@@ -699,9 +717,10 @@ ctl_status_format(const struct ctl_status *st, bool json, struct ctl_buf *o)
 				ctl_buf_printf(o, " of %llu",
 				    (unsigned long long)
 				    j->progress.items_total);
-			if (j->progress.current[0] != '\0')
-				ctl_buf_printf(o, ", at %s",
-				    j->progress.current);
+			if (j->progress.current[0] != '\0') {
+				ctl_buf_printf(o, ", at ");
+				ctl_buf_text(o, j->progress.current);
+			}
 			ctl_buf_printf(o, ", %s/s", b);
 			if (eta >= 0)
 				ctl_buf_printf(o, ", eta %s", c);

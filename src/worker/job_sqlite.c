@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -693,9 +694,14 @@ snap_compress(struct snap *s)
 	o.block_size = SNAP_BLOCK;
 	o.mode = s->env->file_mode;
 	if ((w = writer_open(s->env->dirfd, s->res->artifact, &o)) == NULL) {
+		char	 culprit[NAME_MAX + 1];
+		int	 e = errno;
+
 		close(fd);
+		writer_open_culprit(s->env->dirfd, s->res->artifact, e,
+		    culprit, sizeof(culprit));
 		return snap_fail(s, CAIRN_E_STORE, "%s/%s: %s", s->env->dir,
-		    s->res->artifact, strerror(errno));
+		    culprit, strerror(e));
 	}
 	snap_checker_start(s, &c);
 	buf = xmalloc(SNAP_CHUNK);

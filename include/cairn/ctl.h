@@ -145,6 +145,7 @@ struct ctl_job_status {
 	time_t		 next_run;	/* next scheduled fire, 0: none */
 	time_t		 retry_at;	/* CTL_BACKOFF: next attempt */
 	time_t		 newest_good;	/* newest artifact not failed, 0: none */
+	char		 prune_hold[320]; /* why pruning holds it; "": none */
 	int64_t		 interval;	/* schedule period in seconds, 0: none */
 	/* running: progress from the worker's heartbeats */
 	time_t		 run_start;
@@ -153,7 +154,7 @@ struct ctl_job_status {
 	bool		 overdue;	/* a run is later than the schedule */
 	bool		 stale;		/* the newest good artifact is too old */
 	bool		 healthy;
-	char		 why[128];	/* why not healthy */
+	char		 why[400];	/* why not healthy */
 };
 
 struct ctl_status {
@@ -166,7 +167,8 @@ struct ctl_status {
 	char		 backup_dir[256];
 	struct ctl_job_status *jobs;	/* owns; xcalloc'd */
 	size_t		 njobs;
-	bool		 healthy;	/* every job healthy */
+	char		 catalog_problem[320]; /* "": the catalog is sound */
+	bool		 healthy;	/* every job healthy, catalog sound */
 };
 
 void	 ctl_status_free(struct ctl_status *);

@@ -136,6 +136,8 @@ int		 sup_running(const struct sup *);
 int		 sup_stopping(const struct sup *);
 struct sup_boot	*sup_boot(struct sup *);
 struct house	*sup_house(struct sup *);
+/* Rewrites the metrics file now (a state it shows has changed). */
+void		 sup_metrics(struct sup *);
 
 /*
  * Start-up, as root: creates the socket's folder when missing (0750, the
@@ -191,6 +193,8 @@ void		 house_timers(struct house *, time_t now);
 int64_t		 house_wait_ms(struct house *, int64_t wall_ms);
 /* Verifications and removals that failed (-o exits non-zero). */
 int		 house_failures(const struct house *);
+/* Why the last prune plan held this job ("" if it did not, or no plan). */
+const char	*house_prune_hold(const struct house *, const char *job);
 struct prune_plan;
 /*
  * cairnctl verify and prune: work queued on request.  Each returns a

@@ -68,6 +68,7 @@ struct hjob {
 	size_t		 nplanned;
 	struct hitem	*vfly, *pfly;	/* sent to the running worker */
 	size_t		 nvfly, npfly;
+	char		 hold[320];	/* the last plan held it: why */
 };
 
 /* cairnctl verify/prune: one ticket over the items it queued. */
@@ -571,6 +572,36 @@ house_check_name(const struct msg_result *r)
 	return r->code == CAIRN_E_NOINPUT ? "open" : "error";
 }
 
+/*
+ * The worker could not open the file: if it is gone, the artifact is
+ * missing (catalog, audit artifact-missing, answer 66), not damaged.
+ */
+static int
+house_verify_gone(struct house *h, struct hjob *hj, struct hitem *it)
+{
+	struct stat	 st;
+	char		*rel, line[600];
+	int		 gone;
+
+	rel = xasprintf("%s/%s", hj->name, it->name);
+	gone = fstatat(h->boot->backup_dirfd, rel, &st,
+	    AT_SYMLINK_NOFOLLOW) == -1 && errno == ENOENT;
+	if (gone) {
+		if (h->boot->catalog != NULL && catalog_set_status(
+		    h->boot->catalog, it->id, ART_MISSING) == -1)
+			log_warnx("catalog: %s: %s", rel,
+			    catalog_error(h->boot->catalog));
+		log_warnx("%s: %s is missing", hj->name, it->name);
+		house_audit(h, "artifact-missing", AF_STR("job", hj->name),
+		    AF_STR("artifact", rel));
+		snprintf(line, sizeof(line), "%s: missing: the file is gone",
+		    rel);
+		house_req_item(h, 0, hj, it->id, NULL, CAIRN_E_NOINPUT, line);
+	}
+	free(rel);
+	return gone;
+}
+
 static void
 house_verified(struct house *h, struct hjob *hj, struct hitem *it,
     const struct msg_result *r)
@@ -579,6 +610,8 @@ house_verified(struct house *h, struct hjob *hj, struct hitem *it,
 	const char	*check = NULL;
 	int		 ok = r->code == CAIRN_E_OK, record;
 
+	if (r->code == CAIRN_E_NOINPUT && house_verify_gone(h, hj, it))
+		return;
 	if (ok && it->sha256[0] != '\0' &&
 	    strcmp(it->sha256, r->sha256_hex) != 0) {
 		/* the worker's claim against what the catalog recorded */
@@ -827,6 +860,54 @@ house_prune_dry_run(struct house *h, struct prune_plan *p, char *err,
 }
 
 /*
+ * Each job's hold after a plan: a change is logged and audited
+ * (prune-held with the job, prune-resumed), and the reason stays for
+ * health, status and metrics until a plan without it.
+ */
+static void
+house_holds(struct house *h, const struct prune_plan *p)
+{
+	char	 now[sizeof(h->jobs[0]->hold)];
+	int	 changed = 0;
+
+	for (size_t i = 0; i < h->njobs; i++) {
+		struct hjob	*hj = h->jobs[i];
+
+		now[0] = '\0';
+		if (p->hold)
+			snprintf(now, sizeof(now), "%s", p->warning);
+		for (size_t k = 0; k < p->nholds && now[0] == '\0'; k++)
+			if (strcmp(p->holds[k].job, hj->name) == 0)
+				snprintf(now, sizeof(now), "%s",
+				    p->holds[k].reason);
+		if (strcmp(now, hj->hold) == 0)
+			continue;
+		if (now[0] != '\0') {
+			log_warnx("%s: pruning held: %s", hj->name, now);
+			house_audit(h, "prune-held", AF_STR("job", hj->name),
+			    AF_STR("warning", now));
+		} else {
+			log_info("%s: pruning resumed", hj->name);
+			house_audit(h, "prune-resumed",
+			    AF_STR("job", hj->name));
+		}
+		snprintf(hj->hold, sizeof(hj->hold), "%s", now);
+		changed = 1;
+	}
+	if (changed)
+		sup_metrics(h->sup);
+}
+
+const char *
+house_prune_hold(const struct house *h, const char *job)
+{
+	for (size_t i = 0; h != NULL && i < h->njobs; i++)
+		if (strcmp(h->jobs[i]->name, job) == 0)
+			return h->jobs[i]->hold;
+	return "";
+}
+
+/*
  * Plans and queues the removals (q: each one is also a key of q).
  * Returns CAIRN_E_OK, CAIRN_E_UNAVAILABLE for a held plan (nothing
  * removed) or CAIRN_E_SOFTWARE, with the cause in err.
@@ -857,6 +938,7 @@ house_prune_now(struct house *h, const char *why, struct hreq *q,
 		house_audit(h, p.hold ? "prune-held" : "prune-warning",
 		    AF_STR("reason", why), AF_STR("warning", p.warning));
 	}
+	house_holds(h, &p);
 	log_info("prune (%s): %zu file%s to remove of %zu", why, p.nremove,
 	    p.nremove == 1 ? "" : "s", p.n);
 	for (size_t i = 0; i < p.n; i++) {

@@ -1112,6 +1112,12 @@ sup_house(struct sup *s)
 	return s->house;
 }
 
+void
+sup_metrics(struct sup *s)
+{
+	sup_ctl_metrics(s->ctl);
+}
+
 /* -- timers ------------------------------------------------------------ */
 
 static void

@@ -374,6 +374,8 @@ sup_ctl_job(struct sup_ctl *sc, const struct slot *sl, time_t now,
 		j->progress = sl->w->progress;
 	}
 	sup_ctl_catalog(sup_boot(sc->sup)->catalog, j);
+	snprintf(j->prune_hold, sizeof(j->prune_hold), "%s",
+	    house_prune_hold(sup_house(sc->sup), sl->name));
 	if (sl->state != SLOT_IDLE)
 		j->attempt = sl->attempt;
 }

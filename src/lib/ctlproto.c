@@ -479,7 +479,7 @@ ctl_slack(int64_t interval)
 void
 ctl_status_assess(struct ctl_status *st)
 {
-	st->healthy = true;
+	st->healthy = st->catalog_problem[0] == '\0';
 	for (size_t i = 0; i < st->njobs; i++) {
 		struct ctl_job_status	*j = &st->jobs[i];
 		int64_t			 allowed;
@@ -510,6 +510,14 @@ ctl_status_assess(struct ctl_status *st)
 			j->healthy = false;
 			snprintf(j->why, sizeof(j->why), "no successful run "
 			    "within %lld s", (long long)allowed);
+		}
+		if (j->prune_hold[0] != '\0') {
+			/* a held prune lets the disk fill: say so */
+			size_t	 l = strlen(j->why);
+
+			snprintf(j->why + l, sizeof(j->why) - l, "%spruning "
+			    "held: %s", l > 0 ? "; " : "", j->prune_hold);
+			j->healthy = false;
 		}
 		if (!j->healthy)
 			st->healthy = false;
@@ -616,6 +624,8 @@ status_job_json(const struct ctl_status *st, const struct ctl_job_status *j,
 	    j->overdue ? "true" : "false", j->stale ? "true" : "false",
 	    j->healthy ? "true" : "false");
 	ctl_buf_json_str(o, j->healthy ? NULL : j->why);
+	ctl_buf_printf(o, ",\"prune_hold\":");
+	ctl_buf_json_str(o, j->prune_hold[0] != '\0' ? j->prune_hold : NULL);
 	if (j->state == CTL_RUNNING) {
 		ctl_progress_rate(j, st->now, &rate, &eta);
 		ctl_buf_printf(o, ",\"progress\":{\"started\":");
@@ -655,6 +665,9 @@ ctl_status_format(const struct ctl_status *st, bool json, struct ctl_buf *o)
 		ctl_buf_json_time(o, st->now);
 		ctl_buf_printf(o, ",\"backup_dir\":");
 		ctl_buf_json_str(o, st->backup_dir);
+		ctl_buf_printf(o, ",\"catalog_problem\":");
+		ctl_buf_json_str(o, st->catalog_problem[0] != '\0' ?
+		    st->catalog_problem : NULL);
 		ctl_buf_printf(o, ",\"max_workers\":%d,\"running\":%d,"
 		    "\"healthy\":%s,\"jobs\":[", st->max_workers, st->running,
 		    st->healthy ? "true" : "false");
@@ -670,6 +683,11 @@ ctl_status_format(const struct ctl_status *st, bool json, struct ctl_buf *o)
 	ctl_buf_printf(o, "cairnd %s, pid %d, up %s, %d of %d workers "
 	    "running, backups in %s\n", st->version, (int)st->pid, a,
 	    st->running, st->max_workers, st->backup_dir);
+	if (st->catalog_problem[0] != '\0') {
+		ctl_buf_printf(o, "catalog: ");
+		ctl_buf_text(o, st->catalog_problem);
+		ctl_buf_printf(o, "\n");
+	}
 	if (st->njobs == 0) {
 		ctl_buf_printf(o, "no jobs configured\n");
 		return;
@@ -689,8 +707,9 @@ ctl_status_format(const struct ctl_status *st, bool json, struct ctl_buf *o)
 			snprintf(code, sizeof(code), "-");
 		else
 			snprintf(code, sizeof(code), "%d", j->last_code);
-		snprintf(flags, sizeof(flags), "%s%s%s",
+		snprintf(flags, sizeof(flags), "%s%s%s%s",
 		    j->overdue ? "overdue " : "", j->stale ? "stale " : "",
+		    j->prune_hold[0] != '\0' ? "held " : "",
 		    j->healthy ? "" : "unhealthy");
 		ctl_buf_printf(o, "%-16s %-6s %-8s %-20s %-5s %-20s %-20s %s\n",
 		    j->name, conf_kind_name(j->kind), ctl_state_name(j->state),
@@ -698,6 +717,11 @@ ctl_status_format(const struct ctl_status *st, bool json, struct ctl_buf *o)
 		if (j->last_code > 0 && j->last_message[0] != '\0') {
 			ctl_buf_printf(o, "  last error: ");
 			ctl_buf_text(o, j->last_message);
+			ctl_buf_printf(o, "\n");
+		}
+		if (j->prune_hold[0] != '\0') {
+			ctl_buf_printf(o, "  pruning held: ");
+			ctl_buf_text(o, j->prune_hold);
 			ctl_buf_printf(o, "\n");
 		}
 		if (j->state == CTL_BACKOFF)
@@ -733,8 +757,11 @@ void
 ctl_health_format(const struct ctl_status *st, bool json, struct ctl_buf *o)
 {
 	if (json) {
-		ctl_buf_printf(o, "{\"healthy\":%s,\"jobs\":[",
+		ctl_buf_printf(o, "{\"healthy\":%s,\"catalog\":",
 		    st->healthy ? "true" : "false");
+		ctl_buf_json_str(o, st->catalog_problem[0] != '\0' ?
+		    st->catalog_problem : NULL);
+		ctl_buf_printf(o, ",\"jobs\":[");
 		for (size_t i = 0; i < st->njobs; i++) {
 			const struct ctl_job_status *j = &st->jobs[i];
 
@@ -748,11 +775,17 @@ ctl_health_format(const struct ctl_status *st, bool json, struct ctl_buf *o)
 		ctl_buf_printf(o, "]}\n");
 		return;
 	}
+	if (st->catalog_problem[0] != '\0') {
+		ctl_buf_printf(o, "catalog: ");
+		ctl_buf_text(o, st->catalog_problem);
+		ctl_buf_printf(o, "\n");
+	}
 	for (size_t i = 0; i < st->njobs; i++) {
 		const struct ctl_job_status *j = &st->jobs[i];
 
-		ctl_buf_printf(o, "%s: %s\n", j->name,
-		    j->healthy ? "ok" : j->why);
+		ctl_buf_printf(o, "%s: ", j->name);
+		ctl_buf_text(o, j->healthy ? "ok" : j->why);
+		ctl_buf_printf(o, "\n");
 	}
 	ctl_buf_printf(o, "%s\n", st->healthy ? "healthy" : "unhealthy");
 }

@@ -152,6 +152,22 @@ int		 catalog_run_last(struct catalog *, const char *job,
  * On error out holds nothing (rows changed so far stay changed).
  */
 int		 catalog_reconcile(struct catalog *, struct catalog_reconcile *);
+
+/*
+ * Can the catalog be trusted and written?  Runs PRAGMA quick_check (every
+ * page, b-tree and index of the file, without the slower cross-checks of
+ * integrity_check) and asks whether the connection is read-only.  0, or
+ * -1 with the first problem in why ("quick_check: *** in database main
+ * ***: Tree 4 page 7: btreeInitPage() returns error code 11",
+ * "read-only: the catalog cannot be written").
+ */
+int		 catalog_check(struct catalog *, char *why, size_t len);
+/*
+ * Counts the artifact files in the job folders (names as
+ * catalog_parse_name(), in their own job's folder) that have no usable
+ * row: not found, or the lookup failed.  Reads no file.
+ */
+size_t		 catalog_unknown_files(struct catalog *);
 void		 catalog_reconcile_free(struct catalog_reconcile *);
 
 #endif /* CAIRN_CATALOG_H */

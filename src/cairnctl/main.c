@@ -57,6 +57,8 @@ usage(int code)
 	    "commands (on the backup folder, daemon not needed):\n"
 	    "  list [JOB]                 artifacts, newest first\n"
 	    "  audit [--verify] [-n N]    show or check the audit trail\n"
+	    "  catalog-rebuild            a new catalog from the folder's "
+	    "files\n"
 	    "  restore ARTIFACT --to PATH [--force]          (SQLite)\n"
 	    "  restore ARTIFACT [--socket S | --host H [--port P]] "
 	    "[--user U]\n"
@@ -183,6 +185,7 @@ static const struct {
 	{ "list",	cmd_list },
 	{ "audit",	cmd_audit },
 	{ "restore",	cmd_restore },
+	{ "catalog-rebuild", cmd_catalog_rebuild },
 };
 
 int

@@ -45,6 +45,7 @@ struct sup_boot {
 	size_t		 nsecrets;
 	int		 lock_fd;	/* single-instance lock, -1 none */
 	struct sup_ctl	*ctl;		/* control socket; NULL: none (-o) */
+	char		 catalog_problem[320]; /* "": trusted and writable */
 };
 
 /* A conf shared by the supervisor and the workers started under it. */
@@ -163,6 +164,16 @@ void		 sup_ctl_run_end(struct sup_ctl *, struct slot *,
 		    const struct worker *, int code, unsigned attempt);
 /* Rewrites the metrics file (start-up, reload, after a run). */
 void		 sup_ctl_metrics(struct sup_ctl *);
+/*
+ * The catalog failed (what: the failed write and its error) or is to be
+ * checked (what NULL, at start-up): runs catalog_check(); a catalog that
+ * is damaged, read-only or could not be written is noted in
+ * b->catalog_problem with the count of artifact files it does not know,
+ * logged and audited (catalog-damaged) once per cause.  health fails and
+ * status says why until cairnd restarts on a sound catalog.  A busy
+ * database (EBUSY) is only logged.
+ */
+void		 sup_catalog_fault(struct sup_boot *, const char *what);
 
 /* -- house: the verify and prune workers (house.c, house_worker.c) -------- */
 struct sup;

@@ -397,6 +397,12 @@ house_verify_request(struct house *h, const char *what, uint64_t ticket,
 		snprintf(err, errlen, "verify: no catalog");
 		return CAIRN_E_SOFTWARE;
 	}
+	if (h->boot->catalog_problem[0] != '\0') {
+		/* "nothing to verify" from a damaged catalog would be a lie */
+		snprintf(err, errlen, "verify: the catalog cannot be trusted: "
+		    "%s", h->boot->catalog_problem);
+		return CAIRN_E_SOFTWARE;
+	}
 	q = house_req_new(h, 0, ticket, fn, arg);
 	if (what == NULL || (strchr(what, '/') == NULL &&
 	    house_configured(sup_conf(h->sup), what))) {
@@ -645,9 +651,11 @@ house_verified(struct house *h, struct hjob *hj, struct hitem *it,
 	record = ok || check == NULL || strcmp(check, "error") != 0;
 	if (record && h->boot->catalog != NULL &&
 	    catalog_set_verified(h->boot->catalog, it->id, ok, time(NULL),
-	    text) == -1)
+	    text) == -1) {
 		log_warnx("catalog: %s/%s: %s", hj->name, it->name,
 		    catalog_error(h->boot->catalog));
+		sup_catalog_fault(h->boot, catalog_error(h->boot->catalog));
+	}
 	if (ok)
 		snprintf(line, sizeof(line), "%s/%s: ok", hj->name, it->name);
 	else
@@ -707,9 +715,11 @@ house_pruned(struct house *h, struct hjob *hj, struct hitem *it,
 		return;
 	}
 	if (h->boot->catalog != NULL &&
-	    catalog_delete(h->boot->catalog, it->id) == -1)
+	    catalog_delete(h->boot->catalog, it->id) == -1) {
 		log_warnx("catalog: %s/%s: %s", hj->name, it->name,
 		    catalog_error(h->boot->catalog));
+		sup_catalog_fault(h->boot, catalog_error(h->boot->catalog));
+	}
 	log_info("%s: pruned %s (%s)", hj->name, it->name, it->reason);
 	house_audit(h, "artifact-pruned", AF_STR("job", hj->name),
 	    AF_STR("artifact", it->name), AF_STR("reason", it->reason));
@@ -840,6 +850,13 @@ house_plan(struct house *h, struct prune_plan *p, char *err, size_t errlen)
 	if (h->boot->catalog == NULL) {
 		snprintf(err, errlen, "prune: no catalog");
 		errno = ENOENT;
+		return -1;
+	}
+	if (h->boot->catalog_problem[0] != '\0') {
+		/* never delete on the word of a damaged catalog */
+		snprintf(err, errlen, "prune: the catalog cannot be trusted, "
+		    "nothing deleted: %s", h->boot->catalog_problem);
+		errno = EIO;
 		return -1;
 	}
 	b = house_busy(h, &nb, &names);

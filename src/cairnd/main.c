@@ -205,6 +205,7 @@ boot_reconcile(struct sup_boot *b)
 	if (catalog_reconcile(b->catalog, &rec) == -1) {
 		log_warnx("catalog: reconcile: %s",
 		    catalog_error(b->catalog));
+		sup_catalog_fault(b, catalog_error(b->catalog));
 		return;
 	}
 	for (size_t i = 0; i < rec.nfound; i++) {
@@ -309,6 +310,8 @@ boot(const char *conf_path, struct conf *cf, struct sup_boot *b, int once)
 	if ((b->catalog = catalog_open(cf->backup_dir, 0, err,
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
+	/* a damaged or read-only catalog: said by health, not ignored */
+	sup_catalog_fault(b, NULL);
 	boot_reconcile(b);
 }
 

@@ -923,3 +923,91 @@ catalog_reconcile_free(struct catalog_reconcile *r)
 	free(r->stale);
 	memset(r, 0, sizeof(*r));
 }
+
+/* --- trust -------------------------------------------------------------- */
+
+int
+catalog_check(struct catalog *c, char *why, size_t len)
+{
+	sqlite3_stmt	*st;
+	const char	*r;
+	int		 rc;
+
+	if (!c->rdonly && sqlite3_db_readonly(c->db, "main") == 1) {
+		snprintf(why, len, "read-only: the catalog cannot be written");
+		return -1;
+	}
+	if ((st = prep(c, "PRAGMA quick_check(1)")) == NULL) {
+		snprintf(why, len, "%s", c->err);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	r = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+	if (r != NULL && strcmp(r, "ok") == 0) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	if (r != NULL)
+		snprintf(why, len, "quick_check: %s", r);
+	else
+		snprintf(why, len, "quick_check: %s", sqlite3_errmsg(c->db));
+	sqlite3_finalize(st);
+	return -1;
+}
+
+static size_t
+unknown_in(struct catalog *c, const char *job)
+{
+	struct artifact		 a;
+	struct dirent		*de;
+	enum job_kind		 kind;
+	enum compress_kind	 comp;
+	time_t			 t;
+	char			 fjob[128], path[512];
+	DIR			*d;
+	int			 jfd;
+	size_t			 n = 0;
+
+	if ((jfd = openat(c->dirfd, job, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1)
+		return 0;
+	if ((d = fdopendir(jfd)) == NULL) {
+		close(jfd);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || catalog_parse_name(de->d_name,
+		    fjob, sizeof(fjob), &kind, &t, &comp) == -1 ||
+		    strcmp(fjob, job) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", job, de->d_name);
+		if (catalog_find(c, path, &a) == -1)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+size_t
+catalog_unknown_files(struct catalog *c)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+	int		 fd;
+	size_t		 n = 0;
+
+	if ((fd = openat(c->dirfd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		return 0;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.' && fstatat(c->dirfd, de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+			n += unknown_in(c, de->d_name);
+	closedir(d);
+	return n;
+}

@@ -14,7 +14,7 @@
 
 daemon_setup
 [ -x "${CAIRNCTL:-}" ] || bail "CAIRNCTL is not set to the built cairnctl"
-plan 21
+plan 26
 
 S=$T/run/cairnd.sock
 ctl()
@@ -119,4 +119,37 @@ is "$(q "SELECT group_concat(status) FROM artifacts WHERE path IN
     ('a/$A', 'b/$B')")" "ok,ok" "both pass verification"
 ctl health >/dev/null 2>&1
 is $? 0 "health exits 0 on the rebuilt catalog"
+stop_clean
+
+# --- a read-only catalog -------------------------------------------------------
+if [ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1; then
+	skip 5 "needs root and the user nobody"
+	tap_done
+	exit 0
+fi
+chmod 755 "$T"
+conf_head "$T/ro.conf" 'user = "nobody"' \
+    'defaults { schedule = "0 0 1 1 *"
+	run_at_start = false }' \
+    'verify { schedule = "0 0 1 1 *" }' \
+    'retention { schedule = "0 0 1 1 *" }' \
+    "sqlite a { path = \"$T/a.db\" }"
+# its own folder, which cairnd creates for nobody
+sed -i "s|^backup_dir = .*|backup_dir = \"$T/ro\"|" "$T/ro.conf"
+start_daemon "$T/ro.conf"
+wait_for 30 answers || show_log
+stop_clean
+chmod 0444 "$T/ro/catalog.db"
+start_daemon "$T/ro.conf"
+wait_for 30 answers
+ok $? "cairnd starts on a read-only catalog" || show_log
+out=$(ctl health 2>&1)
+is $? 1 "health exits 1"
+like "$out" "^catalog: read-only: the catalog cannot be written" \
+    "and says the catalog cannot be written"
+ctl run a --wait >/dev/null 2>&1
+is $? 0 "a run still backs up (the file is on disk)"
+like "$(ctl health 2>&1)" "1 artifact file on disk not in the catalog" \
+    "and health counts the artifact the catalog could not record"
+stop_clean
 tap_done

@@ -293,6 +293,8 @@ conn_reply(struct ctl_srv *s, struct ctl_conn *c, int code, const char *body,
 	h.version = CTL_PROTO_VERSION;
 	h.word = (uint32_t)code;
 	h.length = (uint32_t)len;
+	/* the reply may have taken a while to make: its clock starts now */
+	now = util_now_ms();
 	free(c->out);
 	c->out = xmalloc(CTL_HDR_LEN + len);
 	ctl_hdr_pack(c->out, &h);
@@ -316,8 +318,19 @@ conn_reply_msg(struct ctl_srv *s, struct ctl_conn *c, int code,
 		ctl_buf_json_str(&b, msg);
 		ctl_buf_printf(&b, "}\n");
 	} else if (msg != NULL && msg[0] != '\0') {
-		ctl_buf_text(&b, msg);
-		ctl_buf_add(&b, "\n", 1);
+		/* its lines as they are (run all: one per job), escaped */
+		for (const char *p = msg, *nl; *p != '\0'; p = nl + 1) {
+			char	*line;
+
+			if ((nl = strchr(p, '\n')) == NULL)
+				nl = p + strlen(p);
+			line = xasprintf("%.*s", (int)(nl - p), p);
+			ctl_buf_text(&b, line);
+			ctl_buf_add(&b, "\n", 1);
+			free(line);
+			if (*nl == '\0')
+				break;
+		}
 	}
 	conn_reply(s, c, code, b.p, b.len, now);
 	ctl_buf_free(&b);
@@ -636,9 +649,9 @@ conn_read(struct ctl_srv *s, struct ctl_conn *c, int64_t now)
 	return true;
 }
 
-/* false: done (written or failed) */
+/* false: done (written or failed); progress moves the deadline */
 static bool
-conn_write(struct ctl_conn *c)
+conn_write(struct ctl_srv *s, struct ctl_conn *c)
 {
 	ssize_t	 n;
 
@@ -651,6 +664,7 @@ conn_write(struct ctl_conn *c)
 			return false;
 		}
 		c->outoff += (size_t)n;
+		c->deadline = util_now_ms() + s->timeout_ms;
 	}
 	return false;
 }
@@ -763,7 +777,7 @@ ctl_dispatch(struct ctl_srv *s, const struct pollfd *pfd, size_t n,
 		    (pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
 			keep = conn_read(s, c, now);
 		if (keep && c->state == CONN_WRITE)
-			keep = conn_write(c);
+			keep = conn_write(s, c);
 		if (!keep)
 			conn_free(s, (size_t)i);
 	}

@@ -102,6 +102,7 @@ struct house {
 	int		 failures;
 	struct hjob	**jobs;
 	size_t		 njobs;
+	size_t		 nheld;		/* jobs with a hold */
 	struct hreq	**req;		/* owns */
 	size_t		 nreq;
 };
@@ -908,6 +909,10 @@ house_holds(struct house *h, const struct prune_plan *p)
 			house_audit(h, "prune-resumed",
 			    AF_STR("job", hj->name));
 		}
+		if (hj->hold[0] == '\0')
+			h->nheld++;
+		else if (now[0] == '\0')
+			h->nheld--;
 		snprintf(hj->hold, sizeof(hj->hold), "%s", now);
 		changed = 1;
 	}
@@ -918,7 +923,10 @@ house_holds(struct house *h, const struct prune_plan *p)
 const char *
 house_prune_hold(const struct house *h, const char *job)
 {
-	for (size_t i = 0; h != NULL && i < h->njobs; i++)
+	/* status asks for every job: no lookup in the usual case */
+	if (h == NULL || h->nheld == 0)
+		return "";
+	for (size_t i = 0; i < h->njobs; i++)
 		if (strcmp(h->jobs[i]->name, job) == 0)
 			return h->jobs[i]->hold;
 	return "";

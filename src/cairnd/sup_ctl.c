@@ -172,7 +172,10 @@ ticket_member_done(struct sup_ctl *sc, size_t ti, size_t mi, int code,
 	t->left--;
 	if (code > t->worst)
 		t->worst = code;
-	ctl_buf_printf(&t->text, "%s%s", t->text.len > 0 ? "\n" : "", line);
+	/* one line per member: a worker's cause cannot add one */
+	if (t->text.len > 0)
+		ctl_buf_add(&t->text, "\n", 1);
+	ctl_buf_text(&t->text, line);
 	if (t->left > 0)
 		return;
 	if (sc->srv != NULL)

@@ -212,6 +212,21 @@ test_env(void)
 	    "quotes, backslashes and $ in a value arrive unchanged");
 	conf_free(cf);
 
+	/* nested defaults follow the shell: ${A:-${B:-x}} */
+	cf = load("env4",
+	    "backup_dir = \"/b/${CT_UNSET:-${CT_UNSET:-x}}/${CT_EMPTY:-"
+	    "${CT_HOST:-no}}/${CT_UNSET:-a${CT_DB}b}/${CT_HOST:-${CT_NOPE}}\"\n"
+	    "retention {\n  days = ${CT_UNSET:-${CT_EMPTY:-${CT_PORT}}}\n}\n");
+	ok(cf != NULL && strcmp(cf->backup_dir, "/b/x/db1.example/abillingb/"
+	    "db1.example") == 0 && cf->retention.days == 3310,
+	    "nested ${A:-${B:-x}} defaults expand like the shell's");
+	conf_free(cf);
+	cf = load("env5", "backup_dir = \"${CT_UNSET:-${CT_UNSET}}\"\n");
+	ok(cf == NULL && errbuf != NULL && strstr(errbuf, ":1: backup_dir: "
+	    "${CT_UNSET} is not set") != NULL,
+	    "an unset variable inside a used default is an error");
+	conf_free(cf);
+
 	cf = load("env3", "\n\nbackup_dir = \"${CT_UNSET}\"\n");
 	ok(cf == NULL && errbuf != NULL && strstr(errbuf, ":3: backup_dir: "
 	    "${CT_UNSET} is not set") != NULL,
@@ -332,7 +347,7 @@ test_message_escapes(void)
 int
 main(void)
 {
-	plan(52);
+	plan(54);
 	unsetenv("BACKUP_RETENTION_DAYS");
 	unsetenv("TZDIR");
 	dir = tap_tmpdir();

@@ -97,7 +97,7 @@ main(void)
 	time_t			 t;
 	int64_t			 id1, id2, id3, id4;
 
-	plan(56);
+	plan(57);
 	dir = tap_tmpdir();
 
 	/* names */
@@ -301,12 +301,16 @@ main(void)
 	ok(rec.nfound == 1 && strcmp(rec.found[0].path,
 	    "db1/db1_backup_20260105_000000.sql.gz") == 0 &&
 	    rec.found[0].status == ART_UNVERIFIED &&
-	    strcmp(rec.found[0].sha256, HELLO_SHA) == 0 &&
+	    rec.found[0].sha256[0] == '\0' &&
 	    rec.found[0].stored_bytes == 6 &&
 	    rec.found[0].started == 1767571200 && rec.found[0].id > 0,
-	    "a file without a row is recorded with its sha256");
+	    "a file without a row is recorded, unread (sha256 unknown)");
 	ok(catalog_find(c, "db1/db1_backup_20260105_000000.sql.gz", &a) == 0 &&
 	    a.raw_bytes == 0 && a.kind == JOB_MYSQL, "and is in the catalog");
+	ok(catalog_set_sha256(c, a.id, HELLO_SHA) == 0 &&
+	    catalog_get(c, a.id, &a) == 0 && strcmp(a.sha256, HELLO_SHA) == 0 &&
+	    catalog_set_sha256(c, a.id, HELLO_SHA) == -1 && errno == ENOENT,
+	    "the verify worker's SHA-256 is recorded once, never replaced");
 	ok(rec.nmissing == 2 && ((rec.missing[0].id == id2 &&
 	    rec.missing[1].id == id3)), "rows without files are missing");
 	ok(catalog_get(c, id2, &a) == 0 && a.status == ART_MISSING,

@@ -70,10 +70,15 @@ static const struct scenario scenarios[] = {
 	{ "all old, none verified: held", RC(7, 1), NOW, 0, 1, {
 		{ "app", 8, U, 1 }, { "app", 9, F, 1 }, { "app", 20, U, 1 },
 		{ NULL, 0, 0, 0 } } },
-	{ "clock set back: an artifact in the future holds all", RC(7, 1),
-	    NOW, 1, 1, {
+	{ "clock set back: an artifact in the future holds its job only",
+	    RC(7, 1), NOW, 0, 1, {
 		{ "app", -0.5, V, 1 }, { "app", 8, V, 1 }, { "app", 9, V, 1 },
-		{ "db", 40, U, 1 }, { NULL, 0, 0, 0 } } },
+		{ "db", 8, V, 1 }, { "db", 9, V, 0 }, { "db", 40, U, 0 },
+		{ NULL, 0, 0, 0 } } },
+	{ "a future-dated file that failed verification holds nothing",
+	    RC(7, 1), NOW, 0, 0, {
+		{ "app", -600, F, 1 }, { "app", 8, V, 1 }, { "app", 9, V, 0 },
+		{ NULL, 0, 0, 0 } } },
 	{ "a few seconds ahead is within tolerance", RC(7, 1), NOW, 0, 0, {
 		{ "app", -60.0 / DAY, V, 1 }, { "app", 8, V, 0 },
 		{ NULL, 0, 0, 0 } } },

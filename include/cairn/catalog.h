@@ -128,6 +128,9 @@ int		 catalog_set_verified(struct catalog *, int64_t id, int ok,
 		    time_t at, const char *result);
 int		 catalog_set_status(struct catalog *, int64_t id,
 		    enum artifact_status);
+/* Records the SHA-256 of a row found at reconcile (whose sha256 is ""). */
+int		 catalog_set_sha256(struct catalog *, int64_t id,
+		    const char *hex);
 /* Removes the row and its table stats (runs keep their history). */
 int		 catalog_delete(struct catalog *, int64_t id);
 
@@ -139,8 +142,9 @@ int		 catalog_run_last(struct catalog *, const char *job,
 
 /*
  * Brings the catalog in line with the folder: every BACKUP_DIR/JOB/ is
- * walked for artifact files.  A file without a row is recorded (SHA-256
- * computed, status unverified) and listed in found; a missing row whose
+ * walked for artifact files.  A file without a row is recorded (status
+ * unverified, sha256 "": nothing is read, so a huge or planted file costs
+ * one stat; the verify worker hashes it later) and listed in found; a missing row whose
  * file is back is set to unverified and listed in found too; a row
  * (not missing or deleted) without a file is marked missing and listed in
  * missing; leftover partial and snapshot temp files are listed in stale
@@ -159,6 +163,21 @@ int		 catalog_audit_anchor_get(struct catalog *, uint64_t *seq,
 		    char head[65]);
 int		 catalog_audit_anchor_set(struct catalog *, uint64_t seq,
 		    const char *head);
+/*
+ * Can the catalog be trusted and written?  Runs PRAGMA quick_check (every
+ * page, b-tree and index of the file, without the slower cross-checks of
+ * integrity_check) and asks whether the connection is read-only.  0, or
+ * -1 with the first problem in why ("quick_check: *** in database main
+ * ***: Tree 4 page 7: btreeInitPage() returns error code 11",
+ * "read-only: the catalog cannot be written").
+ */
+int		 catalog_check(struct catalog *, char *why, size_t len);
+/*
+ * Counts the artifact files in the job folders (names as
+ * catalog_parse_name(), in their own job's folder) that have no usable
+ * row: not found, or the lookup failed.  Reads no file.
+ */
+size_t		 catalog_unknown_files(struct catalog *);
 void		 catalog_reconcile_free(struct catalog_reconcile *);
 
 #endif /* CAIRN_CATALOG_H */

@@ -40,7 +40,7 @@
 #define CTL_REPLY_MAGIC		"CTLR"
 #define CTL_REQ_MAX		4096		/* bytes of request strings */
 #define CTL_ARGS_MAX		32
-#define CTL_REPLY_MAX		(1u << 20)	/* bytes of reply body */
+#define CTL_REPLY_MAX		(16u << 20)	/* bytes of reply body */
 
 /* request flags */
 #define CTL_F_JSON		0x01	/* reply body in JSON */
@@ -76,6 +76,8 @@ void	 ctl_buf_vprintf(struct ctl_buf *, const char *, va_list);
 void	 ctl_buf_add(struct ctl_buf *, const char *, size_t);
 /* A JSON string literal, quotes included; NULL becomes null. */
 void	 ctl_buf_json_str(struct ctl_buf *, const char *);
+/* Text for a terminal: control characters escaped (util_vis()). */
+void	 ctl_buf_text(struct ctl_buf *, const char *);
 /* "2026-11-24T06:00:01Z" as a JSON string, or null for 0. */
 void	 ctl_buf_json_time(struct ctl_buf *, time_t);
 void	 ctl_buf_free(struct ctl_buf *);
@@ -148,6 +150,7 @@ struct ctl_job_status {
 	uint64_t	 artifact_bytes;	/* their stored bytes */
 	time_t		 newest_verified;	/* newest status ok, 0: none */
 	uint64_t	 verify_failures;	/* since cairnd started */
+	char		 prune_hold[320]; /* why pruning holds it; "": none */
 	int64_t		 interval;	/* schedule period in seconds, 0: none */
 	/* running: progress from the worker's heartbeats */
 	time_t		 run_start;
@@ -156,7 +159,7 @@ struct ctl_job_status {
 	bool		 overdue;	/* a run is later than the schedule */
 	bool		 stale;		/* the newest good artifact is too old */
 	bool		 healthy;
-	char		 why[128];	/* why not healthy */
+	char		 why[400];	/* why not healthy */
 };
 
 struct ctl_status {
@@ -171,6 +174,7 @@ struct ctl_status {
 	size_t		 njobs;
 	bool		 healthy;	/* every job healthy, no problem */
 	char		 problem[256];	/* the daemon's own, "" none */
+	char		 catalog_problem[320]; /* "": the catalog is sound */
 };
 
 void	 ctl_status_free(struct ctl_status *);

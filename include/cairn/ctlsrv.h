@@ -37,7 +37,14 @@
 
 #include "cairn/ctl.h"
 
-#define CTL_MAX_CONN		32
+/*
+ * Connections: at most CTL_MAX_ACTIVE being read or answered, and besides
+ * them at most CTL_MAX_WAIT waiting for a ticket (--wait), so that waiting
+ * clients never keep status or health out.  CTL_MAX_CONN is both.
+ */
+#define CTL_MAX_ACTIVE		32
+#define CTL_MAX_WAIT		128
+#define CTL_MAX_CONN		(CTL_MAX_ACTIVE + CTL_MAX_WAIT)
 #define CTL_IO_TIMEOUT_MS	5000
 
 struct audit;

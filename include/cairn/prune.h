@@ -13,7 +13,10 @@
  *     backup (its snapshot temp files) or a verify (its ".cairn-verify.*"
  *     copies) runs.  Nothing a busy worker may use is planned for removal.
  *   - When the plan holds (the clock looks wrong) nothing at all is
- *     removed, temp files included; plan->warning says why.
+ *     removed, temp files included; plan->warning says why.  A job held
+ *     on its own (one of its artifacts, not failed, is dated in the
+ *     future) keeps all its artifacts and temp files: plan->holds names
+ *     it and the file.
  *   - Errors: -1 with errno and err filled (catalog or folder unreadable).
  *   - plan->entries is owned by the plan: prune_plan_free() releases it.
  */
@@ -50,12 +53,20 @@ struct prune_entry {
 	time_t		 time;		/* artifact: from its name */
 };
 
+/* A job whose pruning holds: why, for health, status and metrics. */
+struct prune_hold {
+	char		 job[128];
+	char		 reason[320];
+};
+
 struct prune_plan {
 	struct prune_entry *entries;	/* owns */
 	size_t		 n;
 	size_t		 nremove;	/* entries with remove set */
-	bool		 hold;
+	bool		 hold;		/* all jobs: now is before 2020 */
 	char		 warning[256];	/* "" when none */
+	struct prune_hold *holds;	/* owns; jobs held on their own */
+	size_t		 nholds;
 };
 
 int	 prune_plan_build(struct catalog *, int backup_dirfd,

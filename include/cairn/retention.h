@@ -21,10 +21,15 @@
  *       "monthly 2026-11");
  *       an artifact whose time is unknown is kept ("unknown time");
  *       everything else is deleted ("expired").
- *   - Clock sanity: if `now` is before RETENTION_EPOCH_MIN, or an artifact
- *     is dated more than `future_tolerance` seconds after `now`, the whole
- *     plan holds: nothing is deleted, plan->hold is set and plan->warning
- *     says why.  If the rules would delete every artifact of a job, that
+ *   - Clock sanity: if `now` is before RETENTION_EPOCH_MIN the whole plan
+ *     holds: nothing is deleted, plan->hold is set and plan->warning says
+ *     why.  If an artifact of a job is dated more than `future_tolerance`
+ *     seconds after `now` (and did not fail verification: a planted or
+ *     damaged file says nothing about the clock), that job holds: all its
+ *     artifacts are kept ("hold: clock looks wrong"), the item gets
+ *     `future`, plan->nheld_clock counts the job and plan->warning names
+ *     the file; other jobs are planned normally.  If the rules would delete
+ *     every artifact of a job, that
  *     job's artifacts are all kept ("hold: would delete all") and a warning
  *     is set; the other jobs are planned normally.
  *   - Errors: -1 with errno EINVAL for a NULL item name or negative counts.
@@ -68,6 +73,7 @@ struct retention_item {
 	bool			 keep;
 	char			 reason[48];
 	char			 job_parsed[128]; /* the job name used */
+	bool			 future;	/* its date held the job */
 };
 
 struct retention_plan {
@@ -75,6 +81,7 @@ struct retention_plan {
 	size_t		 nkeep;
 	size_t		 ndelete;
 	size_t		 nheld_jobs;	/* jobs kept whole by the all-deleted rule */
+	size_t		 nheld_clock;	/* jobs held by a future-dated artifact */
 	char		 warning[256];	/* "" when none */
 };
 

@@ -38,6 +38,16 @@ ssize_t	 util_read_all(int, void *, size_t);
 void	 util_hex(char *out, const unsigned char *, size_t len);
 
 /*
+ * Copies src into dst (dstlen > 0) with every control character and DEL
+ * written visibly: \n \r \t, others as \xNN; other bytes as they are.
+ * Text that reaches a log line or a terminal goes through it, so a hostile
+ * name or message can neither start a forged line nor send an escape
+ * sequence.  Cut at dstlen - 1 bytes, never inside an escape; returns the
+ * length written.
+ */
+size_t	 util_vis(char *dst, size_t dstlen, const char *src);
+
+/*
  * The error return of a function that fills a message buffer: formats
  * into err (nothing when errlen is 0), appends ": strerror(errnum)" when
  * errnum is not 0, sets errno to errnum (EPERM when 0) and returns -1.

@@ -70,6 +70,13 @@ int		 writer_is_partial(const char *name);
 /* Returns new, or NULL with errno set. */
 struct writer	*writer_open(int dirfd, const char *name,
 		    const struct writer_opts *);
+/*
+ * After writer_open() failed with errnum: the file it could not create
+ * into out, "NAME" or, when NAME itself is absent and the error is
+ * EEXIST, ".NAME.partial" (a file left there, or another writer's).
+ */
+void		 writer_open_culprit(int dirfd, const char *name, int errnum,
+		    char *out, size_t len);
 int		 writer_write(struct writer *, const void *, size_t);
 /* Consumes the writer.  0 and *info filled, or -1 (partial removed). */
 int		 writer_commit(struct writer *, struct artifact_info *info,

@@ -37,4 +37,7 @@ int	cmd_audit(struct cli *, int argc, char **argv);
 /* restore.c */
 int	cmd_restore(struct cli *, int argc, char **argv);
 
+/* rebuild.c */
+int	cmd_catalog_rebuild(struct cli *, int argc, char **argv);
+
 #endif /* CAIRN_CAIRNCTL_H */

@@ -26,11 +26,13 @@ cli_warnx(const char *fmt, ...)
 {
 	va_list	 ap;
 
-	fputs("cairnctl: ", stderr);
+	char	 raw[2048], vis[2048];
+
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	util_vis(vis, sizeof(vis), raw);
+	fprintf(stderr, "cairnctl: %s\n", vis);
 }
 
 static void __attribute__((noreturn))
@@ -58,12 +60,36 @@ usage(int code)
 	    "  list [JOB]                 artifacts, newest first\n"
 	    "  audit [--verify] [-n N] [--job JOB] [--event EVENT]\n"
 	    "                             show or check the audit trail\n"
+	    "  catalog-rebuild            a new catalog from the folder's "
+	    "files\n"
 	    "  restore ARTIFACT --to PATH [--force]          (SQLite)\n"
 	    "  restore ARTIFACT [--socket S | --host H [--port P]] "
 	    "[--user U]\n"
 	    "          [--password-file F] [--database DB] [--force]  "
 	    "(MySQL)\n", CONF_DEFAULT_PATH);
 	exit(code);
+}
+
+/*
+ * A reply body to a terminal: its lines as they are, any other control
+ * character escaped (the daemon escapes its text already; this holds for
+ * whatever daemon answers).
+ */
+static void
+put_text(FILE *f, const char *body)
+{
+	const unsigned char	*u = (const unsigned char *)body;
+	char			 one[2] = { 0, 0 }, esc[8];
+
+	for (; *u != '\0'; u++) {
+		if (*u == '\n' || (*u >= 0x20 && *u != 0x7f)) {
+			fputc(*u, f);
+			continue;
+		}
+		one[0] = (char)*u;
+		util_vis(esc, sizeof(esc), one);
+		fputs(esc, f);
+	}
 }
 
 /* Talk to cairnd; the reply's code is the exit status. */
@@ -144,11 +170,13 @@ cmd_daemon(struct cli *c, int argc, char **argv)
 	}
 	if (code == CAIRN_E_OK || c->json || health ||
 	    strcmp(cmd, "status") == 0)
-		fputs(body, stdout);
-	else
-		fprintf(stderr, "cairnctl: %s%s", body,
-		    body[0] != '\0' && body[strlen(body) - 1] == '\n' ? "" :
-		    "\n");
+		put_text(stdout, body);
+	else {
+		fputs("cairnctl: ", stderr);
+		put_text(stderr, body);
+		if (body[0] == '\0' || body[strlen(body) - 1] != '\n')
+			fputc('\n', stderr);
+	}
 	free(body);
 	if (health && code != CAIRN_E_OK)
 		return CAIRN_E_FAIL;
@@ -169,6 +197,7 @@ static const struct {
 	{ "list",	cmd_list },
 	{ "audit",	cmd_audit },
 	{ "restore",	cmd_restore },
+	{ "catalog-rebuild", cmd_catalog_rebuild },
 };
 
 int

@@ -95,7 +95,7 @@ cmd_list(struct cli *c, int argc, char **argv)
 	struct artifact	*v = NULL;
 	struct ctl_buf	 b = { 0 };
 	const char	*job = NULL, *source = "catalog";
-	char		 err[512], t1[32], t2[32], sz[32];
+	char		 err[512], t1[32], t2[32], sz[32], vis[2048];
 	size_t		 n = 0;
 
 	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
@@ -165,7 +165,9 @@ cmd_list(struct cli *c, int argc, char **argv)
 		else
 			snprintf(t2, sizeof(t2), "-");
 		ctl_human_bytes(sz, sizeof(sz), a->stored_bytes);
-		ctl_buf_printf(&b, "%-56s %-20s %10s %-13s %s\n", a->path, t1,
+		/* a name from the folder: never raw to a terminal */
+		util_vis(vis, sizeof(vis), a->path);
+		ctl_buf_printf(&b, "%-56s %-20s %10s %-13s %s\n", vis, t1,
 		    sz, catalog_status_name(a->status), t2);
 	}
 	if (c->json)
@@ -252,23 +254,39 @@ audit_print_one(const struct audit_record *r, void *arg)
 		return 0;
 	}
 	if (r->event == NULL) {
-		printf("line %llu: unparsable: %.*s\n",
-		    (unsigned long long)r->lineno, (int)r->linelen, r->line);
+		struct ctl_buf	 b = { 0 };
+		char		*s = xmalloc(r->linelen + 1);
+
+		/* the raw line of a damaged file: escaped like any text */
+		memcpy(s, r->line, r->linelen);
+		s[r->linelen] = '\0';
+		ctl_buf_text(&b, s);
+		printf("line %llu: unparsable: %s\n",
+		    (unsigned long long)r->lineno, b.p != NULL ? b.p : "");
+		ctl_buf_free(&b);
+		free(s);
 		return 0;
 	}
 	printf("%6llu %s %s", (unsigned long long)r->seq, r->time, r->event);
 	for (size_t i = 0; i < r->nfields; i++) {
 		const struct audit_field	*f = &r->fields[i];
+		struct ctl_buf			 b = { 0 };
 
 		switch (f->type) {
 		case AUDIT_STR:
-			if (f->v.s == NULL)
+			if (f->v.s == NULL) {
 				printf(" %s=null", f->key);
-			else if (strpbrk(f->v.s, " \t\"") != NULL ||
+				break;
+			}
+			/* stored newlines and escapes stay visible */
+			ctl_buf_text(&b, f->v.s);
+			if (strpbrk(f->v.s, " \t\"") != NULL ||
 			    f->v.s[0] == '\0')
-				printf(" %s=\"%s\"", f->key, f->v.s);
+				printf(" %s=\"%s\"", f->key, b.p != NULL ?
+				    b.p : "");
 			else
-				printf(" %s=%s", f->key, f->v.s);
+				printf(" %s=%s", f->key, b.p);
+			ctl_buf_free(&b);
 			break;
 		case AUDIT_INT:
 			printf(" %s=%lld", f->key, (long long)f->v.i);

@@ -316,7 +316,7 @@ alerts_raise(struct alerts *a, struct ajob *j, struct alert *al)
 		return;		/* one alert per change of state */
 	j->on[p] = 1;
 	j->sent[p] = now;
-	sup_metrics_changed(a->sup);
+	sup_metrics(a->sup);
 	alerts_fill(j, al, alerts_now());
 	alerts_emit(a, al, j->job != NULL ? j->job->notify : NULL);
 	j->last[p] = *al;
@@ -338,7 +338,7 @@ alerts_clear(struct alerts *a, struct ajob *j, enum alert_event e,
 	if (!j->on[p])
 		return;
 	j->on[p] = 0;
-	sup_metrics_changed(a->sup);
+	sup_metrics(a->sup);
 	alert_init(&al, ALERT_RECOVERED, j->name);
 	snprintf(al.problem, sizeof(al.problem), "%s", alert_event_name(e));
 	snprintf(al.artifact, sizeof(al.artifact), "%s",

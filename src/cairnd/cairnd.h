@@ -46,6 +46,7 @@ struct sup_boot {
 	size_t		 nsecrets;
 	int		 lock_fd;	/* single-instance lock, -1 none */
 	struct sup_ctl	*ctl;		/* control socket; NULL: none (-o) */
+	char		 catalog_problem[320]; /* "": trusted and writable */
 };
 
 /*
@@ -188,8 +189,8 @@ int		 sup_stopping(const struct sup *);
 struct sup_boot	*sup_boot(struct sup *);
 struct house	*sup_house(struct sup *);
 struct alerts	*sup_alerts(struct sup *);
-/* An alert state changed: the metrics file says so at once. */
-void		 sup_metrics_changed(struct sup *);
+/* Rewrites the metrics file now (a state it shows has changed). */
+void		 sup_metrics(struct sup *);
 
 /*
  * Start-up, as root: creates the socket's folder when missing (0750, the
@@ -215,6 +216,16 @@ void		 sup_ctl_run_end(struct sup_ctl *, struct slot *,
 		    const struct worker *, int code, unsigned attempt);
 /* Rewrites the metrics file (start-up, reload, after a run). */
 void		 sup_ctl_metrics(struct sup_ctl *);
+/*
+ * The catalog failed (what: the failed write and its error) or is to be
+ * checked (what NULL, at start-up): runs catalog_check(); a catalog that
+ * is damaged, read-only or could not be written is noted in
+ * b->catalog_problem with the count of artifact files it does not know,
+ * logged and audited (catalog-damaged) once per cause.  health fails and
+ * status says why until cairnd restarts on a sound catalog.  A busy
+ * database (EBUSY) is only logged.
+ */
+void		 sup_catalog_fault(struct sup_boot *, const char *what);
 
 /* -- house: the verify and prune workers (house.c, house_worker.c) -------- */
 struct sup;
@@ -245,6 +256,8 @@ void		 house_timers(struct house *, time_t now);
 int64_t		 house_wait_ms(struct house *, int64_t wall_ms);
 /* Verifications and removals that failed (-o exits non-zero). */
 int		 house_failures(const struct house *);
+/* Why the last prune plan held this job ("" if it did not, or no plan). */
+const char	*house_prune_hold(const struct house *, const char *job);
 struct prune_plan;
 /*
  * cairnctl verify and prune: work queued on request.  Each returns a

@@ -63,7 +63,26 @@ struct ctl_srv {
 	struct audit	*audit;
 	struct ctl_conn	*conns[CTL_MAX_CONN];
 	size_t		 nconn;
+	size_t		 nwait;		/* of them in CONN_WAIT */
 };
+
+/* Room for a new connection that is not waiting for a ticket. */
+static bool
+ctl_room(const struct ctl_srv *s)
+{
+	return s->nconn - s->nwait < CTL_MAX_ACTIVE &&
+	    s->nconn < CTL_MAX_CONN;
+}
+
+static void
+conn_set_state(struct ctl_srv *s, struct ctl_conn *c, enum conn_state st)
+{
+	if (c->state == CONN_WAIT)
+		s->nwait--;
+	if (st == CONN_WAIT)
+		s->nwait++;
+	c->state = st;
+}
 
 /* -- set-up ------------------------------------------------------------- */
 
@@ -279,6 +298,8 @@ conn_free(struct ctl_srv *s, size_t i)
 {
 	struct ctl_conn	*c = s->conns[i];
 
+	if (c->state == CONN_WAIT)
+		s->nwait--;
 	close(c->fd);
 	free(c->out);
 	free(c);
@@ -336,6 +357,8 @@ conn_reply(struct ctl_srv *s, struct ctl_conn *c, int code, const char *body,
 	h.version = CTL_PROTO_VERSION;
 	h.word = (uint32_t)code;
 	h.length = (uint32_t)len;
+	/* the reply may have taken a while to make: its clock starts now */
+	now = util_now_ms();
 	free(c->out);
 	c->out = xmalloc(CTL_HDR_LEN + len);
 	ctl_hdr_pack(c->out, &h);
@@ -343,7 +366,7 @@ conn_reply(struct ctl_srv *s, struct ctl_conn *c, int code, const char *body,
 		memcpy(c->out + CTL_HDR_LEN, body, len);
 	c->outlen = CTL_HDR_LEN + len;
 	c->outoff = 0;
-	c->state = CONN_WRITE;
+	conn_set_state(s, c, CONN_WRITE);
 	c->deadline = now + s->timeout_ms;
 }
 
@@ -358,10 +381,42 @@ conn_reply_msg(struct ctl_srv *s, struct ctl_conn *c, int code,
 		ctl_buf_printf(&b, "{\"code\":%d,\"message\":", code);
 		ctl_buf_json_str(&b, msg);
 		ctl_buf_printf(&b, "}\n");
-	} else if (msg != NULL && msg[0] != '\0')
-		ctl_buf_printf(&b, "%s\n", msg);
+	} else if (msg != NULL && msg[0] != '\0') {
+		/* its lines as they are (run all: one per job), escaped */
+		for (const char *p = msg, *nl; *p != '\0'; p = nl + 1) {
+			char	*line;
+
+			if ((nl = strchr(p, '\n')) == NULL)
+				nl = p + strlen(p);
+			line = xasprintf("%.*s", (int)(nl - p), p);
+			ctl_buf_text(&b, line);
+			ctl_buf_add(&b, "\n", 1);
+			free(line);
+			if (*nl == '\0')
+				break;
+		}
+	}
 	conn_reply(s, c, code, b.p, b.len, now);
 	ctl_buf_free(&b);
+}
+
+/* A formatted reply; one that outgrew CTL_REPLY_MAX is an error, never cut. */
+static int
+conn_reply_buf(struct ctl_srv *s, struct ctl_conn *c, int code,
+    const struct ctl_buf *b, int64_t now)
+{
+	char	 msg[160];
+
+	if (!b->cut) {
+		conn_reply(s, c, code, b->p, b->len, now);
+		return code;
+	}
+	snprintf(msg, sizeof(msg), "%s: the reply is larger than %u MiB "
+	    "and was not sent", c->cmd, CTL_REPLY_MAX >> 20);
+	log_warnx("control: uid %u pid %d: %s", (unsigned)c->uid,
+	    (int)c->pid, msg);
+	conn_reply_msg(s, c, CAIRN_E_SOFTWARE, msg, now);
+	return CAIRN_E_SOFTWARE;
 }
 
 static void
@@ -400,7 +455,7 @@ cmd_status(struct ctl_srv *s, struct ctl_conn *c, bool health, int64_t now)
 		code = st.healthy ? CAIRN_E_OK : CAIRN_E_FAIL;
 	} else
 		ctl_status_format(&st, c->json, &b);
-	conn_reply(s, c, code, b.p, b.len, now);
+	code = conn_reply_buf(s, c, code, &b, now);
 	ctl_buf_free(&b);
 	ctl_status_free(&st);
 	return code;
@@ -437,6 +492,16 @@ ctl_read_only(const char *cmd)
 	    strcmp(cmd, "list") == 0;
 }
 
+/* An argument without control characters (names never have them). */
+static bool
+ctl_arg_ok(const char *a)
+{
+	for (const unsigned char *u = (const unsigned char *)a; *u; u++)
+		if (*u < 0x20 || *u == 0x7f)
+			return false;
+	return true;
+}
+
 /* Starts or answers a command; returns the code to audit. */
 static int
 conn_command(struct ctl_srv *s, struct ctl_conn *c,
@@ -450,6 +515,26 @@ conn_command(struct ctl_srv *s, struct ctl_conn *c,
 	const char	*what = NULL;
 
 	err[0] = '\0';
+	for (int i = 1; i < r->argc; i++) {
+		if (!ctl_arg_ok(r->argv[i])) {
+			char	 vis[256];
+
+			/* a job or artifact name never holds one */
+			util_vis(vis, sizeof(vis), r->argv[i]);
+			snprintf(msg, sizeof(msg), "%s: \"%s\" is not a valid "
+			    "name (control characters)", cmd, vis);
+			conn_reply_msg(s, c, CAIRN_E_USAGE, msg, now);
+			return CAIRN_E_USAGE;
+		}
+	}
+	if (wait && s->nwait >= CTL_MAX_WAIT) {
+		/* refused before anything starts: the client may retry */
+		snprintf(msg, sizeof(msg), "%s: too many clients waiting "
+		    "(%d): try again later, or without --wait", cmd,
+		    CTL_MAX_WAIT);
+		conn_reply_msg(s, c, CAIRN_E_TEMPFAIL, msg, now);
+		return CAIRN_E_TEMPFAIL;
+	}
 	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "health") == 0) {
 		if (r->argc != 1)
 			goto usage;
@@ -491,7 +576,7 @@ conn_command(struct ctl_srv *s, struct ctl_conn *c,
 			struct ctl_buf	 b = { 0 };
 
 			plan_format(&plan, c->json, &b);
-			conn_reply(s, c, code, b.p, b.len, now);
+			code = conn_reply_buf(s, c, code, &b, now);
 			ctl_buf_free(&b);
 			free(plan.items);
 			return code;
@@ -521,7 +606,7 @@ conn_command(struct ctl_srv *s, struct ctl_conn *c,
 		return code;
 	}
 	if (wait && ticket != 0) {
-		c->state = CONN_WAIT;
+		conn_set_state(s, c, CONN_WAIT);
 		c->ticket = ticket;
 		c->deadline = 0;
 		return code;
@@ -647,9 +732,9 @@ conn_read(struct ctl_srv *s, struct ctl_conn *c, int64_t now)
 	return true;
 }
 
-/* false: done (written or failed) */
+/* false: done (written or failed); progress moves the deadline */
 static bool
-conn_write(struct ctl_conn *c)
+conn_write(struct ctl_srv *s, struct ctl_conn *c)
 {
 	ssize_t	 n;
 
@@ -662,6 +747,7 @@ conn_write(struct ctl_conn *c)
 			return false;
 		}
 		c->outoff += (size_t)n;
+		c->deadline = util_now_ms() + s->timeout_ms;
 	}
 	return false;
 }
@@ -674,7 +760,7 @@ ctl_adopt(struct ctl_srv *s, int fd, int64_t now)
 	socklen_t	 len = sizeof(uc);
 	int		 fl;
 
-	if (s->nconn == CTL_MAX_CONN) {
+	if (!ctl_room(s)) {
 		close(fd);
 		errno = EMFILE;
 		return -1;
@@ -710,7 +796,7 @@ ctl_accept(struct ctl_srv *s, int64_t now)
 {
 	int	 fd;
 
-	while (s->nconn < CTL_MAX_CONN) {
+	while (ctl_room(s)) {
 		fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
 			if (errno != EAGAIN && errno != EINTR &&
@@ -727,7 +813,7 @@ ctl_pollfds(struct ctl_srv *s, struct pollfd *pfd, size_t max)
 {
 	size_t	 n = 0;
 
-	if (n < max && s->nconn < CTL_MAX_CONN) {
+	if (n < max && ctl_room(s)) {
 		pfd[n].fd = s->fd;
 		pfd[n].events = POLLIN;
 		pfd[n++].revents = 0;
@@ -774,7 +860,7 @@ ctl_dispatch(struct ctl_srv *s, const struct pollfd *pfd, size_t n,
 		    (pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
 			keep = conn_read(s, c, now);
 		if (keep && c->state == CONN_WRITE)
-			keep = conn_write(c);
+			keep = conn_write(s, c);
 		if (!keep)
 			conn_free(s, (size_t)i);
 	}

@@ -68,6 +68,7 @@ struct hjob {
 	size_t		 nplanned;
 	struct hitem	*vfly, *pfly;	/* sent to the running worker */
 	size_t		 nvfly, npfly;
+	char		 hold[320];	/* the last plan held it: why */
 };
 
 /* cairnctl verify/prune: one ticket over the items it queued. */
@@ -101,6 +102,7 @@ struct house {
 	int		 failures;
 	struct hjob	**jobs;
 	size_t		 njobs;
+	size_t		 nheld;		/* jobs with a hold */
 	struct hreq	**req;		/* owns */
 	size_t		 nreq;
 };
@@ -397,6 +399,12 @@ house_verify_request(struct house *h, const char *what, uint64_t ticket,
 		snprintf(err, errlen, "verify: no catalog");
 		return CAIRN_E_SOFTWARE;
 	}
+	if (h->boot->catalog_problem[0] != '\0') {
+		/* "nothing to verify" from a damaged catalog would be a lie */
+		snprintf(err, errlen, "verify: the catalog cannot be trusted: "
+		    "%s", h->boot->catalog_problem);
+		return CAIRN_E_SOFTWARE;
+	}
 	q = house_req_new(h, 0, ticket, fn, arg);
 	if (what == NULL || (strchr(what, '/') == NULL &&
 	    house_configured(sup_conf(h->sup), what))) {
@@ -572,6 +580,36 @@ house_check_name(const struct msg_result *r)
 	return r->code == CAIRN_E_NOINPUT ? "open" : "error";
 }
 
+/*
+ * The worker could not open the file: if it is gone, the artifact is
+ * missing (catalog, audit artifact-missing, answer 66), not damaged.
+ */
+static int
+house_verify_gone(struct house *h, struct hjob *hj, struct hitem *it)
+{
+	struct stat	 st;
+	char		*rel, line[600];
+	int		 gone;
+
+	rel = xasprintf("%s/%s", hj->name, it->name);
+	gone = fstatat(h->boot->backup_dirfd, rel, &st,
+	    AT_SYMLINK_NOFOLLOW) == -1 && errno == ENOENT;
+	if (gone) {
+		if (h->boot->catalog != NULL && catalog_set_status(
+		    h->boot->catalog, it->id, ART_MISSING) == -1)
+			log_warnx("catalog: %s: %s", rel,
+			    catalog_error(h->boot->catalog));
+		log_warnx("%s: %s is missing", hj->name, it->name);
+		house_audit(h, "artifact-missing", AF_STR("job", hj->name),
+		    AF_STR("artifact", rel));
+		snprintf(line, sizeof(line), "%s: missing: the file is gone",
+		    rel);
+		house_req_item(h, 0, hj, it->id, NULL, CAIRN_E_NOINPUT, line);
+	}
+	free(rel);
+	return gone;
+}
+
 static void
 house_verified(struct house *h, struct hjob *hj, struct hitem *it,
     const struct msg_result *r)
@@ -580,6 +618,8 @@ house_verified(struct house *h, struct hjob *hj, struct hitem *it,
 	const char	*check = NULL;
 	int		 ok = r->code == CAIRN_E_OK, record;
 
+	if (r->code == CAIRN_E_NOINPUT && house_verify_gone(h, hj, it))
+		return;
 	if (ok && it->sha256[0] != '\0' &&
 	    strcmp(it->sha256, r->sha256_hex) != 0) {
 		/* the worker's claim against what the catalog recorded */
@@ -597,6 +637,12 @@ house_verified(struct house *h, struct hjob *hj, struct hitem *it,
 		check = "catalog";
 		snprintf(text, sizeof(text), "no catalog record from a backup "
 		    "run (found on disk); content: %s", r->message);
+		/* reconcile did not read the file: the worker hashed it */
+		if (it->sha256[0] == '\0' && strlen(r->sha256_hex) == 64 &&
+		    h->boot->catalog != NULL && catalog_set_sha256(
+		    h->boot->catalog, it->id, r->sha256_hex) == -1)
+			log_warnx("catalog: %s/%s: %s", hj->name, it->name,
+			    catalog_error(h->boot->catalog));
 	} else if (!ok) {
 		check = house_check_name(r);
 		snprintf(text, sizeof(text), "%s", r->message);
@@ -608,9 +654,11 @@ house_verified(struct house *h, struct hjob *hj, struct hitem *it,
 	record = ok || check == NULL || strcmp(check, "error") != 0;
 	if (record && h->boot->catalog != NULL &&
 	    catalog_set_verified(h->boot->catalog, it->id, ok, time(NULL),
-	    text) == -1)
+	    text) == -1) {
 		log_warnx("catalog: %s/%s: %s", hj->name, it->name,
 		    catalog_error(h->boot->catalog));
+		sup_catalog_fault(h->boot, catalog_error(h->boot->catalog));
+	}
 	if (ok)
 		snprintf(line, sizeof(line), "%s/%s: %s", hj->name, it->name,
 		    text);
@@ -678,9 +726,11 @@ house_pruned(struct house *h, struct hjob *hj, struct hitem *it,
 		return;
 	}
 	if (h->boot->catalog != NULL &&
-	    catalog_delete(h->boot->catalog, it->id) == -1)
+	    catalog_delete(h->boot->catalog, it->id) == -1) {
 		log_warnx("catalog: %s/%s: %s", hj->name, it->name,
 		    catalog_error(h->boot->catalog));
+		sup_catalog_fault(h->boot, catalog_error(h->boot->catalog));
+	}
 	log_info("%s: pruned %s (%s)", hj->name, it->name, it->reason);
 	house_audit(h, "artifact-pruned", AF_STR("job", hj->name),
 	    AF_STR("artifact", it->name), AF_STR("reason", it->reason));
@@ -813,6 +863,13 @@ house_plan(struct house *h, struct prune_plan *p, char *err, size_t errlen)
 		errno = ENOENT;
 		return -1;
 	}
+	if (h->boot->catalog_problem[0] != '\0') {
+		/* never delete on the word of a damaged catalog */
+		snprintf(err, errlen, "prune: the catalog cannot be trusted, "
+		    "nothing deleted: %s", h->boot->catalog_problem);
+		errno = EIO;
+		return -1;
+	}
 	b = house_busy(h, &nb, &names);
 	r = prune_plan_build(h->boot->catalog, h->boot->backup_dirfd,
 	    sup_conf(h->sup), time(NULL), b, nb, p, err, errlen);
@@ -828,6 +885,61 @@ house_prune_dry_run(struct house *h, struct prune_plan *p, char *err,
     size_t errlen)
 {
 	return house_plan(h, p, err, errlen);
+}
+
+/*
+ * Each job's hold after a plan: a change is logged and audited
+ * (prune-held with the job, prune-resumed), and the reason stays for
+ * health, status and metrics until a plan without it.
+ */
+static void
+house_holds(struct house *h, const struct prune_plan *p)
+{
+	char	 now[sizeof(h->jobs[0]->hold)];
+	int	 changed = 0;
+
+	for (size_t i = 0; i < h->njobs; i++) {
+		struct hjob	*hj = h->jobs[i];
+
+		now[0] = '\0';
+		if (p->hold)
+			snprintf(now, sizeof(now), "%s", p->warning);
+		for (size_t k = 0; k < p->nholds && now[0] == '\0'; k++)
+			if (strcmp(p->holds[k].job, hj->name) == 0)
+				snprintf(now, sizeof(now), "%s",
+				    p->holds[k].reason);
+		if (strcmp(now, hj->hold) == 0)
+			continue;
+		if (now[0] != '\0') {
+			log_warnx("%s: pruning held: %s", hj->name, now);
+			house_audit(h, "prune-held", AF_STR("job", hj->name),
+			    AF_STR("warning", now));
+		} else {
+			log_info("%s: pruning resumed", hj->name);
+			house_audit(h, "prune-resumed",
+			    AF_STR("job", hj->name));
+		}
+		if (hj->hold[0] == '\0')
+			h->nheld++;
+		else if (now[0] == '\0')
+			h->nheld--;
+		snprintf(hj->hold, sizeof(hj->hold), "%s", now);
+		changed = 1;
+	}
+	if (changed)
+		sup_metrics(h->sup);
+}
+
+const char *
+house_prune_hold(const struct house *h, const char *job)
+{
+	/* status asks for every job: no lookup in the usual case */
+	if (h == NULL || h->nheld == 0)
+		return "";
+	for (size_t i = 0; i < h->njobs; i++)
+		if (strcmp(h->jobs[i]->name, job) == 0)
+			return h->jobs[i]->hold;
+	return "";
 }
 
 /*
@@ -861,6 +973,7 @@ house_prune_now(struct house *h, const char *why, struct hreq *q,
 		house_audit(h, p.hold ? "prune-held" : "prune-warning",
 		    AF_STR("reason", why), AF_STR("warning", p.warning));
 	}
+	house_holds(h, &p);
 	log_info("prune (%s): %zu file%s to remove of %zu", why, p.nremove,
 	    p.nremove == 1 ? "" : "s", p.n);
 	for (size_t i = 0; i < p.n; i++) {

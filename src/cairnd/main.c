@@ -212,6 +212,7 @@ boot_reconcile(struct sup_boot *b)
 	if (catalog_reconcile(b->catalog, &rec) == -1) {
 		log_warnx("catalog: reconcile: %s",
 		    catalog_error(b->catalog));
+		sup_catalog_fault(b, catalog_error(b->catalog));
 		return;
 	}
 	for (size_t i = 0; i < rec.nfound; i++) {
@@ -220,7 +221,8 @@ boot_reconcile(struct sup_boot *b)
 		audit_write(b->audit, "artifact-found",
 		    AF_STR("job", rec.found[i].job),
 		    AF_STR("artifact", rec.found[i].path),
-		    AF_STR("sha256", rec.found[i].sha256));
+		    AF_STR("sha256", rec.found[i].sha256[0] != '\0' ?
+		    rec.found[i].sha256 : NULL));
 	}
 	for (size_t i = 0; i < rec.nmissing; i++) {
 		log_warnx("catalog: %s is missing", rec.missing[i].path);
@@ -321,6 +323,8 @@ boot(const char *conf_path, struct conf *cf, struct sup_boot *b, int once)
 	if ((b->catalog = catalog_open(cf->backup_dir, 0, err,
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
+	/* a damaged or read-only catalog: said by health, not ignored */
+	sup_catalog_fault(b, NULL);
 	audit_watch_start(b->audit, b->catalog, cf->audit_log);
 	boot_reconcile(b);
 }

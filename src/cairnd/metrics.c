@@ -121,7 +121,14 @@ metrics_format(const struct ctl_status *st, struct ctl_buf *b)
 	EACH("cairn_newest_verified_age_seconds")
 	    (st->jobs[i].newest_verified > 0 ? st->now -
 	    st->jobs[i].newest_verified : -1));
+	head(b, "cairn_prune_held", "gauge",
+	    "1 if the last prune plan held the job (the clock looks wrong).");
+	EACH("cairn_prune_held") st->jobs[i].prune_hold[0] != '\0');
 #undef EACH
+	head(b, "cairn_catalog_ok", "gauge",
+	    "0 if the catalog cannot be trusted or written.");
+	ctl_buf_printf(b, "cairn_catalog_ok %d\n",
+	    st->catalog_problem[0] == '\0');
 	head(b, "cairn_running_workers", "gauge", "Workers running now.");
 	ctl_buf_printf(b, "cairn_running_workers %d\n", st->running);
 	head(b, "cairn_max_workers", "gauge", "Configured max_workers.");

@@ -847,6 +847,7 @@ sup_catalog_add(struct sup *s, struct worker *w, int64_t *idp)
 	    w->started, (time_t)w->artifact.finished, &res, idp) == -1) {
 		log_warnx("catalog: %s: %s", w->artifact.name,
 		    catalog_error(s->boot->catalog));
+		sup_catalog_fault(s->boot, catalog_error(s->boot->catalog));
 		return -1;
 	}
 	return 0;
@@ -873,9 +874,11 @@ sup_catalog_run(struct sup *s, struct worker *w, int code, int64_t art_id)
 	snprintf(run.message, sizeof(run.message), "%s",
 	    code == CAIRN_E_OK ? "ok" : w->cause);
 	run.artifact_id = art_id;
-	if (catalog_run_add(s->boot->catalog, &run) == -1)
+	if (catalog_run_add(s->boot->catalog, &run) == -1) {
 		log_warnx("catalog: run of %s: %s", w->job->name,
 		    catalog_error(s->boot->catalog));
+		sup_catalog_fault(s->boot, catalog_error(s->boot->catalog));
+	}
 }
 
 static int64_t
@@ -1175,16 +1178,16 @@ sup_alerts(struct sup *s)
 	return s->alerts;
 }
 
-void
-sup_metrics_changed(struct sup *s)
-{
-	sup_ctl_metrics(s->ctl);
-}
-
 struct house *
 sup_house(struct sup *s)
 {
 	return s->house;
+}
+
+void
+sup_metrics(struct sup *s)
+{
+	sup_ctl_metrics(s->ctl);
 }
 
 /* -- timers ------------------------------------------------------------ */

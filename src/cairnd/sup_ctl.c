@@ -186,7 +186,10 @@ ticket_member_done(struct sup_ctl *sc, size_t ti, size_t mi, int code,
 	t->left--;
 	if (code > t->worst)
 		t->worst = code;
-	ctl_buf_printf(&t->text, "%s%s", t->text.len > 0 ? "\n" : "", line);
+	/* one line per member: a worker's cause cannot add one */
+	if (t->text.len > 0)
+		ctl_buf_add(&t->text, "\n", 1);
+	ctl_buf_text(&t->text, line);
 	if (t->left > 0)
 		return;
 	if (sc->srv != NULL)
@@ -404,6 +407,8 @@ sup_ctl_job(struct sup_ctl *sc, const struct slot *sl, time_t now,
 	sup_ctl_catalog(sup_boot(sc->sup)->catalog, j);
 	alerts_job_problems(sup_alerts(sc->sup), sl->name, j->alerts,
 	    sizeof(j->alerts), &j->verify_failures);
+	snprintf(j->prune_hold, sizeof(j->prune_hold), "%s",
+	    house_prune_hold(sup_house(sc->sup), sl->name));
 	if (sl->state != SLOT_IDLE)
 		j->attempt = sl->attempt;
 }
@@ -427,6 +432,8 @@ sup_ctl_snapshot(struct sup_ctl *sc, struct ctl_status *st)
 	st->max_workers = c->max_workers;
 	st->running = sup_running(sc->sup);
 	snprintf(st->backup_dir, sizeof(st->backup_dir), "%s", c->backup_dir);
+	snprintf(st->catalog_problem, sizeof(st->catalog_problem), "%s",
+	    sup_boot(sc->sup)->catalog_problem);
 	sl = sup_slot_list(sc->sup, &n);
 	st->jobs = xcalloc(n > 0 ? n : 1, sizeof(*st->jobs));
 	for (size_t i = 0; i < n; i++) {
@@ -434,6 +441,41 @@ sup_ctl_snapshot(struct sup_ctl *sc, struct ctl_status *st)
 			continue;
 		sup_ctl_job(sc, sl[i], now, ms, &st->jobs[st->njobs++]);
 	}
+}
+
+void
+sup_catalog_fault(struct sup_boot *b, const char *what)
+{
+	char	 why[200], full[sizeof(b->catalog_problem)];
+	size_t	 unknown;
+	int	 e = errno;
+
+	if (b->catalog == NULL)
+		return;
+	if (what != NULL && e == EBUSY) {
+		log_warnx("catalog: %s (busy)", what);
+		return;
+	}
+	if (catalog_check(b->catalog, why, sizeof(why)) == 0) {
+		if (what == NULL)
+			return;
+		snprintf(why, sizeof(why), "cannot be written: %.170s", what);
+	}
+	unknown = catalog_unknown_files(b->catalog);
+	if (unknown > 0)
+		snprintf(full, sizeof(full), "%.200s; %zu artifact file%s on "
+		    "disk not in the catalog (cairnctl catalog-rebuild)", why,
+		    unknown, unknown == 1 ? "" : "s");
+	else
+		snprintf(full, sizeof(full), "%.200s (cairnctl "
+		    "catalog-rebuild)", why);
+	if (strcmp(full, b->catalog_problem) == 0)
+		return;
+	snprintf(b->catalog_problem, sizeof(b->catalog_problem), "%s", full);
+	log_warnx("catalog: %s", full);
+	if (b->audit != NULL)
+		(void)audit_write(b->audit, "catalog-damaged",
+		    AF_STR("reason", full), AF_UINT("unknown_files", unknown));
 }
 
 void

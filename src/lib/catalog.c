@@ -643,6 +643,25 @@ catalog_set_status(struct catalog *c, int64_t id, enum artifact_status s)
 }
 
 int
+catalog_set_sha256(struct catalog *c, int64_t id, const char *hex)
+{
+	sqlite3_stmt	*st;
+
+	if (strlen(hex) != 64) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((st = prep(c, "UPDATE artifacts SET sha256 = ?2 WHERE id = ?1 "
+	    "AND sha256 = ''")) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, hex, -1, SQLITE_STATIC);
+	if (step_done(c, st, "set sha256") == -1)
+		return -1;
+	return changed_one(c, id);
+}
+
+int
 catalog_delete(struct catalog *c, int64_t id)
 {
 	sqlite3_stmt	*st;
@@ -740,7 +759,7 @@ reconcile_file(struct catalog *c, int jfd, const char *job, const char *name,
 	struct artifact		 a;
 	enum compress_kind	 comp;
 	char			 fjob[128], path[512];
-	int			 fd, n;
+	int			 n;
 
 	n = snprintf(path, sizeof(path), "%s/%s", job, name);
 	if (n < 0 || (size_t)n >= sizeof(path) || strlen(job) >= sizeof(a.job))
@@ -761,17 +780,12 @@ reconcile_file(struct catalog *c, int jfd, const char *job, const char *name,
 	if (catalog_parse_name(name, fjob, sizeof(fjob), &a.kind, &a.started,
 	    &comp) == -1 || strcmp(fjob, job) != 0)
 		return 0;
-	if ((fd = openat(jfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 ||
-	    sha256_fd_hex(fd, a.sha256) == -1) {
-		n = errno;
-		snprintf(c->err, sizeof(c->err), "catalog: %.400s: %s", path,
-		    strerror(errno));
-		if (fd != -1)
-			close(fd);
-		errno = n;
-		return -1;
-	}
-	close(fd);
+	/*
+	 * Not hashed here: the file may be huge (or planted), and this runs
+	 * before the daemon is ready.  The SHA-256 stays "" (unknown) until
+	 * the verify worker computes it (catalog_set_sha256()).
+	 */
+	(void)jfd;
 	memcpy(a.job, job, strlen(job) + 1);	/* length checked above */
 	memcpy(a.path, path, (size_t)n + 1);
 	a.finished = st->st_mtime;
@@ -963,4 +977,92 @@ catalog_audit_anchor_set(struct catalog *c, uint64_t seq, const char *head)
 	if (rc != SQLITE_DONE)
 		return cat_fail(c, "catalog: audit anchor");
 	return 0;
+}
+
+/* --- trust -------------------------------------------------------------- */
+
+int
+catalog_check(struct catalog *c, char *why, size_t len)
+{
+	sqlite3_stmt	*st;
+	const char	*r;
+	int		 rc;
+
+	if (!c->rdonly && sqlite3_db_readonly(c->db, "main") == 1) {
+		snprintf(why, len, "read-only: the catalog cannot be written");
+		return -1;
+	}
+	if ((st = prep(c, "PRAGMA quick_check(1)")) == NULL) {
+		snprintf(why, len, "%s", c->err);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	r = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+	if (r != NULL && strcmp(r, "ok") == 0) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	if (r != NULL)
+		snprintf(why, len, "quick_check: %s", r);
+	else
+		snprintf(why, len, "quick_check: %s", sqlite3_errmsg(c->db));
+	sqlite3_finalize(st);
+	return -1;
+}
+
+static size_t
+unknown_in(struct catalog *c, const char *job)
+{
+	struct artifact		 a;
+	struct dirent		*de;
+	enum job_kind		 kind;
+	enum compress_kind	 comp;
+	time_t			 t;
+	char			 fjob[128], path[512];
+	DIR			*d;
+	int			 jfd;
+	size_t			 n = 0;
+
+	if ((jfd = openat(c->dirfd, job, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1)
+		return 0;
+	if ((d = fdopendir(jfd)) == NULL) {
+		close(jfd);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || catalog_parse_name(de->d_name,
+		    fjob, sizeof(fjob), &kind, &t, &comp) == -1 ||
+		    strcmp(fjob, job) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", job, de->d_name);
+		if (catalog_find(c, path, &a) == -1)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+size_t
+catalog_unknown_files(struct catalog *c)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+	int		 fd;
+	size_t		 n = 0;
+
+	if ((fd = openat(c->dirfd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		return 0;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.' && fstatat(c->dirfd, de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+			n += unknown_in(c, de->d_name);
+	closedir(d);
+	return n;
 }

@@ -351,58 +351,101 @@ scan_key(struct scan *s)
 	return s->key[0] != '\0' ? s->key : "syntax error";
 }
 
-/* At "${": appends the value to dst; -1 after reporting a problem. */
-static int
-scan_ref(struct scan *s, struct buf *dst)
-{
-	const char	*p = s->in + s->i + 2, *end = s->in + s->len;
-	const char	*name = p, *def = NULL, *q, *val;
-	size_t		 nlen, dlen = 0;
-	char		*var;
+#define SCAN_REF_DEPTH	8	/* ${A:-${B:-...}} nesting */
 
-	for (q = p; q < end && *q != '}' && *q != '\n'; q++)
-		;
-	if (q >= end || *q != '}') {
-		ctx_err(s->c, s->line, scan_key(s),
-		    "unterminated ${ (${NAME} or ${NAME:-default})");
-		s->i = q - s->in;
-		return -1;
+/*
+ * The end of the reference at ref ("${"): its closing brace, past any
+ * nested "${...}" of a default; NULL if the line ends first.
+ */
+static const char *
+scan_ref_end(const char *ref, const char *end)
+{
+	int	 depth = 0;
+
+	for (const char *q = ref + 2; q < end && *q != '\n'; q++) {
+		if (q[0] == '$' && q + 1 < end && q[1] == '{') {
+			depth++;
+			q++;
+		} else if (*q == '}' && depth-- == 0)
+			return q;
 	}
+	return NULL;
+}
+
+/*
+ * Expands the reference at ref ("${") into dst, as the shell does: the
+ * default of ${NAME:-default} is expanded only when it is used, and may
+ * hold references itself.  0, or -1 after reporting a problem.
+ */
+static int
+scan_ref_at(struct scan *s, const char *ref, const char *q, struct buf *dst,
+    int depth)
+{
+	const char	*p = ref + 2, *name = p, *def = NULL, *val, *r, *e;
+	size_t		 nlen;
+	char		*var;
+	int		 rc = 0;
+
 	while (p < q && (isalnum((unsigned char)*p) || *p == '_'))
 		p++;
 	nlen = p - name;
-	if (nlen > 0 && p + 1 < q && p[0] == ':' && p[1] == '-') {
+	if (nlen > 0 && p + 1 < q && p[0] == ':' && p[1] == '-')
 		def = p + 2;
-		dlen = q - def;
-	} else if (p == q && nlen == 0) {
-		p = name;	/* empty name: reported below */
-	}
 	if (nlen == 0 || isdigit((unsigned char)*name) ||
 	    (def == NULL && p != q)) {
 		ctx_err(s->c, s->line, scan_key(s),
 		    "\"%.*s\": bad variable reference (${NAME} or "
 		    "${NAME:-default}, NAME of letters, digits and _)",
-		    (int)(q + 1 - (s->in + s->i)), s->in + s->i);
-		s->i = q + 1 - s->in;
+		    (int)(q + 1 - ref), ref);
+		return -1;
+	}
+	if (depth >= SCAN_REF_DEPTH) {
+		ctx_err(s->c, s->line, scan_key(s), "\"%.*s\": references "
+		    "nested more than %d deep", (int)(q + 1 - ref), ref,
+		    SCAN_REF_DEPTH);
 		return -1;
 	}
 	var = xasprintf("%.*s", (int)nlen, name);
 	val = getenv(var);
 	if (val != NULL && (*val != '\0' || def == NULL))
 		buf_add(dst, val, strlen(val));
-	else if (def != NULL)
-		buf_add(dst, def, dlen);
-	else {
+	else if (def != NULL) {
+		for (r = def; r < q && rc == 0; ) {
+			if (r[0] == '$' && r + 1 < q && r[1] == '{' &&
+			    (e = scan_ref_end(r, q + 1)) != NULL) {
+				rc = scan_ref_at(s, r, e, dst, depth + 1);
+				r = e + 1;
+			} else
+				buf_addc(dst, *r++);
+		}
+	} else {
 		ctx_err(s->c, s->line, scan_key(s),
 		    "${%s} is not set (set %s in the environment, or write "
 		    "${%s:-default})", var, var, var);
-		free(var);
-		s->i = q + 1 - s->in;
-		return -1;
+		rc = -1;
 	}
 	free(var);
+	return rc;
+}
+
+/* At "${": appends the value to dst; -1 after reporting a problem. */
+static int
+scan_ref(struct scan *s, struct buf *dst)
+{
+	const char	*ref = s->in + s->i, *end = s->in + s->len, *q;
+	int		 rc;
+
+	if ((q = scan_ref_end(ref, end)) == NULL) {
+		for (q = ref; q < end && *q != '\n'; q++)
+			;
+		ctx_err(s->c, s->line, scan_key(s),
+		    "unterminated ${ (${NAME} or ${NAME:-default})");
+		s->i = q - s->in;
+		return -1;
+	}
+	rc = scan_ref_at(s, ref, q, dst, 0);
 	s->i = q + 1 - s->in;
-	return 0;
+	return rc;
 }
 
 static void

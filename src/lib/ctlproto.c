@@ -108,6 +108,22 @@ ctl_buf_json_str(struct ctl_buf *b, const char *s)
 }
 
 void
+ctl_buf_text(struct ctl_buf *b, const char *s)
+{
+	char	 chunk[256], tmp[4 * sizeof(chunk)];
+	size_t	 take;
+
+	/* in pieces that escape in full: 4 bytes at most per byte */
+	while (*s != '\0') {
+		take = strnlen(s, sizeof(chunk) - 1);
+		memcpy(chunk, s, take);
+		chunk[take] = '\0';
+		ctl_buf_add(b, tmp, util_vis(tmp, sizeof(tmp), chunk));
+		s += take;
+	}
+}
+
+void
 ctl_buf_json_time(struct ctl_buf *b, time_t t)
 {
 	char	 ts[32];
@@ -463,7 +479,7 @@ ctl_slack(int64_t interval)
 void
 ctl_status_assess(struct ctl_status *st)
 {
-	st->healthy = true;
+	st->healthy = st->catalog_problem[0] == '\0';
 	for (size_t i = 0; i < st->njobs; i++) {
 		struct ctl_job_status	*j = &st->jobs[i];
 		int64_t			 allowed;
@@ -499,6 +515,14 @@ ctl_status_assess(struct ctl_status *st)
 			j->healthy = false;
 			snprintf(j->why, sizeof(j->why), "alert: %s",
 			    j->alerts);
+		}
+		if (j->prune_hold[0] != '\0') {
+			/* a held prune lets the disk fill: say so */
+			size_t	 l = strlen(j->why);
+
+			snprintf(j->why + l, sizeof(j->why) - l, "%spruning "
+			    "held: %s", l > 0 ? "; " : "", j->prune_hold);
+			j->healthy = false;
 		}
 		if (!j->healthy)
 			st->healthy = false;
@@ -609,6 +633,8 @@ status_job_json(const struct ctl_status *st, const struct ctl_job_status *j,
 	ctl_buf_json_str(o, j->healthy ? NULL : j->why);
 	ctl_buf_printf(o, ",\"alerts\":");
 	ctl_buf_json_str(o, j->alerts[0] != '\0' ? j->alerts : NULL);
+	ctl_buf_printf(o, ",\"prune_hold\":");
+	ctl_buf_json_str(o, j->prune_hold[0] != '\0' ? j->prune_hold : NULL);
 	if (j->state == CTL_RUNNING) {
 		ctl_progress_rate(j, st->now, &rate, &eta);
 		ctl_buf_printf(o, ",\"progress\":{\"started\":");
@@ -648,6 +674,9 @@ ctl_status_format(const struct ctl_status *st, bool json, struct ctl_buf *o)
 		ctl_buf_json_time(o, st->now);
 		ctl_buf_printf(o, ",\"backup_dir\":");
 		ctl_buf_json_str(o, st->backup_dir);
+		ctl_buf_printf(o, ",\"catalog_problem\":");
+		ctl_buf_json_str(o, st->catalog_problem[0] != '\0' ?
+		    st->catalog_problem : NULL);
 		ctl_buf_printf(o, ",\"max_workers\":%d,\"running\":%d,"
 		    "\"healthy\":%s,\"jobs\":[", st->max_workers, st->running,
 		    st->healthy ? "true" : "false");
@@ -663,6 +692,11 @@ ctl_status_format(const struct ctl_status *st, bool json, struct ctl_buf *o)
 	ctl_buf_printf(o, "cairnd %s, pid %d, up %s, %d of %d workers "
 	    "running, backups in %s\n", st->version, (int)st->pid, a,
 	    st->running, st->max_workers, st->backup_dir);
+	if (st->catalog_problem[0] != '\0') {
+		ctl_buf_printf(o, "catalog: ");
+		ctl_buf_text(o, st->catalog_problem);
+		ctl_buf_printf(o, "\n");
+	}
 	if (st->njobs == 0) {
 		ctl_buf_printf(o, "no jobs configured\n");
 		return;
@@ -687,15 +721,23 @@ ctl_status_format(const struct ctl_status *st, bool json, struct ctl_buf *o)
 			snprintf(code, sizeof(code), "-");
 		else
 			snprintf(code, sizeof(code), "%d", j->last_code);
-		snprintf(flags, sizeof(flags), "%s%s%s",
+		snprintf(flags, sizeof(flags), "%s%s%s%s",
 		    j->overdue ? "overdue " : "", j->stale ? "stale " : "",
+		    j->prune_hold[0] != '\0' ? "held " : "",
 		    j->healthy ? "" : "unhealthy");
 		ctl_buf_printf(o, "%-16s %-6s %-8s %-20s %-5s %-20s %-20s %s\n",
 		    j->name, conf_kind_name(j->kind), ctl_state_name(j->state),
 		    a, code, b, c, flags[0] != '\0' ? flags : "ok");
-		if (j->last_code > 0 && j->last_message[0] != '\0')
-			ctl_buf_printf(o, "  last error: %s\n",
-			    j->last_message);
+		if (j->last_code > 0 && j->last_message[0] != '\0') {
+			ctl_buf_printf(o, "  last error: ");
+			ctl_buf_text(o, j->last_message);
+			ctl_buf_printf(o, "\n");
+		}
+		if (j->prune_hold[0] != '\0') {
+			ctl_buf_printf(o, "  pruning held: ");
+			ctl_buf_text(o, j->prune_hold);
+			ctl_buf_printf(o, "\n");
+		}
 		if (j->state == CTL_BACKOFF)
 			ctl_buf_printf(o, "  attempt %u failed, retrying at "
 			    "%s\n", j->attempt, b);
@@ -713,9 +755,10 @@ ctl_status_format(const struct ctl_status *st, bool json, struct ctl_buf *o)
 				ctl_buf_printf(o, " of %llu",
 				    (unsigned long long)
 				    j->progress.items_total);
-			if (j->progress.current[0] != '\0')
-				ctl_buf_printf(o, ", at %s",
-				    j->progress.current);
+			if (j->progress.current[0] != '\0') {
+				ctl_buf_printf(o, ", at ");
+				ctl_buf_text(o, j->progress.current);
+			}
 			ctl_buf_printf(o, ", %s/s", b);
 			if (eta >= 0)
 				ctl_buf_printf(o, ", eta %s", c);
@@ -732,6 +775,9 @@ ctl_health_format(const struct ctl_status *st, bool json, struct ctl_buf *o)
 		    st->healthy ? "true" : "false");
 		ctl_buf_json_str(o, st->problem[0] != '\0' ? st->problem :
 		    NULL);
+		ctl_buf_printf(o, ",\"catalog\":");
+		ctl_buf_json_str(o, st->catalog_problem[0] != '\0' ?
+		    st->catalog_problem : NULL);
 		ctl_buf_printf(o, ",\"jobs\":[");
 		for (size_t i = 0; i < st->njobs; i++) {
 			const struct ctl_job_status *j = &st->jobs[i];
@@ -746,13 +792,22 @@ ctl_health_format(const struct ctl_status *st, bool json, struct ctl_buf *o)
 		ctl_buf_printf(o, "]}\n");
 		return;
 	}
+	if (st->catalog_problem[0] != '\0') {
+		ctl_buf_printf(o, "catalog: ");
+		ctl_buf_text(o, st->catalog_problem);
+		ctl_buf_printf(o, "\n");
+	}
 	for (size_t i = 0; i < st->njobs; i++) {
 		const struct ctl_job_status *j = &st->jobs[i];
 
-		ctl_buf_printf(o, "%s: %s\n", j->name,
-		    j->healthy ? "ok" : j->why);
+		ctl_buf_printf(o, "%s: ", j->name);
+		ctl_buf_text(o, j->healthy ? "ok" : j->why);
+		ctl_buf_printf(o, "\n");
 	}
-	if (st->problem[0] != '\0')
-		ctl_buf_printf(o, "cairnd: %s\n", st->problem);
+	if (st->problem[0] != '\0') {
+		ctl_buf_printf(o, "cairnd: ");
+		ctl_buf_text(o, st->problem);
+		ctl_buf_printf(o, "\n");
+	}
 	ctl_buf_printf(o, "%s\n", st->healthy ? "healthy" : "unhealthy");
 }

@@ -81,12 +81,15 @@ level_tag(enum log_level level)
 void
 log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
-	char	 msg[2048], line[2300], stamp[32];
+	char	 raw[2048], msg[2048], line[2300], stamp[32];
 	int	 saved_errno = errno, n;
 
 	if (level == LOG_LVL_DEBUG && !log_verbose)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	/* one event, one line: nothing in it may start another or steer
+	 * a terminal */
+	util_vis(msg, sizeof(msg), raw);
 	if (log_sink != NULL) {
 		log_sink(level, msg, log_sink_arg);
 		errno = saved_errno;

@@ -60,6 +60,27 @@ prune_verify_state(enum artifact_status s)
 	}
 }
 
+static void
+prune_hold_add(struct prune_plan *p, const char *job, const char *name)
+{
+	struct prune_hold	*h;
+
+	p->holds = xreallocarray(p->holds, p->nholds + 1, sizeof(*p->holds));
+	h = &p->holds[p->nholds++];
+	snprintf(h->job, sizeof(h->job), "%s", job);
+	snprintf(h->reason, sizeof(h->reason), "clock looks wrong: %.256s is "
+	    "dated in the future", name);
+}
+
+static bool
+prune_held(const struct prune_plan *p, const char *job)
+{
+	for (size_t i = 0; i < p->nholds; i++)
+		if (strcmp(p->holds[i].job, job) == 0)
+			return true;
+	return false;
+}
+
 /* One job: its catalog rows whose file is there, and its temp files. */
 static int
 prune_job(struct catalog *cat, int bfd, const char *job, time_t now,
@@ -201,9 +222,18 @@ prune_plan_build(struct catalog *cat, int bfd, const struct conf *c,
 	}
 	p->hold = rp.hold;
 	snprintf(p->warning, sizeof(p->warning), "%s", rp.warning);
+	for (size_t i = 0; i < nvs; i++)
+		if (items[i].future)
+			prune_hold_add(p, items[i].job, items[i].name);
 	for (size_t i = k = 0; i < p->n; i++) {
 		struct prune_entry	*e = &p->entries[i];
 
+		if (e->what == PRUNE_TEMP && e->remove &&
+		    prune_held(p, e->job)) {
+			e->remove = false;
+			snprintf(e->reason, sizeof(e->reason),
+			    "hold: clock looks wrong");
+		}
 		if (e->what == PRUNE_ARTIFACT) {
 			e->remove = !items[k].keep;
 			snprintf(e->reason, sizeof(e->reason), "%s",
@@ -228,6 +258,7 @@ prune_plan_build(struct catalog *cat, int bfd, const struct conf *c,
 void
 prune_plan_free(struct prune_plan *p)
 {
+	free(p->holds);
 	free(p->entries);
 	memset(p, 0, sizeof(*p));
 }

@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,13 +118,16 @@ cmp_items(const void *a, const void *b, void *arg)
 	return -strcmp(x->name, y->name);
 }
 
-static void
-warn_add(struct retention_plan *plan, const char *fmt, const char *arg)
+static void __attribute__((format(printf, 2, 3)))
+warn_add(struct retention_plan *plan, const char *fmt, ...)
 {
 	char	 buf[192];
 	size_t	 len = strlen(plan->warning);
+	va_list	 ap;
 
-	snprintf(buf, sizeof(buf), fmt, arg);
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
 	if (len > 0 && len + 2 < sizeof(plan->warning)) {
 		strcat(plan->warning, "; ");
 		len += 2;
@@ -166,6 +170,36 @@ gfs_rule(struct retention_item *items, const size_t *idx, size_t n, int count,
 		keep(it, reason);
 		got++;
 	}
+}
+
+/*
+ * Clock sanity for one job: an artifact dated more than tol after now,
+ * unless it failed verification (a planted or damaged file proves nothing
+ * about the clock), holds that job: all its artifacts are kept.
+ */
+static bool
+hold_job(struct retention_item *items, const size_t *idx, size_t n,
+    time_t now, int tol, struct retention_plan *plan)
+{
+	struct retention_item	*bad = NULL;
+
+	for (size_t i = 0; i < n && bad == NULL; i++) {
+		struct retention_item	*it = &items[idx[i]];
+
+		if (it->verify != RETENTION_FAILED &&
+		    it->time != (time_t)-1 &&
+		    age_of(now, it->time) < -(int64_t)tol)
+			bad = it;
+	}
+	if (bad == NULL)
+		return false;
+	bad->future = true;
+	for (size_t i = 0; i < n; i++)
+		keep(&items[idx[i]], "hold: clock looks wrong");
+	plan->nheld_clock++;
+	warn_add(plan, "job %s: clock looks wrong: %s is dated in the future: "
+	    "deleting nothing of this job", bad->job_parsed, bad->name);
+	return true;
 }
 
 static void
@@ -254,6 +288,7 @@ retention_plan(struct retention_item *items, size_t n, time_t now,
 			return -1;
 		}
 		it->keep = false;
+		it->future = false;
 		it->reason[0] = '\0';
 		it->job_parsed[0] = '\0';
 		if (retention_parse_name(it->name, it->job_parsed,
@@ -277,14 +312,6 @@ retention_plan(struct retention_item *items, size_t n, time_t now,
 		warn_add(plan, "clock looks wrong: now is %s: deleting nothing",
 		    stamp);
 	}
-	for (size_t i = 0; i < n && !plan->hold; i++) {
-		if (items[i].time != (time_t)-1 &&
-		    age_of(now, items[i].time) < -(int64_t)tol) {
-			plan->hold = true;
-			warn_add(plan, "clock looks wrong: %s is dated in the "
-			    "future: deleting nothing", items[i].name);
-		}
-	}
 	if (plan->hold) {
 		for (size_t i = 0; i < n; i++)
 			keep(&items[i], "hold: clock looks wrong");
@@ -306,7 +333,9 @@ retention_plan(struct retention_item *items, size_t n, time_t now,
 		while (end < n && strcmp(items[idx[end]].job_parsed,
 		    items[idx[start]].job_parsed) == 0)
 			end++;
-		plan_job(items, idx + start, end - start, now, rc, plan);
+		if (!hold_job(items, idx + start, end - start, now, tol, plan))
+			plan_job(items, idx + start, end - start, now, rc,
+			    plan);
 		start = end;
 	}
 	free(idx);

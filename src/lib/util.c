@@ -189,3 +189,29 @@ util_proc_status(const char *name, char *buf, size_t len)
 		errno = ENOENT;
 	return rc;
 }
+
+size_t
+util_vis(char *dst, size_t dstlen, const char *src)
+{
+	const unsigned char	*u = (const unsigned char *)src;
+	size_t			 o = 0;
+	char			 esc[5];
+	size_t			 n;
+
+	for (; *u != '\0'; u++) {
+		if (*u >= 0x20 && *u != 0x7f) {
+			if (o + 1 >= dstlen)
+				break;
+			dst[o++] = (char)*u;
+			continue;
+		}
+		n = (size_t)snprintf(esc, sizeof(esc), *u == '\n' ? "\\n" :
+		    *u == '\r' ? "\\r" : *u == '\t' ? "\\t" : "\\x%02x", *u);
+		if (o + n >= dstlen)
+			break;
+		memcpy(dst + o, esc, n);
+		o += n;
+	}
+	dst[o] = '\0';
+	return o;
+}

@@ -563,6 +563,20 @@ writer_check_opts(const struct writer_opts *o, int *level, int *threads,
 	return 0;
 }
 
+void
+writer_open_culprit(int dirfd, const char *name, int errnum, char *out,
+    size_t len)
+{
+	struct stat	 sb;
+
+	if (errnum == EEXIST && fstatat(dirfd, name, &sb,
+	    AT_SYMLINK_NOFOLLOW) == -1 && errno == ENOENT)
+		snprintf(out, len, "%s%s%s", WRITER_PARTIAL_PREFIX, name,
+		    WRITER_PARTIAL_SUFFIX);
+	else
+		snprintf(out, len, "%s", name);
+}
+
 struct writer *
 writer_open(int dirfd, const char *name, const struct writer_opts *opts)
 {

@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1736,11 +1737,16 @@ job_mysql_run(const struct job_env *env, struct job_result *res)
 		goto out;
 	}
 	d.w = writer_open(env->dirfd, res->artifact, &wo);
+	int open_errno = errno;
 	free(pks);
 	if (d.w == NULL) {
+		char	 culprit[NAME_MAX + 1];
+		int	 e = open_errno;
+
+		writer_open_culprit(env->dirfd, res->artifact, e, culprit,
+		    sizeof(culprit));
 		dump_fail(&d, CAIRN_E_STORE, "mysql: cannot create %s/%s: %s",
-		    env->dir != NULL ? env->dir : ".", res->artifact,
-		    strerror(errno));
+		    env->dir != NULL ? env->dir : ".", culprit, strerror(e));
 		goto out;
 	}
 	d.out = sqlout_new(dump_sink, &d, DUMP_BUF_SIZE);

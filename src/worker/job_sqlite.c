@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -738,11 +739,17 @@ snap_compress(struct snap *s)
 		return snap_fail(s, CAIRN_E_CONFIG, "%s", agerr);
 	}
 	w = writer_open(s->env->dirfd, s->res->artifact, &o);
+	int open_errno = errno;
 	free(pks);
 	if (w == NULL) {
+		char	 culprit[NAME_MAX + 1];
+		int	 e = open_errno;
+
 		close(fd);
+		writer_open_culprit(s->env->dirfd, s->res->artifact, e,
+		    culprit, sizeof(culprit));
 		return snap_fail(s, CAIRN_E_STORE, "%s/%s: %s", s->env->dir,
-		    s->res->artifact, strerror(errno));
+		    culprit, strerror(e));
 	}
 	snap_checker_start(s, &c);
 	buf = xmalloc(SNAP_CHUNK);

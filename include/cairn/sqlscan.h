@@ -33,12 +33,15 @@
 #include <stdint.h>
 
 #define SQLSCAN_MAX_STMT	((size_t)16 << 20)
+#define SQLSCAN_MAX_PACKET	((size_t)1 << 30)
 #define SQLSCAN_MAX_DELIM	16
 
 enum sqlscan_kind {
 	SQLSCAN_STMT,		/* a statement, delimiter stripped */
 	SQLSCAN_COMMENT,	/* a whole-line comment between statements */
 	SQLSCAN_DELIMITER,	/* "DELIMITER x": text is the new delimiter */
+	SQLSCAN_COMMAND,	/* a client command other than DELIMITER and
+				 * USE: text is "\\!" or its name ("system") */
 	SQLSCAN_KIND_MAX,
 };
 
@@ -78,7 +81,8 @@ int	 sqlscan_insert(const char *stmt, size_t len, char *db, size_t dblen,
 	    char *tbl, size_t tbllen, uint64_t *rows);
 
 /*
- * Read one identifier, backquoted (doubled backquotes undone) or bare, at
+ * Read one identifier, backquoted (doubled backquotes undone), X'hex' (the
+ * form of cairn's marker lines for a name with control characters) or bare, at
  * *sp after optional whitespace; advance *sp past it.  Returns 0, or -1 if
  * there is none or it does not fit.
  */

@@ -39,6 +39,7 @@
 
 #include "cairn/catalog.h"
 #include "cairn/errors.h"
+#include "cairn/sqlscan.h"
 #include "cairn/util.h"
 #include "cairnctl.h"
 
@@ -778,6 +779,48 @@ fail:
 	return NULL;
 }
 
+/*
+ * Pass 1 also reads the dump as the stock client will: a client command
+ * outside a statement (\\! touch ..., system ..., source ...) is refused
+ * whatever --force says; nothing cairn writes reads as one.
+ */
+struct prescan {
+	struct lines	*l;
+	struct sqlscan	*scan;
+	char		 cmd[16];	/* the first command found */
+	uint64_t	 line;
+	unsigned	 ndb;		/* CREATE DATABASE statements */
+};
+
+static int
+prescan_item(void *arg, const struct sqlscan_item *it)
+{
+	struct prescan	*ps = arg;
+
+	char		 db[256];
+
+	if (it->kind == SQLSCAN_STMT && sqlscan_create_db(it->text, it->len,
+	    db, sizeof(db)) == 1)
+		ps->ndb++;
+	if (it->kind == SQLSCAN_COMMAND && ps->cmd[0] == '\0') {
+		snprintf(ps->cmd, sizeof(ps->cmd), "%s", it->text);
+		ps->line = it->line;
+	}
+	return 0;
+}
+
+static int
+prescan_feed(void *arg, const unsigned char *p, size_t n)
+{
+	struct prescan	*ps = arg;
+
+	if (lines_feed(ps->l, p, n) == -1)
+		return -1;
+	/* a scan error (a dump cut short) is the marker check's business */
+	(void)sqlscan_feed(ps->scan, (const char *)p, n);
+	return 0;
+}
+
 static const char *
 mysql_client(const struct ropts *o)
 {
@@ -810,6 +853,7 @@ restore_mysql(const struct art *a, const struct ropts *o)
 {
 	struct check	 c;
 	struct lines	 l;
+	struct prescan	 ps;
 	const char	*client;
 	char		*cnf, *cnfdir = NULL, *arg, err[1024], hdr[700];
 	int		 p[2], st, code;
@@ -828,9 +872,26 @@ restore_mysql(const struct art *a, const struct ropts *o)
 
 	/* pass 1: the whole artifact checks out */
 	memset(&l, 0, sizeof(l));
-	if (check_file(a->path, a->ck, lines_feed, &l, &c, err,
+	memset(&ps, 0, sizeof(ps));
+	ps.l = &l;
+	if ((ps.scan = sqlscan_new(SQLSCAN_MAX_PACKET, prescan_item,
+	    &ps)) == NULL) {
+		cli_warnx("restore: %s", strerror(errno));
+		return CAIRN_E_OSERR;
+	}
+	if (check_file(a->path, a->ck, prescan_feed, &ps, &c, err,
 	    sizeof(err)) == -1 || lines_finish(&l) == -1) {
+		sqlscan_free(ps.scan);
 		cli_warnx("restore: %s", err);
+		return CAIRN_E_VERIFY;
+	}
+	(void)sqlscan_end(ps.scan);
+	sqlscan_free(ps.scan);
+	if (ps.cmd[0] != '\0') {
+		cli_warnx("restore: %s: line %llu: the stock client would run "
+		    "the client command \"%s\" there: refusing to restore "
+		    "it (not even with --force)", a->rel,
+		    (unsigned long long)ps.line, ps.cmd);
 		return CAIRN_E_VERIFY;
 	}
 	if ((code = art_judge(a, &c, o->force)) != CAIRN_E_OK)
@@ -843,12 +904,12 @@ restore_mysql(const struct art *a, const struct ropts *o)
 		if (!o->force)
 			return CAIRN_E_VERIFY;
 	}
-	if (o->database != NULL && l.ndb > 1) {
+	if (o->database != NULL && ps.ndb > 1) {
 		cli_warnx("restore: %s holds %u databases: --database works "
-		    "with a single-database dump", a->rel, l.ndb);
+		    "with a single-database dump", a->rel, ps.ndb);
 		return CAIRN_E_USAGE;
 	}
-	if (o->database == NULL && l.ndb == 0) {
+	if (o->database == NULL && ps.ndb == 0) {
 		cli_warnx("restore: %s does not create its database: name "
 		    "one with --database", a->rel);
 		return CAIRN_E_USAGE;
@@ -891,7 +952,7 @@ restore_mysql(const struct art *a, const struct ropts *o)
 		l.dbname = o->database;
 	}
 	code = CAIRN_E_OK;
-	if (o->database != NULL && l.ndb == 0) {
+	if (o->database != NULL && ps.ndb == 0) {
 		/* mysqldump without --databases: make and use the target */
 		struct lines	 pre;
 		int		 n;

@@ -266,6 +266,13 @@ mysql_item(void *arg, const struct sqlscan_item *it)
 	struct table_stat	*ts;
 	int			 r;
 
+	if (it->kind == SQLSCAN_COMMAND) {
+		/* nothing cairn writes reads as one: a hostile name that
+		 * escaped its quotes, or a dump made by someone else */
+		sink_err(m, "line %" PRIu64 ": the stock client would run the "
+		    "client command \"%s\" here", it->line, it->text);
+		return m->restore != NULL ? -1 : 0;
+	}
 	if (it->kind == SQLSCAN_COMMENT)
 		mysql_comment(m, it);
 	else if (it->kind == SQLSCAN_STMT) {

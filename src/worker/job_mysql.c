@@ -254,14 +254,37 @@ dup_field(const char *v)
 	return xstrdup(v != NULL ? v : "");
 }
 
+/* a name in a comment line: never raw (see sqlout_marker_name()) */
 static void
 put_comment_name(struct sqlout *o, const char *db, const char *name)
 {
-	sqlout_ident(o, db);
+	sqlout_marker_name(o, db);
 	if (name != NULL) {
 		sqlout_putc(o, '.');
-		sqlout_ident(o, name);
+		sqlout_marker_name(o, name);
 	}
+}
+
+/*
+ * USE db.  The stock client runs a line that starts with a command word
+ * as that command when it begins a statement, before it has seen the
+ * rest: a name spanning lines would reach it cut in two.  An empty comment
+ * first keeps the line from being read that way; the client still runs
+ * the whole statement as its USE command.
+ */
+static void
+put_use(struct sqlout *o, const char *db)
+{
+	sqlout_puts(o, strpbrk(db, "\r\n") != NULL ? "/**/USE " : "USE ");
+	sqlout_ident(o, db);
+	sqlout_puts(o, ";\n");
+}
+
+/* a character set or collation name from the server, as a string */
+static void
+put_word(struct sqlout *o, const char *w)
+{
+	sqlout_string(o, w, strlen(w));
 }
 
 /*
@@ -519,14 +542,19 @@ dump_header(struct dump *d, time_t started)
 	size_t		 i, n;
 
 	util_utc_stamp(stamp, sizeof(stamp), started);
-	sqlout_puts(o, "-- cairn dump format 1\n");
-	sqlout_printf(o, "-- host: %s (%s)\n", d->server_host, d->where);
-	sqlout_printf(o, "-- server: %s\n", d->server_version);
-	sqlout_printf(o, "-- started: %s\n", stamp);
+	sqlout_puts(o, "-- cairn dump format 1\n"
+	    "/*M!999999\\- enable the sandbox mode */\n");
+	sqlout_puts(o, "-- host: ");
+	sqlout_comment_text(o, d->server_host);
+	sqlout_puts(o, " (");
+	sqlout_comment_text(o, d->where);
+	sqlout_puts(o, ")\n-- server: ");
+	sqlout_comment_text(o, d->server_version);
+	sqlout_printf(o, "\n-- started: %s\n", stamp);
 	sqlout_puts(o, "-- databases:");
 	for (i = 0; i < d->ndbs; i++) {
 		sqlout_puts(o, i == 0 ? " " : ", ");
-		sqlout_ident(o, d->dbs[i]);
+		sqlout_marker_name(o, d->dbs[i]);
 	}
 	sqlout_puts(o, "\n-- snapshot: one REPEATABLE READ transaction "
 	    "started WITH CONSISTENT SNAPSHOT, no table locks\n");
@@ -540,7 +568,9 @@ dump_header(struct dump *d, time_t started)
 			    "(non-transactional engine):");
 		sqlout_puts(o, n == 1 ? " " : ", ");
 		put_comment_name(o, ob->db, ob->name);
-		sqlout_printf(o, " (%s)", ob->engine);
+		sqlout_puts(o, " (");
+		sqlout_comment_text(o, ob->engine);
+		sqlout_putc(o, ')');
 	}
 	if (n > 0)
 		sqlout_putc(o, '\n');
@@ -586,9 +616,9 @@ dump_trailer(struct dump *d)
  * settings, and the DELIMITER the stock client needs
  */
 
-/* a delimiter that does not occur in the body */
+/* a delimiter that does not occur in the body: buf holds at least 24 */
 static const char *
-pick_delim(const char *body)
+pick_delim(const char *body, char *buf, size_t len)
 {
 	static const char *const cand[] = { ";;", "$$", "//", "@@@", "%%%" };
 	size_t	 i;
@@ -596,7 +626,12 @@ pick_delim(const char *body)
 	for (i = 0; i < nitems(cand); i++)
 		if (strstr(body, cand[i]) == NULL)
 			return cand[i];
-	return "#cairn#;";
+	/* a body holding all of them: $$1, $$2, ... (one is missing) */
+	for (i = 1;; i++) {
+		snprintf(buf, len, "$$%zu", i);
+		if (strstr(body, buf) == NULL)
+			return buf;
+	}
 }
 
 /*
@@ -608,14 +643,22 @@ put_compound(struct dump *d, const char *sql_mode, const char *cs_client,
     const char *coll_conn, const char *tz, const char *stmt, int compound)
 {
 	struct sqlout	*o = d->out;
-	const char	*delim = compound ? pick_delim(stmt) : ";";
+	char		 dbuf[32];
+	const char	*delim = compound ? pick_delim(stmt, dbuf, sizeof(dbuf)) :
+			    ";";
 
-	if (cs_client != NULL)
-		sqlout_printf(o, "SET character_set_client = %s, "
-		    "character_set_results = %s;\n", cs_client, cs_client);
-	if (coll_conn != NULL)
-		sqlout_printf(o, "SET collation_connection = %s;\n",
-		    coll_conn);
+	if (cs_client != NULL) {
+		sqlout_puts(o, "SET character_set_client = ");
+		put_word(o, cs_client);
+		sqlout_puts(o, ", character_set_results = ");
+		put_word(o, cs_client);
+		sqlout_puts(o, ";\n");
+	}
+	if (coll_conn != NULL) {
+		sqlout_puts(o, "SET collation_connection = ");
+		put_word(o, coll_conn);
+		sqlout_puts(o, ";\n");
+	}
 	if (sql_mode != NULL) {
 		sqlout_puts(o, "SET sql_mode = ");
 		sqlout_string(o, sql_mode, strlen(sql_mode));
@@ -694,7 +737,9 @@ put_db_coll(struct dump *d, const char *db, const char *coll)
 {
 	sqlout_puts(d->out, "ALTER DATABASE ");
 	sqlout_ident(d->out, db);
-	sqlout_printf(d->out, " COLLATE %s;\n", coll);
+	sqlout_puts(d->out, " COLLATE ");
+	put_word(d->out, coll);
+	sqlout_puts(d->out, ";\n");
 }
 
 static int
@@ -1505,7 +1550,7 @@ dump_database(struct dump *d, size_t di)
 		return -1;
 	}
 	sqlout_puts(o, "\n-- database ");
-	sqlout_ident(o, db);
+	sqlout_marker_name(o, db);
 	sqlout_putc(o, '\n');
 	/* "CREATE DATABASE IF NOT EXISTS" in plain words */
 	if ((s = strstr(row[1], ine)) != NULL) {
@@ -1514,9 +1559,8 @@ dump_database(struct dump *d, size_t di)
 		sqlout_puts(o, s + strlen(ine));
 	} else
 		sqlout_puts(o, row[1]);
-	sqlout_puts(o, ";\nUSE ");
-	sqlout_ident(o, db);
 	sqlout_puts(o, ";\n");
+	put_use(o, db);
 	mysql_free_result(r);
 
 	/* sequences first: a column's DEFAULT NEXTVAL(seq) needs its
@@ -1615,9 +1659,8 @@ dump_view_one(struct dump *d, struct obj *v, const char **curdb)
 	}
 	v->mark = 2;
 	if (*curdb == NULL || strcmp(*curdb, v->db) != 0) {
-		sqlout_puts(o, "\nUSE ");
-		sqlout_ident(o, v->db);
-		sqlout_puts(o, ";\n");
+		sqlout_putc(o, '\n');
+		put_use(o, v->db);
 		*curdb = v->db;
 	}
 	sqlout_puts(o, "\n-- view ");

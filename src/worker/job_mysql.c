@@ -254,6 +254,24 @@ dup_field(const char *v)
 	return xstrdup(v != NULL ? v : "");
 }
 
+/*
+ * Engines whose rows are not their own: a MERGE table's are its underlying
+ * tables' (dumped with them; an INSERT would write them twice, and fails
+ * before those exist), BLACKHOLE keeps none, FEDERATED and CONNECT show a
+ * remote server's or a file's.
+ */
+static int
+keeps_no_rows(const char *engine)
+{
+	static const char *const none[] = { "MRG_MyISAM", "MRG_MYISAM",
+	    "BLACKHOLE", "FEDERATED", "CONNECT" };
+
+	for (size_t i = 0; engine != NULL && i < nitems(none); i++)
+		if (strcasecmp(engine, none[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* a name in a comment line: never raw (see sqlout_marker_name()) */
 static void
 put_comment_name(struct sqlout *o, const char *db, const char *name)
@@ -640,7 +658,8 @@ pick_delim(const char *body, char *buf, size_t len)
  */
 static void
 put_compound(struct dump *d, const char *sql_mode, const char *cs_client,
-    const char *coll_conn, const char *tz, const char *stmt, int compound)
+    const char *coll_conn, const char *tz, const char *pre, const char *stmt,
+    int compound)
 {
 	struct sqlout	*o = d->out;
 	char		 dbuf[32];
@@ -669,6 +688,10 @@ put_compound(struct dump *d, const char *sql_mode, const char *cs_client,
 		sqlout_string(o, tz, strlen(tz));
 		sqlout_puts(o, ";\n");
 	}
+	/* a DROP about the object parses under the object's own sql_mode
+	 * (DROP PACKAGE needs ORACLE) */
+	if (pre != NULL)
+		sqlout_puts(o, pre);
 	if (compound)
 		sqlout_printf(o, "DELIMITER %s\n", delim);
 	sqlout_puts(o, stmt);
@@ -778,15 +801,18 @@ dump_show_compound(struct dump *d, const char *db, const char *cur_coll,
 	put_comment_name(d->out, db, name);
 	sqlout_putc(d->out, '\n');
 	if (drop != NULL) {
-		sqlout_printf(d->out, "DROP %s IF EXISTS ", drop);
-		sqlout_ident(d->out, name);
-		sqlout_puts(d->out, ";\n");
+		str_add(&q, "DROP ");
+		str_add(&q, drop);
+		str_add(&q, " IF EXISTS ");
+		str_ident(&q, name);
+		str_add(&q, ";\n");
 	}
 	if (dbcoll != NULL && cur_coll != NULL && strcmp(dbcoll, cur_coll))
 		put_db_coll(d, db, dbcoll);
 	put_compound(d, row_col(r, row, "sql_mode"),
 	    row_col(r, row, "character_set_client"),
-	    row_col(r, row, "collation_connection"), tz, stmt, 1);
+	    row_col(r, row, "collation_connection"), tz, q.p, stmt, 1);
+	str_free(&q);
 	if (dbcoll != NULL && cur_coll != NULL && strcmp(dbcoll, cur_coll))
 		put_db_coll(d, db, cur_coll);
 	mysql_free_result(r);
@@ -1433,27 +1459,39 @@ dump_table(struct dump *d, const struct obj *ob, const char *coll)
 
 	if (dump_columns(d, ob, history, &cols, &ncols, &history) == -1)
 		return -1;
-	if (d->job->checksum && dump_checksum(d, ob, &sum, &has_sum) == -1)
+	if (!keeps_no_rows(ob->engine) && d->job->checksum &&
+	    dump_checksum(d, ob, &sum, &has_sum) == -1)
 		goto fail;
 
-	sqlout_puts(o, "-- cairn table ");
-	put_comment_name(o, ob->db, ob->name);
-	sqlout_putc(o, '\n');
-	if (history && ob->versioned && !d->history_used) {
-		/* once for the rest of the file; the trailer restores it */
-		sqlout_puts(o, "/*!101100 SET @OLD_INSERT_HISTORY="
-		    "@@SYSTEM_VERSIONING_INSERT_HISTORY, "
-		    "SYSTEM_VERSIONING_INSERT_HISTORY=1 */;\n");
-		d->history_used = 1;
+	if (keeps_no_rows(ob->engine)) {
+		/* its rows live elsewhere: definition only, no markers, no
+		 * counts for the catalog or the restore test */
+		sqlout_puts(o, "-- no rows of its own (");
+		sqlout_comment_text(o, ob->engine);
+		sqlout_puts(o, " engine)\n");
+		cols_free(cols, ncols);
+		cols = NULL;
+	} else {
+		sqlout_puts(o, "-- cairn table ");
+		put_comment_name(o, ob->db, ob->name);
+		sqlout_putc(o, '\n');
+		if (history && ob->versioned && !d->history_used) {
+			/* once for the rest of the file (the trailer
+			 * restores it) */
+			sqlout_puts(o, "/*!101100 SET @OLD_INSERT_HISTORY="
+			    "@@SYSTEM_VERSIONING_INSERT_HISTORY, "
+			    "SYSTEM_VERSIONING_INSERT_HISTORY=1 */;\n");
+			d->history_used = 1;
+		}
+		if (dump_rows(d, ob, cols, ncols, history, &rows) == -1)
+			goto fail;
+		sqlout_puts(o, "-- cairn rows ");
+		put_comment_name(o, ob->db, ob->name);
+		sqlout_printf(o, " %llu\n", (unsigned long long)rows);
+		cols_free(cols, ncols);
+		cols = NULL;
+		dump_add_stat(d, ob, rows, has_sum, sum);
 	}
-	if (dump_rows(d, ob, cols, ncols, history, &rows) == -1)
-		goto fail;
-	sqlout_puts(o, "-- cairn rows ");
-	put_comment_name(o, ob->db, ob->name);
-	sqlout_printf(o, " %llu\n", (unsigned long long)rows);
-	cols_free(cols, ncols);
-	cols = NULL;
-	dump_add_stat(d, ob, rows, has_sum, sum);
 
 	if (dump_triggers(d, ob->db, coll, ob->name) == -1)
 		return -1;
@@ -1668,7 +1706,8 @@ dump_view_one(struct dump *d, struct obj *v, const char **curdb)
 	sqlout_puts(o, "\nDROP VIEW IF EXISTS ");
 	sqlout_ident(o, v->name);
 	sqlout_puts(o, ";\n");
-	put_compound(d, NULL, v->cs_client, v->coll_conn, NULL, v->create, 0);
+	put_compound(d, NULL, v->cs_client, v->coll_conn, NULL, NULL,
+	    v->create, 0);
 	return dump_store_err(d);
 }
 

@@ -8,10 +8,21 @@
  *     once per complete statement, comment line and DELIMITER command, in
  *     order.  The scanner knows single- and double-quoted strings (with
  *     backslash escapes and doubled quotes), backquoted identifiers (with
- *     doubled backquotes), `-- ` and `#` line comments, block comments
- *     (kept in the statement text: executable comments, slash-star-bang,
- *     matter to the server) and `DELIMITER xx` client commands at the start
- *     of a statement.
+ *     doubled backquotes), `-- ` and `#` line comments (`--` alone at a
+ *     statement's start), block comments (kept in the statement text),
+ *     executable comments (slash-star-bang, slash-star-M-bang: plain text
+ *     to the client, so quotes, delimiters and commands count inside) and
+ *     `DELIMITER xx` client commands at the start of a statement.  A
+ *     `SET ... sql_mode = '...'` statement switches how later strings are
+ *     read, as the client does from the server's status: ANSI_QUOTES (and
+ *     the modes implying it) makes backslash plain in "...",
+ *     NO_BACKSLASH_ESCAPES in every string.  Bytes are read one by one (the
+ *     client in a UTF-8 or single-byte locale does the same).
+ *   - Client commands other than DELIMITER and USE (a backslash command
+ *     outside strings and comments but \N and the sandbox switch \-; a
+ *     command word first on a line that starts a statement and holds no
+ *     delimiter, or first in a whole statement) are given as
+ *     SQLSCAN_COMMAND; scanning goes on.
  *   - A statement is given without its delimiter and without surrounding
  *     whitespace; a line comment inside a statement is replaced by a newline;
  *     a line comment between statements is given as SQLSCAN_COMMENT (the

@@ -18,6 +18,8 @@ struct log {
 	size_t	 len;
 	int	 stmts;
 	int	 stop_at;	/* return -1 on this statement (0: never) */
+	int	 cut;
+	unsigned long long total, groups;
 };
 
 static int
@@ -34,6 +36,20 @@ record(void *arg, const struct sqlscan_item *it)
 		l->len += (size_t)n;
 	if (it->kind == SQLSCAN_STMT && ++l->stmts == l->stop_at)
 		return -1;
+	return 0;
+}
+
+static int
+keep_item(void *arg, const struct sqlscan_item *it)
+{
+	struct log	*l = arg;
+
+	if (it->kind == SQLSCAN_STMT) {
+		snprintf(l->buf, sizeof(l->buf), "%s", it->text);
+		l->cut = it->cut;
+		l->total = it->total;
+		l->groups = it->groups;
+	}
 	return 0;
 }
 
@@ -253,10 +269,42 @@ test_client(void)
 	}
 }
 
+/* a statement longer than what is kept: counted, not held */
+static void
+test_keep(void)
+{
+	struct log	 l = { .stop_at = 0 };
+	struct sqlscan	*s;
+	char		 db[16], tbl[16];
+	int		 has_cols = 0;
+	static char	 in[200000];
+	size_t		 n;
+
+	n = (size_t)snprintf(in, sizeof(in), "INSERT INTO `t` (`a`) VALUES ");
+	for (int i = 0; i < 5000; i++)
+		n += (size_t)snprintf(in + n, sizeof(in) - n, "%s('x(%d'),",
+		    i == 0 ? "" : "", i);
+	in[n - 1] = ';';
+	if ((s = sqlscan_new(1 << 20, keep_item, &l)) == NULL)
+		bail("sqlscan_new");
+	sqlscan_keep(s, 100);
+	ok(sqlscan_feed(s, in, n) == 0 && sqlscan_end(s) == 0,
+	    "a long INSERT scans with 100 bytes kept");
+	ok(l.cut && l.total == n - 1 && l.groups == 5001,
+	    "it is given cut, with its length and its groups (%d %llu %llu)",
+	    l.cut, (unsigned long long)l.total,
+	    (unsigned long long)l.groups);
+	ok(sqlscan_insert_head(l.buf, strlen(l.buf), db, sizeof(db), tbl,
+	    sizeof(tbl), &has_cols) == 1 && strcmp(tbl, "t") == 0 && has_cols,
+	    "its head reads: table t, a column list");
+	sqlscan_free(s);
+}
+
 int
 main(void)
 {
-	plan(3 + 8 + 13 + 11);
+	plan(3 + 8 + 13 + 11 + 3);
+	test_keep();
 	test_split();
 	test_errors();
 	test_insert();

@@ -28,7 +28,7 @@
  *     a line comment between statements is given as SQLSCAN_COMMENT (the
  *     text from `--`/`#` to the end of the line, without the newline).
  *   - Memory is bounded: a statement longer than max_stmt bytes is an
- *     error (the dump engine writes statements well below 16 MiB).
+ *     error; with sqlscan_keep() only a prefix of each is held.
  *   - Errors: sqlscan_feed()/sqlscan_end() return -1 with a one-line cause
  *     in sqlscan_error() ("line 12: statement longer than 16777216 bytes");
  *     a callback returning -1 stops the scan (its own message stays the
@@ -62,6 +62,10 @@ struct sqlscan_item {
 	size_t			 len;
 	uint64_t		 line;	/* 1-based line where it starts */
 	int			 unterminated;	/* last statement had no delimiter */
+	/* statements only: */
+	int			 cut;	/* text is a prefix (see sqlscan_keep()) */
+	uint64_t		 total;	/* the whole statement's length */
+	uint64_t		 groups;	/* (...) groups at depth 0 */
 };
 
 typedef int	(*sqlscan_fn)(void *arg, const struct sqlscan_item *);
@@ -76,6 +80,14 @@ int		 sqlscan_feed(struct sqlscan *, const char *, size_t);
  * set); -1 if the input ends inside a string, identifier or comment. */
 int		 sqlscan_end(struct sqlscan *);
 const char	*sqlscan_error(const struct sqlscan *);
+/*
+ * Keep at most keep bytes of each statement (0: all, the default): a longer
+ * one is given cut (text its first keep bytes, total its length, groups
+ * its parenthesised groups outside strings and comments: for an INSERT
+ * ... VALUES, its rows plus one for a column list).  max_stmt still
+ * bounds total; memory stays below keep.
+ */
+void		 sqlscan_keep(struct sqlscan *, size_t keep);
 /* The line the scanner is at (1-based). */
 uint64_t	 sqlscan_line(const struct sqlscan *);
 void		 sqlscan_free(struct sqlscan *);
@@ -90,6 +102,13 @@ void		 sqlscan_free(struct sqlscan *);
  */
 int	 sqlscan_insert(const char *stmt, size_t len, char *db, size_t dblen,
 	    char *tbl, size_t tbllen, uint64_t *rows);
+
+/*
+ * The head of an INSERT: as sqlscan_insert() up to VALUES; *has_cols tells
+ * whether a column list came before it.  For a statement given cut.
+ */
+int	 sqlscan_insert_head(const char *stmt, size_t len, char *db,
+	    size_t dblen, char *tbl, size_t tbllen, int *has_cols);
 
 /*
  * Read one identifier, backquoted (doubled backquotes undone), X'hex' (the

@@ -879,6 +879,7 @@ restore_mysql(const struct art *a, const struct ropts *o)
 		cli_warnx("restore: %s", strerror(errno));
 		return CAIRN_E_OSERR;
 	}
+	sqlscan_keep(ps.scan, 1024 * 1024);	/* heads are enough here */
 	if (check_file(a->path, a->ck, prescan_feed, &ps, &c, err,
 	    sizeof(err)) == -1 || lines_finish(&l) == -1) {
 		sqlscan_free(ps.scan);

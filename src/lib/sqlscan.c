@@ -47,6 +47,13 @@ struct sqlscan {
 	size_t		 max;
 	char		*buf;		/* the statement being built */
 	size_t		 len, cap;
+	size_t		 keep;		/* 0, or bytes of a statement kept */
+	uint64_t	 total;		/* the statement's length so far */
+	int		 cut;		/* longer than keep */
+	int		 depth;		/* parentheses outside strings */
+	uint64_t	 groups;	/* (...) groups at depth 0 */
+	char		 tailw[SQLSCAN_MAX_DELIM];	/* its last bytes */
+	size_t		 tlen;
 	size_t		 normal_run;	/* trailing bytes appended in ST_NORMAL */
 	enum st		 st;
 	enum st		 esc_ret;	/* state to return to after escape */
@@ -129,6 +136,12 @@ sqlscan_error(const struct sqlscan *s)
 	return s->err[0] ? s->err : "no error";
 }
 
+void
+sqlscan_keep(struct sqlscan *s, size_t keep)
+{
+	s->keep = keep != 0 && keep < 64 ? 64 : keep;
+}
+
 uint64_t
 sqlscan_line(const struct sqlscan *s)
 {
@@ -139,7 +152,14 @@ static int
 emit(struct sqlscan *s, enum sqlscan_kind kind, const char *text, size_t len,
     uint64_t line, int unterminated)
 {
-	struct sqlscan_item	 it = { kind, text, len, line, unterminated };
+	struct sqlscan_item	 it = { kind, text, len, line, unterminated,
+				    0, len, 0 };
+
+	if (kind == SQLSCAN_STMT) {
+		it.cut = s->cut;
+		it.total = s->total;
+		it.groups = s->groups;
+	}
 
 	if (s->fn(s->arg, &it) == -1) {
 		seterr(s, "stopped");
@@ -151,23 +171,35 @@ emit(struct sqlscan *s, enum sqlscan_kind kind, const char *text, size_t len,
 static int
 append(struct sqlscan *s, char c)
 {
-	if (s->len == 0) {
+	size_t	 lim = s->keep != 0 ? s->keep : s->max;
+
+	if (s->total == 0) {
 		if (isspace((unsigned char)c))
 			return 0;	/* no leading whitespace */
 		s->stmt_line = s->line;
 		s->first_line = s->line_empty;
 	}
-	if (s->len >= s->max) {
+	if (s->total >= s->max) {
 		seterr(s, "statement starting at line %llu is longer than %zu "
 		    "bytes", (unsigned long long)s->stmt_line, s->max);
 		return -1;
+	}
+	s->total++;
+	if (s->tlen == sizeof(s->tailw)) {
+		memmove(s->tailw, s->tailw + 1, sizeof(s->tailw) - 1);
+		s->tlen--;
+	}
+	s->tailw[s->tlen++] = c;
+	if (s->len >= lim) {
+		s->cut = 1;	/* the rest is counted, not kept */
+		return 0;
 	}
 	if (s->len + 2 > s->cap) {
 		size_t	 ncap = s->cap * 2;
 		char	*nb;
 
-		if (ncap > s->max + 2)
-			ncap = s->max + 2;
+		if (ncap > lim + 2)
+			ncap = lim + 2;
 		if ((nb = realloc(s->buf, ncap)) == NULL) {
 			seterr(s, "out of memory");
 			return -1;
@@ -189,6 +221,19 @@ trim(struct sqlscan *s)
 }
 
 static const char *skip_ws(const char *, const char *);
+
+static void
+stmt_reset(struct sqlscan *s)
+{
+	s->len = 0;
+	s->buf[0] = '\0';
+	s->normal_run = 0;
+	s->total = 0;
+	s->cut = 0;
+	s->depth = 0;
+	s->groups = 0;
+	s->tlen = 0;
+}
 
 /*
  * The stock client's own commands, by name (MariaDB 10.11's mysql.cc).  At
@@ -286,7 +331,7 @@ finish_stmt(struct sqlscan *s, int unterminated)
 
 	trim(s);
 	s->first_line = 0;
-	if (s->len > 0) {
+	if (s->total > 0) {
 		/* the client reads the statement's first word, comments
 		 * left out, as a command of its own: USE is the only one a
 		 * dump has a use for */
@@ -299,9 +344,7 @@ finish_stmt(struct sqlscan *s, int unterminated)
 		rc = emit(s, SQLSCAN_STMT, s->buf, s->len, s->stmt_line,
 		    unterminated);
 	}
-	s->len = 0;
-	s->buf[0] = '\0';
-	s->normal_run = 0;
+	stmt_reset(s);
 	return rc;
 }
 
@@ -311,23 +354,27 @@ normal_byte(struct sqlscan *s, char c)
 {
 	if (append(s, c) == -1)
 		return -1;
-	if (s->len == 0)
+	if (s->total == 0)
 		return 0;	/* leading whitespace dropped */
 	s->normal_run++;
+	if (c == '(' && s->depth++ == 0)
+		s->groups++;
+	else if (c == ')' && s->depth > 0)
+		s->depth--;
 	/* "DELIMITER " at the start of a statement is a client command */
-	if (s->len == 10 && s->normal_run >= 10 &&
+	if (s->total == 10 && s->normal_run >= 10 &&
 	    strncasecmp(s->buf, "delimiter", 9) == 0 &&
 	    (c == ' ' || c == '\t')) {
-		s->len = 0;
-		s->buf[0] = '\0';
-		s->normal_run = 0;
+		stmt_reset(s);
 		s->clen = 0;
 		s->st = ST_DELIM_CMD;
 		return 0;
 	}
-	if (s->normal_run >= s->dlen && s->len >= s->dlen &&
-	    memcmp(s->buf + s->len - s->dlen, s->delim, s->dlen) == 0) {
-		s->len -= s->dlen;
+	if (s->normal_run >= s->dlen && s->tlen >= s->dlen &&
+	    memcmp(s->tailw + s->tlen - s->dlen, s->delim, s->dlen) == 0) {
+		if (s->len > s->total - s->dlen)
+			s->len = (size_t)(s->total - s->dlen);
+		s->total -= s->dlen;
 		s->buf[s->len] = '\0';
 		return finish_stmt(s, 0);
 	}
@@ -384,7 +431,7 @@ static void
 start_line_comment(struct sqlscan *s, const char *intro)
 {
 	s->st = ST_LINE;
-	s->comment_alone = s->len == 0;
+	s->comment_alone = s->total == 0;
 	s->clen = 0;
 	for (; *intro != '\0'; intro++)
 		comment_byte(s, *intro);
@@ -399,7 +446,7 @@ step(struct sqlscan *s, char c)
 		case '\'':
 		case '"':
 		case '`':
-			if (s->len == 0)
+			if (s->total == 0)
 				s->stmt_line = s->line;
 			s->quote_line = s->line;
 			s->st = c == '\'' ? ST_SQUOTE : c == '"' ? ST_DQUOTE :
@@ -447,7 +494,7 @@ step(struct sqlscan *s, char c)
 	case ST_DASH2:
 		/* "-- " needs whitespace or a control character after it;
 		 * at the start of a statement "--" is enough */
-		if ((unsigned char)c <= ' ' || s->len == 0) {
+		if ((unsigned char)c <= ' ' || s->total == 0) {
 			start_line_comment(s, "--");
 			if (c == '\n')
 				return line_comment_end(s);
@@ -483,7 +530,7 @@ step(struct sqlscan *s, char c)
 			return 0;
 		}
 		s->normal_run = 0;
-		if (s->len == 0)
+		if (s->total == 0)
 			s->stmt_line = s->line;
 		s->quote_line = s->line;
 		if (append(s, '/') == -1 || append(s, '*') == -1 ||
@@ -575,7 +622,7 @@ sqlscan_feed(struct sqlscan *s, const char *p, size_t n)
 	if (s->failed)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '\n' && s->first_line && s->len > 0 &&
+		if (p[i] == '\n' && s->first_line && s->total > 0 &&
 		    !s->line_delim && !s->line_bs_g) {
 			/* the client reads this line as a command before the
 			 * rest of the statement is there */
@@ -816,13 +863,14 @@ skip_group(const char *p, const char *end)
 	return NULL;
 }
 
-int
-sqlscan_insert(const char *stmt, size_t len, char *db, size_t dblen,
-    char *tbl, size_t tbllen, uint64_t *rows)
+/* "INSERT ... INTO name [(cols)] VALUES": 1 with *pp after VALUES */
+static int
+insert_head(const char **pp, const char *end, char *db, size_t dblen,
+    char *tbl, size_t tbllen, int *has_cols)
 {
-	const char	*p = stmt, *end = stmt + len;
-	uint64_t	 n = 0;
+	const char	*p = *pp;
 
+	*has_cols = 0;
 	if (!keyword(&p, end, "insert") && !keyword(&p, end, "replace"))
 		return 0;
 	(void)(keyword(&p, end, "low_priority") ||
@@ -845,9 +893,37 @@ sqlscan_insert(const char *stmt, size_t len, char *db, size_t dblen,
 	if (p < end && *p == '(') {		/* column list */
 		if ((p = skip_group(p, end)) == NULL)
 			goto bad;
+		*has_cols = 1;
 	}
 	if (!keyword(&p, end, "values") && !keyword(&p, end, "value"))
 		return 0;			/* INSERT ... SELECT / SET */
+	*pp = p;
+	return 1;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
+int
+sqlscan_insert_head(const char *stmt, size_t len, char *db, size_t dblen,
+    char *tbl, size_t tbllen, int *has_cols)
+{
+	const char	*p = stmt;
+
+	return insert_head(&p, stmt + len, db, dblen, tbl, tbllen, has_cols);
+}
+
+int
+sqlscan_insert(const char *stmt, size_t len, char *db, size_t dblen,
+    char *tbl, size_t tbllen, uint64_t *rows)
+{
+	const char	*p = stmt, *end = stmt + len;
+	uint64_t	 n = 0;
+	int		 r, has_cols;
+
+	if ((r = insert_head(&p, end, db, dblen, tbl, tbllen,
+	    &has_cols)) != 1)
+		return r;
 	for (;;) {
 		p = skip_ws(p, end);
 		if (p >= end || *p != '(')

@@ -38,6 +38,7 @@
 #define HEAD_LEN	64
 #define FORMAT_LINE	"-- cairn dump format 1"
 #define MARKER		"-- cairn dump completed "
+#define VERIFY_STMT_KEEP	(1024 * 1024)	/* bytes of a statement held */
 
 static const char *const check_names[VERIFY_CHECK_MAX] = {
 	"stream", "sha256", "size", "format", "rows", "integrity", "restore",
@@ -278,8 +279,17 @@ mysql_item(void *arg, const struct sqlscan_item *it)
 	else if (it->kind == SQLSCAN_STMT) {
 		if (sqlscan_use(it->text, it->len, db, sizeof(db)) == 1)
 			snprintf(m->db, sizeof(m->db), "%s", db);
-		r = sqlscan_insert(it->text, it->len, db, sizeof(db), tbl,
-		    sizeof(tbl), &rows);
+		if (it->cut) {
+			/* a long statement, only its head kept: an INSERT's
+			 * rows are its groups after the column list */
+			int	 has_cols;
+
+			r = sqlscan_insert_head(it->text, it->len, db,
+			    sizeof(db), tbl, sizeof(tbl), &has_cols);
+			rows = it->groups - (uint64_t)(has_cols != 0);
+		} else
+			r = sqlscan_insert(it->text, it->len, db, sizeof(db),
+			    tbl, sizeof(tbl), &rows);
 		if (r == -1)
 			sink_err(m, "line %" PRIu64 ": malformed INSERT",
 			    it->line);
@@ -871,8 +881,12 @@ verify_artifact(int dirfd, const char *name, const struct verify_expect *e,
 	p.opts = opts;
 	p.name = name;
 	if (kind == VERIFY_KIND_MYSQL) {
-		m.scan = sqlscan_new(opts != NULL ? opts->max_stmt : 0,
-		    mysql_item, &m);
+		/* a statement may be as long as max_allowed_packet allows
+		 * (1 GiB); only its head is held */
+		m.scan = sqlscan_new(opts != NULL && opts->max_stmt != 0 ?
+		    opts->max_stmt : SQLSCAN_MAX_PACKET, mysql_item, &m);
+		if (m.scan != NULL)
+			sqlscan_keep(m.scan, VERIFY_STMT_KEEP);
 		if (m.scan == NULL) {
 			code = CAIRN_E_OSERR;
 			snprintf(res->message, sizeof(res->message),
@@ -1368,7 +1382,8 @@ verify_restore_mysql(int dirfd, const char *name,
 	r.scratch = opts->target_database;
 	r.opts = opts;
 	m.restore = &r;
-	if ((m.scan = sqlscan_new(opts->max_stmt, mysql_item, &m)) == NULL) {
+	if ((m.scan = sqlscan_new(opts->max_stmt != 0 ? opts->max_stmt :
+	    SQLSCAN_MAX_PACKET, mysql_item, &m)) == NULL) {
 		code = CAIRN_E_OSERR;
 		snprintf(res->message, sizeof(res->message), "restore: %s",
 		    strerror(errno));

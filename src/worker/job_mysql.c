@@ -403,15 +403,6 @@ dump_snapshot(struct dump *d)
  */
 
 static int
-is_system_db(const char *name)
-{
-	return strcmp(name, "mysql") == 0 ||
-	    strcmp(name, "information_schema") == 0 ||
-	    strcmp(name, "performance_schema") == 0 ||
-	    strcmp(name, "sys") == 0;
-}
-
-static int
 dump_list_dbs(struct dump *d)
 {
 	MYSQL_RES	*r;
@@ -454,7 +445,7 @@ dump_list_dbs(struct dump *d)
 		}
 	} else {
 		for (j = 0; j < nall; j++) {
-			if (is_system_db(all[j]))
+			if (myconn_is_system_db(all[j], 0))
 				continue;
 			d->dbs[d->ndbs] = all[j];
 			d->db_coll[d->ndbs++] = coll[j];

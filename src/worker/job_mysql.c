@@ -1668,10 +1668,56 @@ view_uses(const struct obj *v, const struct obj *w)
 	return hit;
 }
 
+/*
+ * The view's text without its own database's qualifier (`db`.x becomes x,
+ * outside strings): the view is created in the database of the dump's
+ * USE, so that a restore under another name (cairnctl restore --database)
+ * creates it there and makes it read that database's tables.  Other
+ * databases stay named.  Returns new (free()).
+ */
+static char *
+view_unqualified(const char *sql, const char *db)
+{
+	struct str	 own = { 0 }, out = { 0 };
+	const char	*p = sql, *q;
+
+	str_ident(&own, db);
+	str_add(&own, ".");
+	while (*p != '\0') {
+		if (*p == '\'' || *p == '"') {
+			for (q = p + 1; *q != '\0' && *q != *p; q++)
+				if (*q == '\\' && q[1] != '\0')
+					q++;
+			if (*q != '\0')
+				q++;	/* a doubled quote reopens: fine */
+			str_addn(&out, p, (size_t)(q - p));
+			p = q;
+		} else if (*p == '`') {
+			if (strncmp(p, own.p, own.len) == 0) {
+				p += own.len;
+				continue;
+			}
+			for (q = p + 1; *q != '\0'; q++)
+				if (*q == '`' && q[1] != '`')
+					break;
+				else if (*q == '`')
+					q++;
+			if (*q != '\0')
+				q++;
+			str_addn(&out, p, (size_t)(q - p));
+			p = q;
+		} else
+			str_addn(&out, p++, 1);
+	}
+	str_free(&own);
+	return out.p != NULL ? out.p : xstrdup("");
+}
+
 static int
 dump_view_one(struct dump *d, struct obj *v, const char **curdb)
 {
 	struct sqlout	*o = d->out;
+	char		*create;
 	size_t		 i;
 
 	if (v->mark == 2)
@@ -1697,8 +1743,10 @@ dump_view_one(struct dump *d, struct obj *v, const char **curdb)
 	sqlout_puts(o, "\nDROP VIEW IF EXISTS ");
 	sqlout_ident(o, v->name);
 	sqlout_puts(o, ";\n");
+	create = view_unqualified(v->create, v->db);
 	put_compound(d, NULL, v->cs_client, v->coll_conn, NULL, NULL,
-	    v->create, 0);
+	    create, 0);
+	free(create);
 	return dump_store_err(d);
 }
 

@@ -18,7 +18,7 @@ dump="$top_builddir/t/mysql-dump"
 ctl=$CAIRNCTL
 [ -x "$ctl" ] || bail "$ctl not built"
 
-plan 17
+plan 18
 tap_tmpdir
 out=$TAP_TMP/out
 mkdir "$out"
@@ -136,6 +136,11 @@ is "$(ls "$P")" "" "no injected command ran (cairnctl restore)"
 db_fingerprint "$dst_SOCK" "$D1" >"$TAP_TMP/d1.ctl"
 db_compare "cairnctl restore brings every object back" \
     "$TAP_TMP/d1.src" "$TAP_TMP/d1.ctl"
+
+"$ctl" restore "$out/$name" --socket "$dst_SOCK" --user root \
+    --database other >/dev/null 2>"$TAP_TMP/other.err"
+like "$(cat "$TAP_TMP/other.err")" 'name spans lines: --database cannot' \
+    "--database refuses to rename a name that spans lines"
 
 # a hand-made dump: a client command outside any statement, the marker
 # intact; what an attacker who can write the artifact would try

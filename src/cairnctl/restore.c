@@ -790,6 +790,7 @@ struct prescan {
 	char		 cmd[16];	/* the first command found */
 	uint64_t	 line;
 	unsigned	 ndb;		/* CREATE DATABASE statements */
+	bool		 multiline;	/* a database name spans lines */
 	struct str_hex {
 		char	 hex[2 * 256 + 1];
 	}		 dbs[64];	/* their names, hex, the first 64 */
@@ -804,6 +805,8 @@ prescan_item(void *arg, const struct sqlscan_item *it)
 
 	if (it->kind == SQLSCAN_STMT && sqlscan_create_db(it->text, it->len,
 	    db, sizeof(db)) == 1) {
+		if (strpbrk(db, "\r\n") != NULL)
+			ps->multiline = true;
 		if (ps->ndb < nitems(ps->dbs))
 			util_hex(ps->dbs[ps->ndb].hex, (const unsigned char *)db,
 			    strlen(db));
@@ -971,6 +974,13 @@ restore_mysql(const struct art *a, const struct ropts *o)
 	if (o->database != NULL && ps.ndb > 1) {
 		cli_warnx("restore: %s holds %u databases: --database works "
 		    "with a single-database dump", a->rel, ps.ndb);
+		return CAIRN_E_USAGE;
+	}
+	if (o->database != NULL && ps.multiline) {
+		/* the rename works on whole lines */
+		cli_warnx("restore: %s: its database's name spans lines: "
+		    "--database cannot rename it; restore it under its own "
+		    "name", a->rel);
 		return CAIRN_E_USAGE;
 	}
 	if (o->database == NULL && ps.ndb == 0) {

@@ -971,16 +971,16 @@ restore_mysql(const struct art *a, const struct ropts *o)
 		if (!o->force)
 			return CAIRN_E_VERIFY;
 	}
-	if (o->database != NULL && ps.ndb > 1) {
-		cli_warnx("restore: %s holds %u databases: --database works "
-		    "with a single-database dump", a->rel, ps.ndb);
-		return CAIRN_E_USAGE;
-	}
 	if (o->database != NULL && ps.multiline) {
 		/* the rename works on whole lines */
 		cli_warnx("restore: %s: its database's name spans lines: "
 		    "--database cannot rename it; restore it under its own "
 		    "name", a->rel);
+		return CAIRN_E_USAGE;
+	}
+	if (o->database != NULL && ps.ndb > 1) {
+		cli_warnx("restore: %s holds %u databases: --database works "
+		    "with a single-database dump", a->rel, ps.ndb);
 		return CAIRN_E_USAGE;
 	}
 	if (o->database == NULL && ps.ndb == 0) {

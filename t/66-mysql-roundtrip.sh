@@ -34,6 +34,11 @@ hostile="SET GLOBAL sql_mode = 'ANSI_QUOTES,NO_BACKSLASH_ESCAPES,STRICT_ALL_TABL
 calm="SET GLOBAL sql_mode = DEFAULT; SET GLOBAL time_zone = DEFAULT;
     SET GLOBAL default_storage_engine = DEFAULT"
 
+unhex()
+{
+	python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' "$1"
+}
+
 b=0
 total=0
 while [ $b -lt $batches ]; do
@@ -47,7 +52,7 @@ while [ $b -lt $batches ]; do
 	    sed 's/^/# /' "$TAP_TMP/load.out" | head -20
 	set --
 	while read -r h; do
-		set -- "$@" -d "$(printf '%s' "$h" | xxd -r -p)"
+		set -- "$@" -d "$(unhex "$h")"
 	done <"$TAP_TMP/names"
 	"$dump" -o "$out" -S "$src_SOCK" "$@" -c -V >"$TAP_TMP/dump.out" \
 	    2>"$TAP_TMP/dump.err"
@@ -65,7 +70,7 @@ while [ $b -lt $batches ]; do
 	ok $? "seed $seed: no injected command ran"
 	bad=0
 	while read -r h; do
-		db=$(printf '%s' "$h" | xxd -r -p)
+		db=$(unhex "$h")
 		db_fingerprint "$src_SOCK" "$db" >"$TAP_TMP/a.fp" 2>/dev/null
 		db_fingerprint "$dst_SOCK" "$db" >"$TAP_TMP/b.fp" 2>/dev/null
 		if ! cmp -s "$TAP_TMP/a.fp" "$TAP_TMP/b.fp"; then

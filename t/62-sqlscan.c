@@ -18,13 +18,15 @@ struct log {
 	size_t	 len;
 	int	 stmts;
 	int	 stop_at;	/* return -1 on this statement (0: never) */
+	int	 cut;
+	unsigned long long total, groups;
 };
 
 static int
 record(void *arg, const struct sqlscan_item *it)
 {
 	struct log	*l = arg;
-	static const char k[] = "SCD";
+	static const char k[] = "SCDX";
 	int		 n;
 
 	n = snprintf(l->buf + l->len, sizeof(l->buf) - l->len, "%c|%llu|%s%s\n",
@@ -34,6 +36,20 @@ record(void *arg, const struct sqlscan_item *it)
 		l->len += (size_t)n;
 	if (it->kind == SQLSCAN_STMT && ++l->stmts == l->stop_at)
 		return -1;
+	return 0;
+}
+
+static int
+keep_item(void *arg, const struct sqlscan_item *it)
+{
+	struct log	*l = arg;
+
+	if (it->kind == SQLSCAN_STMT) {
+		snprintf(l->buf, sizeof(l->buf), "%s", it->text);
+		l->cut = it->cut;
+		l->total = it->total;
+		l->groups = it->groups;
+	}
 	return 0;
 }
 
@@ -202,12 +218,96 @@ test_insert(void)
 	    "CREATE TABLE is not CREATE DATABASE");
 }
 
+/* what the stock client would run as its own commands (X lines) */
+static void
+test_client(void)
+{
+	static const struct {
+		const char	*in, *want, *what;
+	} cases[] = {
+		{ "SELECT 1;\n\\! touch /tmp/x\n", "S|1|SELECT 1\nX|2|\\!\n"
+		    "S|2|touch /tmp/x|U\n", "a backslash command" },
+		{ "-- `a\nsystem touch /tmp/x\n",
+		    "C|1|-- `a\nX|2|system\nX|2|system\n"
+		    "S|2|system touch /tmp/x|U\n",
+		    "a command word on a line of its own" },
+		{ "USE `a\nb`;\n", "X|1|use\nS|1|USE `a\nb`\n",
+		    "USE cut in two by a newline" },
+		{ "/**/USE `a\nb`;\n", "S|1|/**/USE `a\nb`\n",
+		    "USE behind an empty comment" },
+		{ "SELECT 'a\\!', `b\\!`, \"c\\!\" /* \\! */;\n",
+		    "S|1|SELECT 'a\\!', `b\\!`, \"c\\!\" /* \\! */\n",
+		    "no command inside strings, identifiers, comments" },
+		{ "/*!99999 \\! x */;\n", "X|1|\\!\nS|1|/*!99999  x */\n",
+		    "executable comments are text to the client" },
+		{ "/*M!999999\\- enable the sandbox mode */\nSELECT 1;\n",
+		    "S|1|/*M!999999 enable the sandbox mode */\nSELECT 1\n",
+		    "the sandbox switch is no finding" },
+		{ "SET sql_mode = 'NO_BACKSLASH_ESCAPES';\nSELECT 'a\\';\n",
+		    "S|1|SET sql_mode = 'NO_BACKSLASH_ESCAPES'\n"
+		    "S|2|SELECT 'a\\'\n", "NO_BACKSLASH_ESCAPES set by the dump" },
+		{ "SET sql_mode = 'ANSI';\nSELECT \"a\\\";\n",
+		    "S|1|SET sql_mode = 'ANSI'\nS|2|SELECT \"a\\\"\n",
+		    "ANSI_QUOTES set by the dump" },
+		{ "SELECT 1 /*!50000 ; */;\n", "S|1|SELECT 1 /*!50000\n"
+		    "S|1|*/\n", "a delimiter inside an executable comment" },
+	};
+	struct log	 l = { .stop_at = 0 };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		scan(cases[i].in, 1000, &l, NULL, 0);
+		is_str(l.buf, cases[i].want, "%s", cases[i].what);
+	}
+	{
+		const char	*p = "X'610a62'.`t` 3";
+		char		 a[16], b[16];
+
+		ok(sqlscan_ident(&p, p + strlen(p), a, sizeof(a)) == 0 &&
+		    strcmp(a, "a\nb") == 0 && *p == '.' && (p++,
+		    sqlscan_ident(&p, p + strlen(p), b, sizeof(b))) == 0 &&
+		    strcmp(b, "t") == 0, "a marker's X'hex' name reads back");
+	}
+}
+
+/* a statement longer than what is kept: counted, not held */
+static void
+test_keep(void)
+{
+	struct log	 l = { .stop_at = 0 };
+	struct sqlscan	*s;
+	char		 db[16], tbl[16];
+	int		 has_cols = 0;
+	static char	 in[200000];
+	size_t		 n;
+
+	n = (size_t)snprintf(in, sizeof(in), "INSERT INTO `t` (`a`) VALUES ");
+	for (int i = 0; i < 5000; i++)
+		n += (size_t)snprintf(in + n, sizeof(in) - n, "%s('x(%d'),",
+		    i == 0 ? "" : "", i);
+	in[n - 1] = ';';
+	if ((s = sqlscan_new(1 << 20, keep_item, &l)) == NULL)
+		bail("sqlscan_new");
+	sqlscan_keep(s, 100);
+	ok(sqlscan_feed(s, in, n) == 0 && sqlscan_end(s) == 0,
+	    "a long INSERT scans with 100 bytes kept");
+	ok(l.cut && l.total == n - 1 && l.groups == 5001,
+	    "it is given cut, with its length and its groups (%d %llu %llu)",
+	    l.cut, (unsigned long long)l.total,
+	    (unsigned long long)l.groups);
+	ok(sqlscan_insert_head(l.buf, strlen(l.buf), db, sizeof(db), tbl,
+	    sizeof(tbl), &has_cols) == 1 && strcmp(tbl, "t") == 0 && has_cols,
+	    "its head reads: table t, a column list");
+	sqlscan_free(s);
+}
+
 int
 main(void)
 {
-	plan(3 + 8 + 13);
+	plan(3 + 8 + 13 + 11 + 3);
+	test_keep();
 	test_split();
 	test_errors();
 	test_insert();
+	test_client();
 	return tap_exit();
 }

@@ -18,6 +18,8 @@
  * -w FILE pauses the dump in the middle of a table's rows (at the first
  * progress report with rows done): it creates FILE and waits until
  * something removes it, so a test can break the server at that moment.
+ * -W NAME dumps nothing: it runs the verifier on the artifact NAME in DIR
+ * (no expectation) and prints "verify ok" or "verify failed: MESSAGE".
  */
 #include "config.h"
 
@@ -98,7 +100,7 @@ main(int argc, char *argv[])
 	struct job_env		 env;
 	struct job_result	 res;
 	struct sigaction	 sa;
-	const char		*dir = NULL;
+	const char		*dir = NULL, *verify_only = NULL;
 	char			 pw[512], **dbs = NULL, **xs = NULL;
 	size_t			 ndbs = 0, nxs = 0, i;
 	int			 ch, rc, verbose = 0, fd, verify = 0;
@@ -121,7 +123,7 @@ main(int argc, char *argv[])
 	env.started = time(NULL);
 	env.file_mode = 0600;
 
-	while ((ch = getopt(argc, argv, "o:n:S:h:P:u:p:d:x:cfr:C:T:L:z:l:j:s:vVw:"))
+	while ((ch = getopt(argc, argv, "o:n:S:h:P:u:p:d:x:cfr:C:T:L:z:l:j:s:vVw:W:"))
 	    != -1) {
 		switch (ch) {
 		case 'o':	dir = optarg; break;
@@ -165,6 +167,7 @@ main(int argc, char *argv[])
 		case 'v':	verbose = 1; break;
 		case 'w':	pause_file = optarg; break;
 		case 'V':	verify = 1; break;
+		case 'W':	verify_only = optarg; break;
 		default:	usage();
 		}
 	}
@@ -188,6 +191,25 @@ main(int argc, char *argv[])
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
+	if (verify_only != NULL) {
+		struct verify_expect	 ve;
+		struct verify_opts	 vo;
+		struct verify_result	 vr;
+
+		verify_expect_init(&ve);
+		ve.kind = VERIFY_KIND_MYSQL;
+		memset(&vo, 0, sizeof(vo));
+		vo.dir = dir;
+		memset(&vr, 0, sizeof(vr));
+		rc = verify_artifact(env.dirfd, verify_only, &ve, &vo, &vr);
+		if (rc == CAIRN_E_OK)
+			printf("verify ok\n");
+		else
+			printf("verify failed: %s\n", vr.message);
+		verify_result_free(&vr);
+		close(env.dirfd);
+		return rc;
+	}
 	rc = job_mysql_run(&env, &res);
 	if (rc != CAIRN_E_OK)
 		fprintf(stderr, "error %d: %s\n", rc, res.message);

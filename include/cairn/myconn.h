@@ -30,6 +30,12 @@ struct myconn_opts {
 
 MYSQL	*myconn_open(const struct db_conn *, const struct myconn_opts *,
 	    char *err, size_t errlen, int *transient);
+/*
+ * The server's own databases (mysql, information_schema, performance_schema,
+ * sys): never dumped, never a scratch database.  fold: compare without case
+ * (for names that may meet a server with lower_case_table_names).
+ */
+int	 myconn_is_system_db(const char *name, int fold);
 /* "host:port", "socket PATH" or "localhost", for messages. */
 void	 myconn_where(const struct db_conn *, char *, size_t);
 

@@ -43,6 +43,14 @@ void		 sqlout_printf(struct sqlout *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 /* `name` with embedded backquotes doubled. */
 void		 sqlout_ident(struct sqlout *, const char *);
+/*
+ * A name in a line the client reads as a comment (cairn's markers): as
+ * sqlout_ident() when it holds no control character, else X'hex' of its
+ * bytes, so that no newline can end the comment and start a command.
+ */
+void		 sqlout_marker_name(struct sqlout *, const char *);
+/* Text for a comment line: every control character written as '?'. */
+void		 sqlout_comment_text(struct sqlout *, const char *);
 /* 'text' escaped as above. */
 void		 sqlout_string(struct sqlout *, const char *, size_t);
 /* 0x0123ab, or '' for an empty value (0x alone is not a literal). */

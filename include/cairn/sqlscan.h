@@ -8,16 +8,27 @@
  *     once per complete statement, comment line and DELIMITER command, in
  *     order.  The scanner knows single- and double-quoted strings (with
  *     backslash escapes and doubled quotes), backquoted identifiers (with
- *     doubled backquotes), `-- ` and `#` line comments, block comments
- *     (kept in the statement text: executable comments, slash-star-bang,
- *     matter to the server) and `DELIMITER xx` client commands at the start
- *     of a statement.
+ *     doubled backquotes), `-- ` and `#` line comments (`--` alone at a
+ *     statement's start), block comments (kept in the statement text),
+ *     executable comments (slash-star-bang, slash-star-M-bang: plain text
+ *     to the client, so quotes, delimiters and commands count inside) and
+ *     `DELIMITER xx` client commands at the start of a statement.  A
+ *     `SET ... sql_mode = '...'` statement switches how later strings are
+ *     read, as the client does from the server's status: ANSI_QUOTES (and
+ *     the modes implying it) makes backslash plain in "...",
+ *     NO_BACKSLASH_ESCAPES in every string.  Bytes are read one by one (the
+ *     client in a UTF-8 or single-byte locale does the same).
+ *   - Client commands other than DELIMITER and USE (a backslash command
+ *     outside strings and comments but \N and the sandbox switch \-; a
+ *     command word first on a line that starts a statement and holds no
+ *     delimiter, or first in a whole statement) are given as
+ *     SQLSCAN_COMMAND; scanning goes on.
  *   - A statement is given without its delimiter and without surrounding
  *     whitespace; a line comment inside a statement is replaced by a newline;
  *     a line comment between statements is given as SQLSCAN_COMMENT (the
  *     text from `--`/`#` to the end of the line, without the newline).
  *   - Memory is bounded: a statement longer than max_stmt bytes is an
- *     error (the dump engine writes statements well below 16 MiB).
+ *     error; with sqlscan_keep() only a prefix of each is held.
  *   - Errors: sqlscan_feed()/sqlscan_end() return -1 with a one-line cause
  *     in sqlscan_error() ("line 12: statement longer than 16777216 bytes");
  *     a callback returning -1 stops the scan (its own message stays the
@@ -33,12 +44,15 @@
 #include <stdint.h>
 
 #define SQLSCAN_MAX_STMT	((size_t)16 << 20)
+#define SQLSCAN_MAX_PACKET	((size_t)1 << 30)
 #define SQLSCAN_MAX_DELIM	16
 
 enum sqlscan_kind {
 	SQLSCAN_STMT,		/* a statement, delimiter stripped */
 	SQLSCAN_COMMENT,	/* a whole-line comment between statements */
 	SQLSCAN_DELIMITER,	/* "DELIMITER x": text is the new delimiter */
+	SQLSCAN_COMMAND,	/* a client command other than DELIMITER and
+				 * USE: text is "\\!" or its name ("system") */
 	SQLSCAN_KIND_MAX,
 };
 
@@ -48,6 +62,10 @@ struct sqlscan_item {
 	size_t			 len;
 	uint64_t		 line;	/* 1-based line where it starts */
 	int			 unterminated;	/* last statement had no delimiter */
+	/* statements only: */
+	int			 cut;	/* text is a prefix (see sqlscan_keep()) */
+	uint64_t		 total;	/* the whole statement's length */
+	uint64_t		 groups;	/* (...) groups at depth 0 */
 };
 
 typedef int	(*sqlscan_fn)(void *arg, const struct sqlscan_item *);
@@ -62,6 +80,14 @@ int		 sqlscan_feed(struct sqlscan *, const char *, size_t);
  * set); -1 if the input ends inside a string, identifier or comment. */
 int		 sqlscan_end(struct sqlscan *);
 const char	*sqlscan_error(const struct sqlscan *);
+/*
+ * Keep at most keep bytes of each statement (0: all, the default): a longer
+ * one is given cut (text its first keep bytes, total its length, groups
+ * its parenthesised groups outside strings and comments: for an INSERT
+ * ... VALUES, its rows plus one for a column list).  max_stmt still
+ * bounds total; memory stays below keep.
+ */
+void		 sqlscan_keep(struct sqlscan *, size_t keep);
 /* The line the scanner is at (1-based). */
 uint64_t	 sqlscan_line(const struct sqlscan *);
 void		 sqlscan_free(struct sqlscan *);
@@ -78,7 +104,15 @@ int	 sqlscan_insert(const char *stmt, size_t len, char *db, size_t dblen,
 	    char *tbl, size_t tbllen, uint64_t *rows);
 
 /*
- * Read one identifier, backquoted (doubled backquotes undone) or bare, at
+ * The head of an INSERT: as sqlscan_insert() up to VALUES; *has_cols tells
+ * whether a column list came before it.  For a statement given cut.
+ */
+int	 sqlscan_insert_head(const char *stmt, size_t len, char *db,
+	    size_t dblen, char *tbl, size_t tbllen, int *has_cols);
+
+/*
+ * Read one identifier, backquoted (doubled backquotes undone), X'hex' (the
+ * form of cairn's marker lines for a name with control characters) or bare, at
  * *sp after optional whitespace; advance *sp past it.  Returns 0, or -1 if
  * there is none or it does not fit.
  */

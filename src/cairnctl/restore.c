@@ -45,6 +45,7 @@
 #include "cairn/age.h"
 #include "cairn/catalog.h"
 #include "cairn/errors.h"
+#include "cairn/sqlscan.h"
 #include "cairn/util.h"
 #include "cairnctl.h"
 
@@ -881,6 +882,114 @@ fail:
 	return NULL;
 }
 
+/*
+ * Pass 1 also reads the dump as the stock client will: a client command
+ * outside a statement (\\! touch ..., system ..., source ...) is refused
+ * whatever --force says; nothing cairn writes reads as one.
+ */
+struct prescan {
+	struct lines	*l;
+	struct sqlscan	*scan;
+	char		 cmd[16];	/* the first command found */
+	uint64_t	 line;
+	unsigned	 ndb;		/* CREATE DATABASE statements */
+	bool		 multiline;	/* a database name spans lines */
+	struct str_hex {
+		char	 hex[2 * 256 + 1];
+	}		 dbs[64];	/* their names, hex, the first 64 */
+};
+
+static int
+prescan_item(void *arg, const struct sqlscan_item *it)
+{
+	struct prescan	*ps = arg;
+
+	char		 db[256];
+
+	if (it->kind == SQLSCAN_STMT && sqlscan_create_db(it->text, it->len,
+	    db, sizeof(db)) == 1) {
+		if (strpbrk(db, "\r\n") != NULL)
+			ps->multiline = true;
+		if (ps->ndb < nitems(ps->dbs))
+			util_hex(ps->dbs[ps->ndb].hex, (const unsigned char *)db,
+			    strlen(db));
+		ps->ndb++;
+	}
+	if (it->kind == SQLSCAN_COMMAND && ps->cmd[0] == '\0') {
+		snprintf(ps->cmd, sizeof(ps->cmd), "%s", it->text);
+		ps->line = it->line;
+	}
+	return 0;
+}
+
+static int
+prescan_feed(void *arg, const unsigned char *p, size_t n)
+{
+	struct prescan	*ps = arg;
+
+	if (lines_feed(ps->l, p, n) == -1)
+		return -1;
+	/* a scan error (a dump cut short) is the marker check's business */
+	(void)sqlscan_feed(ps->scan, (const char *)p, n);
+	return 0;
+}
+
+/*
+ * Does any of the databases (hex names) hold a table, view, routine or
+ * event on the target?  Asks the client; 1 yes (the first such name in
+ * name), 0 no, -1 could not tell (message printed).
+ */
+static int
+target_nonempty(const char *client, const char *cnf, const struct str_hex *dbs,
+    size_t n, char *name, size_t namelen)
+{
+	char	*q, *arg, *in = xstrdup(""), *t;
+	int	 p[2], st;
+	ssize_t	 k;
+	pid_t	 pid;
+
+	for (size_t i = 0; i < n; i++) {
+		t = xasprintf("%s%sCONVERT(0x%s USING utf8mb4)", in,
+		    i == 0 ? "" : ", ", dbs[i].hex);
+		free(in);
+		in = t;
+	}
+	q = xasprintf("SELECT s FROM (SELECT TABLE_SCHEMA s FROM "
+	    "information_schema.TABLES UNION ALL SELECT ROUTINE_SCHEMA FROM "
+	    "information_schema.ROUTINES UNION ALL SELECT EVENT_SCHEMA FROM "
+	    "information_schema.EVENTS) x WHERE s IN (%s) LIMIT 1", in);
+	free(in);
+	arg = xasprintf("--defaults-extra-file=%s", cnf);
+	if (pipe2(p, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
+		cli_warnx("restore: %s", strerror(errno));
+		free(q);
+		free(arg);
+		return -1;
+	}
+	if (pid == 0) {
+		if (dup2(p[1], 1) == -1)
+			_exit(127);
+		execl(client, client, arg, "--batch", "-N", "-e", q,
+		    (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	k = util_read_all(p[0], name, namelen - 1);
+	close(p[0]);
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	free(q);
+	free(arg);
+	if (k < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		cli_warnx("restore: %s could not list what the target "
+		    "databases hold (see its message above)", client);
+		return -1;
+	}
+	name[k] = '\0';
+	name[strcspn(name, "\n")] = '\0';
+	return k > 0;
+}
+
 static const char *
 mysql_client(const struct ropts *o)
 {
@@ -913,6 +1022,7 @@ restore_mysql(const struct art *a, const struct ropts *o)
 {
 	struct check	 c;
 	struct lines	 l;
+	struct prescan	 ps;
 	const char	*client;
 	char		*cnf, *cnfdir = NULL, *arg, err[1024], hdr[700];
 	int		 p[2], st, code;
@@ -931,10 +1041,27 @@ restore_mysql(const struct art *a, const struct ropts *o)
 
 	/* pass 1: the whole artifact checks out */
 	memset(&l, 0, sizeof(l));
-	if (check_file(a->path, a->ck, lines_feed, &l, a->ids, a->nids, &c,
-	    err,
-	    sizeof(err)) == -1 || lines_finish(&l) == -1) {
+	memset(&ps, 0, sizeof(ps));
+	ps.l = &l;
+	if ((ps.scan = sqlscan_new(SQLSCAN_MAX_PACKET, prescan_item,
+	    &ps)) == NULL) {
+		cli_warnx("restore: %s", strerror(errno));
+		return CAIRN_E_OSERR;
+	}
+	sqlscan_keep(ps.scan, 1024 * 1024);	/* heads are enough here */
+	if (check_file(a->path, a->ck, prescan_feed, &ps, a->ids, a->nids, &c,
+	    err, sizeof(err)) == -1 || lines_finish(&l) == -1) {
+		sqlscan_free(ps.scan);
 		cli_warnx("restore: %s", err);
+		return CAIRN_E_VERIFY;
+	}
+	(void)sqlscan_end(ps.scan);
+	sqlscan_free(ps.scan);
+	if (ps.cmd[0] != '\0') {
+		cli_warnx("restore: %s: line %llu: the stock client would run "
+		    "the client command \"%s\" there: refusing to restore "
+		    "it (not even with --force)", a->rel,
+		    (unsigned long long)ps.line, ps.cmd);
 		return CAIRN_E_VERIFY;
 	}
 	if ((code = art_judge(a, &c, o->force)) != CAIRN_E_OK)
@@ -947,12 +1074,19 @@ restore_mysql(const struct art *a, const struct ropts *o)
 		if (!o->force)
 			return CAIRN_E_VERIFY;
 	}
-	if (o->database != NULL && l.ndb > 1) {
-		cli_warnx("restore: %s holds %u databases: --database works "
-		    "with a single-database dump", a->rel, l.ndb);
+	if (o->database != NULL && ps.multiline) {
+		/* the rename works on whole lines */
+		cli_warnx("restore: %s: its database's name spans lines: "
+		    "--database cannot rename it; restore it under its own "
+		    "name", a->rel);
 		return CAIRN_E_USAGE;
 	}
-	if (o->database == NULL && l.ndb == 0) {
+	if (o->database != NULL && ps.ndb > 1) {
+		cli_warnx("restore: %s holds %u databases: --database works "
+		    "with a single-database dump", a->rel, ps.ndb);
+		return CAIRN_E_USAGE;
+	}
+	if (o->database == NULL && ps.ndb == 0) {
 		cli_warnx("restore: %s does not create its database: name "
 		    "one with --database", a->rel);
 		return CAIRN_E_USAGE;
@@ -961,6 +1095,30 @@ restore_mysql(const struct art *a, const struct ropts *o)
 	/* pass 2: into the client */
 	if ((cnf = mysql_defaults(o, &cnfdir)) == NULL)
 		return CAIRN_E_CANTCREAT;
+	/* into an empty (or new) database only, unless --force: a restore
+	 * over old objects would silently mix them with the dump's */
+	if (!o->force) {
+		struct str_hex	 one;
+		char		 busy[512];
+		int		 r;
+
+		if (o->database != NULL)
+			util_hex(one.hex, (const unsigned char *)o->database,
+			    strlen(o->database));
+		r = target_nonempty(client, cnf, o->database != NULL ? &one :
+		    ps.dbs, o->database != NULL ? 1 : (ps.ndb < nitems(ps.dbs) ?
+		    ps.ndb : nitems(ps.dbs)), busy, sizeof(busy));
+		if (r != 0) {
+			if (r == 1)
+				cli_warnx("restore: database %s on the target "
+				    "is not empty: restoring into it would mix "
+				    "its objects with the dump's; drop it, "
+				    "choose another with --database, or use "
+				    "--force", busy);
+			code = r == 1 ? CAIRN_E_CANTCREAT : CAIRN_E_UNAVAILABLE;
+			goto out;
+		}
+	}
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		cli_warnx("restore: pipe: %s", strerror(errno));
 		code = CAIRN_E_OSERR;
@@ -995,7 +1153,7 @@ restore_mysql(const struct art *a, const struct ropts *o)
 		l.dbname = o->database;
 	}
 	code = CAIRN_E_OK;
-	if (o->database != NULL && l.ndb == 0) {
+	if (o->database != NULL && ps.ndb == 0) {
 		/* mysqldump without --databases: make and use the target */
 		struct lines	 pre;
 		int		 n;

@@ -34,7 +34,12 @@ enum st {
 	ST_LINE,	/* in a line comment */
 	ST_DELIM_CMD,	/* reading "DELIMITER xx" to the end of the line */
 	ST_QUOTE_END,	/* after a quote that may be doubled */
+	ST_SLASH_STAR,	/* saw slash-star: a comment, or executable text? */
+	ST_SLASH_STAR_M,	/* saw slash-star-M */
+	ST_BSLASH,	/* a backslash outside strings and comments */
 };
+
+#define WIN_MAX	(SQLSCAN_MAX_DELIM + 2)
 
 struct sqlscan {
 	sqlscan_fn	 fn;
@@ -42,6 +47,13 @@ struct sqlscan {
 	size_t		 max;
 	char		*buf;		/* the statement being built */
 	size_t		 len, cap;
+	size_t		 keep;		/* 0, or bytes of a statement kept */
+	uint64_t	 total;		/* the statement's length so far */
+	int		 cut;		/* longer than keep */
+	int		 depth;		/* parentheses outside strings */
+	uint64_t	 groups;	/* (...) groups at depth 0 */
+	char		 tailw[SQLSCAN_MAX_DELIM];	/* its last bytes */
+	size_t		 tlen;
 	size_t		 normal_run;	/* trailing bytes appended in ST_NORMAL */
 	enum st		 st;
 	enum st		 esc_ret;	/* state to return to after escape */
@@ -54,6 +66,14 @@ struct sqlscan {
 	uint64_t	 line;
 	uint64_t	 stmt_line;
 	uint64_t	 quote_line;
+	int		 ansi_quotes;	/* the sql_mode the dump set */
+	int		 no_bs_escapes;
+	int		 line_empty;	/* only whitespace so far on this line */
+	int		 first_line;	/* the statement began a line */
+	int		 line_delim;	/* this line holds the delimiter */
+	int		 line_bs_g;	/* this line holds "\g" */
+	char		 win[WIN_MAX];	/* the line's last bytes */
+	size_t		 wlen;
 	int		 failed;
 	char		 err[160];
 };
@@ -96,6 +116,7 @@ sqlscan_new(size_t max_stmt, sqlscan_fn fn, void *arg)
 	strcpy(s->delim, ";");
 	s->dlen = 1;
 	s->line = 1;
+	s->line_empty = 1;
 	s->st = ST_NORMAL;
 	return s;
 }
@@ -115,6 +136,12 @@ sqlscan_error(const struct sqlscan *s)
 	return s->err[0] ? s->err : "no error";
 }
 
+void
+sqlscan_keep(struct sqlscan *s, size_t keep)
+{
+	s->keep = keep != 0 && keep < 64 ? 64 : keep;
+}
+
 uint64_t
 sqlscan_line(const struct sqlscan *s)
 {
@@ -125,7 +152,14 @@ static int
 emit(struct sqlscan *s, enum sqlscan_kind kind, const char *text, size_t len,
     uint64_t line, int unterminated)
 {
-	struct sqlscan_item	 it = { kind, text, len, line, unterminated };
+	struct sqlscan_item	 it = { kind, text, len, line, unterminated,
+				    0, len, 0 };
+
+	if (kind == SQLSCAN_STMT) {
+		it.cut = s->cut;
+		it.total = s->total;
+		it.groups = s->groups;
+	}
 
 	if (s->fn(s->arg, &it) == -1) {
 		seterr(s, "stopped");
@@ -137,22 +171,35 @@ emit(struct sqlscan *s, enum sqlscan_kind kind, const char *text, size_t len,
 static int
 append(struct sqlscan *s, char c)
 {
-	if (s->len == 0) {
+	size_t	 lim = s->keep != 0 ? s->keep : s->max;
+
+	if (s->total == 0) {
 		if (isspace((unsigned char)c))
 			return 0;	/* no leading whitespace */
 		s->stmt_line = s->line;
+		s->first_line = s->line_empty;
 	}
-	if (s->len >= s->max) {
+	if (s->total >= s->max) {
 		seterr(s, "statement starting at line %llu is longer than %zu "
 		    "bytes", (unsigned long long)s->stmt_line, s->max);
 		return -1;
+	}
+	s->total++;
+	if (s->tlen == sizeof(s->tailw)) {
+		memmove(s->tailw, s->tailw + 1, sizeof(s->tailw) - 1);
+		s->tlen--;
+	}
+	s->tailw[s->tlen++] = c;
+	if (s->len >= lim) {
+		s->cut = 1;	/* the rest is counted, not kept */
+		return 0;
 	}
 	if (s->len + 2 > s->cap) {
 		size_t	 ncap = s->cap * 2;
 		char	*nb;
 
-		if (ncap > s->max + 2)
-			ncap = s->max + 2;
+		if (ncap > lim + 2)
+			ncap = lim + 2;
 		if ((nb = realloc(s->buf, ncap)) == NULL) {
 			seterr(s, "out of memory");
 			return -1;
@@ -173,18 +220,131 @@ trim(struct sqlscan *s)
 	s->buf[s->len] = '\0';
 }
 
-static int
-finish_stmt(struct sqlscan *s, int unterminated)
-{
-	int	 rc = 0;
+static const char *skip_ws(const char *, const char *);
 
-	trim(s);
-	if (s->len > 0)
-		rc = emit(s, SQLSCAN_STMT, s->buf, s->len, s->stmt_line,
-		    unterminated);
+static void
+stmt_reset(struct sqlscan *s)
+{
 	s->len = 0;
 	s->buf[0] = '\0';
 	s->normal_run = 0;
+	s->total = 0;
+	s->cut = 0;
+	s->depth = 0;
+	s->groups = 0;
+	s->tlen = 0;
+}
+
+/*
+ * The stock client's own commands, by name (MariaDB 10.11's mysql.cc).  At
+ * the start of a line that begins a statement, or as the first word of a
+ * whole statement, the client runs them instead of sending SQL.
+ */
+static const char *const client_cmds[] = {
+	"?", "charset", "clear", "connect", "delimiter", "edit", "ego",
+	"exit", "go", "help", "nopager", "notee", "nowarning", "pager",
+	"print", "prompt", "quit", "rehash", "sandbox", "source", "status",
+	"system", "tee", "use", "warnings",
+};
+
+/* the client command named by the first word of p (to space or tab), or
+ * NULL */
+static const char *
+cmd_word(const char *p, const char *end)
+{
+	const char	*e;
+
+	for (e = p; e < end && *e != ' ' && *e != '\t' && *e != '\n' &&
+	    *e != '\r'; e++)
+		;
+	for (size_t i = 0; i < sizeof(client_cmds) / sizeof(client_cmds[0]);
+	    i++)
+		if (strlen(client_cmds[i]) == (size_t)(e - p) &&
+		    strncasecmp(p, client_cmds[i], (size_t)(e - p)) == 0)
+			return client_cmds[i];
+	return NULL;
+}
+
+static int
+emit_cmd(struct sqlscan *s, const char *what, uint64_t line)
+{
+	return emit(s, SQLSCAN_COMMAND, what, strlen(what), line, 0);
+}
+
+/* SET ... sql_mode = 'A,B': ANSI_QUOTES and NO_BACKSLASH_ESCAPES change
+ * how the client reads quotes and backslashes from the next statement on */
+static void
+track_sql_mode(struct sqlscan *s, const char *t, size_t len)
+{
+	const char	*p = skip_ws(t, t + len), *end = t + len, *q;
+
+	if (end - p > 3 && strncmp(p, "/*!", 3) == 0)
+		for (p += 3; p < end && isdigit((unsigned char)*p); p++)
+			;
+	p = skip_ws(p, end);
+	if (end - p < 4 || strncasecmp(p, "set", 3) != 0 ||
+	    !isspace((unsigned char)p[3]))
+		return;
+	for (; (q = memmem(p, (size_t)(end - p), "_mode", 5)) != NULL;
+	    p = q + 5) {
+		char	 mode[512], *tok, *save = NULL;
+		size_t	 n = 0;
+
+		if (q - t < 3 || strncasecmp(q - 3, "sql", 3) != 0 ||
+		    (q - t > 3 && (q[-4] == '@' || q[-4] == '_' ||
+		    isalnum((unsigned char)q[-4]))))
+			continue;
+		for (q += 5; q < end && isspace((unsigned char)*q); q++)
+			;
+		if (q >= end || *q != '=')
+			continue;
+		for (q++; q < end && isspace((unsigned char)*q); q++)
+			;
+		s->ansi_quotes = s->no_bs_escapes = 0;
+		if (q >= end || (*q != '\'' && *q != '"'))
+			continue;	/* @OLD_SQL_MODE: the server's own */
+		for (q++; q < end && *q != '\'' && *q != '"' &&
+		    n + 1 < sizeof(mode); q++)
+			mode[n++] = (char)toupper((unsigned char)*q);
+		mode[n] = '\0';
+		for (tok = strtok_r(mode, ",", &save); tok != NULL;
+		    tok = strtok_r(NULL, ",", &save)) {
+			if (strcmp(tok, "NO_BACKSLASH_ESCAPES") == 0)
+				s->no_bs_escapes = 1;
+			else if (strcmp(tok, "ANSI_QUOTES") == 0 ||
+			    strcmp(tok, "ANSI") == 0 ||
+			    strcmp(tok, "ORACLE") == 0 ||
+			    strcmp(tok, "POSTGRESQL") == 0 ||
+			    strcmp(tok, "MSSQL") == 0 ||
+			    strcmp(tok, "DB2") == 0 ||
+			    strcmp(tok, "MAXDB") == 0)
+				s->ansi_quotes = 1;
+		}
+	}
+}
+
+static int
+finish_stmt(struct sqlscan *s, int unterminated)
+{
+	const char	*cmd;
+	int		 rc = 0;
+
+	trim(s);
+	s->first_line = 0;
+	if (s->total > 0) {
+		/* the client reads the statement's first word, comments
+		 * left out, as a command of its own: USE is the only one a
+		 * dump has a use for */
+		cmd = cmd_word(skip_ws(s->buf, s->buf + s->len),
+		    s->buf + s->len);
+		if (cmd != NULL && strcmp(cmd, "use") != 0 &&
+		    emit_cmd(s, cmd, s->stmt_line) == -1)
+			return -1;
+		track_sql_mode(s, s->buf, s->len);
+		rc = emit(s, SQLSCAN_STMT, s->buf, s->len, s->stmt_line,
+		    unterminated);
+	}
+	stmt_reset(s);
 	return rc;
 }
 
@@ -194,23 +354,27 @@ normal_byte(struct sqlscan *s, char c)
 {
 	if (append(s, c) == -1)
 		return -1;
-	if (s->len == 0)
+	if (s->total == 0)
 		return 0;	/* leading whitespace dropped */
 	s->normal_run++;
+	if (c == '(' && s->depth++ == 0)
+		s->groups++;
+	else if (c == ')' && s->depth > 0)
+		s->depth--;
 	/* "DELIMITER " at the start of a statement is a client command */
-	if (s->len == 10 && s->normal_run >= 10 &&
+	if (s->total == 10 && s->normal_run >= 10 &&
 	    strncasecmp(s->buf, "delimiter", 9) == 0 &&
 	    (c == ' ' || c == '\t')) {
-		s->len = 0;
-		s->buf[0] = '\0';
-		s->normal_run = 0;
+		stmt_reset(s);
 		s->clen = 0;
 		s->st = ST_DELIM_CMD;
 		return 0;
 	}
-	if (s->normal_run >= s->dlen && s->len >= s->dlen &&
-	    memcmp(s->buf + s->len - s->dlen, s->delim, s->dlen) == 0) {
-		s->len -= s->dlen;
+	if (s->normal_run >= s->dlen && s->tlen >= s->dlen &&
+	    memcmp(s->tailw + s->tlen - s->dlen, s->delim, s->dlen) == 0) {
+		if (s->len > s->total - s->dlen)
+			s->len = (size_t)(s->total - s->dlen);
+		s->total -= s->dlen;
 		s->buf[s->len] = '\0';
 		return finish_stmt(s, 0);
 	}
@@ -267,7 +431,7 @@ static void
 start_line_comment(struct sqlscan *s, const char *intro)
 {
 	s->st = ST_LINE;
-	s->comment_alone = s->len == 0;
+	s->comment_alone = s->total == 0;
 	s->clen = 0;
 	for (; *intro != '\0'; intro++)
 		comment_byte(s, *intro);
@@ -282,7 +446,7 @@ step(struct sqlscan *s, char c)
 		case '\'':
 		case '"':
 		case '`':
-			if (s->len == 0)
+			if (s->total == 0)
 				s->stmt_line = s->line;
 			s->quote_line = s->line;
 			s->st = c == '\'' ? ST_SQUOTE : c == '"' ? ST_DQUOTE :
@@ -298,8 +462,25 @@ step(struct sqlscan *s, char c)
 		case '#':
 			start_line_comment(s, "#");
 			return 0;
+		case '\\':
+			s->st = ST_BSLASH;
+			return 0;
 		default:
 			return normal_byte(s, c);
+		}
+	case ST_BSLASH:
+		/* the client runs \x as a command anywhere outside strings
+		 * and comments; \N is NULL, \- turns its sandbox mode on */
+		s->st = ST_NORMAL;
+		if (c == 'N')
+			return normal_byte(s, '\\') == -1 ? -1 :
+			    normal_byte(s, c);
+		if (c == '-' || c == '\n')
+			return c == '\n' ? step(s, c) : 0;
+		{
+			char	 cmd[3] = { '\\', c, '\0' };
+
+			return emit_cmd(s, cmd, s->line);
 		}
 	case ST_DASH:
 		if (c == '-') {
@@ -311,8 +492,9 @@ step(struct sqlscan *s, char c)
 			return -1;
 		return step(s, c);
 	case ST_DASH2:
-		/* "-- " needs whitespace or a control character after it */
-		if ((unsigned char)c <= ' ') {
+		/* "-- " needs whitespace or a control character after it;
+		 * at the start of a statement "--" is enough */
+		if ((unsigned char)c <= ' ' || s->total == 0) {
 			start_line_comment(s, "--");
 			if (c == '\n')
 				return line_comment_end(s);
@@ -324,18 +506,37 @@ step(struct sqlscan *s, char c)
 		return step(s, c);
 	case ST_SLASH:
 		if (c == '*') {
-			s->st = ST_BLOCK;
-			s->normal_run = 0;
-			if (s->len == 0)
-				s->stmt_line = s->line;
-			s->quote_line = s->line;
-			if (append(s, '/') == -1 || append(s, '*') == -1)
-				return -1;
+			s->st = ST_SLASH_STAR;
 			return 0;
 		}
 		s->st = ST_NORMAL;
 		if (normal_byte(s, '/') == -1)
 			return -1;
+		return step(s, c);
+	case ST_SLASH_STAR:
+	case ST_SLASH_STAR_M:
+		/* executable comments are plain text to the client: quotes,
+		 * delimiters and commands count inside them */
+		if (c == '!') {
+			s->normal_run = 0;
+			if (append(s, '/') == -1 || append(s, '*') == -1 ||
+			    (s->st == ST_SLASH_STAR_M && append(s, 'M') == -1))
+				return -1;
+			s->st = ST_NORMAL;
+			return append(s, c);
+		}
+		if (c == 'M' && s->st == ST_SLASH_STAR) {
+			s->st = ST_SLASH_STAR_M;
+			return 0;
+		}
+		s->normal_run = 0;
+		if (s->total == 0)
+			s->stmt_line = s->line;
+		s->quote_line = s->line;
+		if (append(s, '/') == -1 || append(s, '*') == -1 ||
+		    (s->st == ST_SLASH_STAR_M && append(s, 'M') == -1))
+			return -1;
+		s->st = ST_BLOCK;
 		return step(s, c);
 	case ST_BLOCK:
 		if (c == '*')
@@ -363,7 +564,8 @@ step(struct sqlscan *s, char c)
 		char	 q = s->st == ST_SQUOTE ? '\'' :
 		    s->st == ST_DQUOTE ? '"' : '`';
 
-		if (c == '\\' && s->st != ST_BQUOTE) {
+		if (c == '\\' && s->st != ST_BQUOTE && !s->no_bs_escapes &&
+		    !(s->st == ST_DQUOTE && s->ansi_quotes)) {
 			s->esc_ret = s->st;
 			s->st = ST_ESCAPE;
 		} else if (c == q) {
@@ -388,16 +590,56 @@ step(struct sqlscan *s, char c)
 	return 0;
 }
 
+/* what the client sees of the raw line: is the delimiter in it, "\\g"? */
+static void
+line_byte(struct sqlscan *s, char c)
+{
+	if (c == '\n') {
+		s->line_empty = 1;
+		s->line_delim = s->line_bs_g = 0;
+		s->first_line = 0;
+		s->wlen = 0;
+		return;
+	}
+	if (!isspace((unsigned char)c))
+		s->line_empty = 0;
+	if (s->wlen == WIN_MAX) {
+		memmove(s->win, s->win + 1, WIN_MAX - 1);
+		s->wlen--;
+	}
+	s->win[s->wlen++] = c;
+	if (s->wlen >= s->dlen &&
+	    memcmp(s->win + s->wlen - s->dlen, s->delim, s->dlen) == 0)
+		s->line_delim = 1;
+	if (s->wlen >= 2 && s->win[s->wlen - 2] == '\\' &&
+	    s->win[s->wlen - 1] == 'g')
+		s->line_bs_g = 1;
+}
+
 int
 sqlscan_feed(struct sqlscan *s, const char *p, size_t n)
 {
 	if (s->failed)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\n' && s->first_line && s->total > 0 &&
+		    !s->line_delim && !s->line_bs_g) {
+			/* the client reads this line as a command before the
+			 * rest of the statement is there */
+			const char	*cmd = cmd_word(s->buf, s->buf + s->len);
+
+			s->first_line = 0;
+			if (cmd != NULL && strcmp(cmd, "delimiter") != 0 &&
+			    emit_cmd(s, cmd, s->stmt_line) == -1) {
+				s->failed = 1;
+				return -1;
+			}
+		}
 		if (step(s, p[i]) == -1) {
 			s->failed = 1;
 			return -1;
 		}
+		line_byte(s, p[i]);
 		if (p[i] == '\n')
 			s->line++;
 	}
@@ -437,6 +679,13 @@ sqlscan_end(struct sqlscan *s)
 	case ST_SLASH:
 		if (normal_byte(s, '/') == -1)
 			return -1;
+		break;
+	case ST_SLASH_STAR:
+	case ST_SLASH_STAR_M:
+		seterr(s, "comment starting at line %llu never ends",
+		    (unsigned long long)s->line);
+		return -1;
+	case ST_BSLASH:
 		break;
 	case ST_LINE:
 		if (line_comment_end(s) == -1)
@@ -505,6 +754,22 @@ sqlscan_ident(const char **sp, const char *end, char *out, size_t outlen)
 
 	if (outlen == 0)
 		return -1;
+	if (end - p >= 3 && (*p == 'X' || *p == 'x') && p[1] == '\'') {
+		/* a marker's name holding control characters: X'hex' */
+		for (p += 2; p + 1 < end && isxdigit((unsigned char)p[0]) &&
+		    isxdigit((unsigned char)p[1]); p += 2) {
+			char	 h[3] = { p[0], p[1], '\0' };
+
+			if (o + 1 >= outlen)
+				return -1;
+			out[o++] = (char)strtoul(h, NULL, 16);
+		}
+		if (p >= end || *p != '\'' || o == 0)
+			return -1;
+		out[o] = '\0';
+		*sp = p + 1;
+		return 0;
+	}
 	if (p < end && *p == '`') {
 		for (p++; p < end; p++) {
 			if (*p == '`') {
@@ -598,13 +863,14 @@ skip_group(const char *p, const char *end)
 	return NULL;
 }
 
-int
-sqlscan_insert(const char *stmt, size_t len, char *db, size_t dblen,
-    char *tbl, size_t tbllen, uint64_t *rows)
+/* "INSERT ... INTO name [(cols)] VALUES": 1 with *pp after VALUES */
+static int
+insert_head(const char **pp, const char *end, char *db, size_t dblen,
+    char *tbl, size_t tbllen, int *has_cols)
 {
-	const char	*p = stmt, *end = stmt + len;
-	uint64_t	 n = 0;
+	const char	*p = *pp;
 
+	*has_cols = 0;
 	if (!keyword(&p, end, "insert") && !keyword(&p, end, "replace"))
 		return 0;
 	(void)(keyword(&p, end, "low_priority") ||
@@ -627,9 +893,37 @@ sqlscan_insert(const char *stmt, size_t len, char *db, size_t dblen,
 	if (p < end && *p == '(') {		/* column list */
 		if ((p = skip_group(p, end)) == NULL)
 			goto bad;
+		*has_cols = 1;
 	}
 	if (!keyword(&p, end, "values") && !keyword(&p, end, "value"))
 		return 0;			/* INSERT ... SELECT / SET */
+	*pp = p;
+	return 1;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
+int
+sqlscan_insert_head(const char *stmt, size_t len, char *db, size_t dblen,
+    char *tbl, size_t tbllen, int *has_cols)
+{
+	const char	*p = stmt;
+
+	return insert_head(&p, stmt + len, db, dblen, tbl, tbllen, has_cols);
+}
+
+int
+sqlscan_insert(const char *stmt, size_t len, char *db, size_t dblen,
+    char *tbl, size_t tbllen, uint64_t *rows)
+{
+	const char	*p = stmt, *end = stmt + len;
+	uint64_t	 n = 0;
+	int		 r, has_cols;
+
+	if ((r = insert_head(&p, end, db, dblen, tbl, tbllen,
+	    &has_cols)) != 1)
+		return r;
 	for (;;) {
 		p = skip_ws(p, end);
 		if (p >= end || *p != '(')

@@ -27,6 +27,7 @@
 #include <zstd.h>
 
 #include "cairn/errors.h"
+#include "cairn/myconn.h"
 #include "cairn/retention.h"
 #include "cairn/sqlscan.h"
 #include "cairn/util.h"
@@ -39,6 +40,7 @@
 #define HEAD_LEN	64
 #define FORMAT_LINE	"-- cairn dump format 1"
 #define MARKER		"-- cairn dump completed "
+#define VERIFY_STMT_KEEP	(1024 * 1024)	/* bytes of a statement held */
 
 static const char *const check_names[VERIFY_CHECK_MAX] = {
 	"stream", "sha256", "size", "format", "rows", "integrity", "restore",
@@ -193,7 +195,7 @@ expect_find(const struct verify_expect *e, const char *name)
 
 struct restore;
 
-struct mysql_sink {
+struct dump_sink {
 	struct sqlscan		*scan;
 	struct tables		 counted;	/* rows in INSERTs */
 	struct tables		 recorded;	/* "-- cairn rows" lines */
@@ -209,14 +211,14 @@ struct mysql_sink {
 };
 
 static int	restore_stmt(struct restore *, const struct sqlscan_item *,
-		    struct mysql_sink *);
+		    struct dump_sink *);
 
 static void
-sink_err(struct mysql_sink *m, const char *fmt, ...)
+sink_err(struct dump_sink *m, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 static void
-sink_err(struct mysql_sink *m, const char *fmt, ...)
+sink_err(struct dump_sink *m, const char *fmt, ...)
 {
 	va_list	 ap;
 
@@ -229,7 +231,7 @@ sink_err(struct mysql_sink *m, const char *fmt, ...)
 
 /* "-- cairn rows `db`.`tbl` N" / "-- cairn table `db`.`tbl`" */
 static void
-mysql_comment(struct mysql_sink *m, const struct sqlscan_item *it)
+sink_comment(struct dump_sink *m, const struct sqlscan_item *it)
 {
 	const char		*p = it->text, *end = it->text + it->len;
 	char			 db[96], tbl[96], key[192], *ep;
@@ -265,21 +267,37 @@ mysql_comment(struct mysql_sink *m, const struct sqlscan_item *it)
 }
 
 static int
-mysql_item(void *arg, const struct sqlscan_item *it)
+sink_item(void *arg, const struct sqlscan_item *it)
 {
-	struct mysql_sink	*m = arg;
+	struct dump_sink	*m = arg;
 	char			 db[96], tbl[96], key[192];
 	uint64_t		 rows;
 	struct table_stat	*ts;
 	int			 r;
 
+	if (it->kind == SQLSCAN_COMMAND) {
+		/* nothing cairn writes reads as one: a hostile name that
+		 * escaped its quotes, or a dump made by someone else */
+		sink_err(m, "line %" PRIu64 ": the stock client would run the "
+		    "client command \"%s\" here", it->line, it->text);
+		return m->restore != NULL ? -1 : 0;
+	}
 	if (it->kind == SQLSCAN_COMMENT)
-		mysql_comment(m, it);
+		sink_comment(m, it);
 	else if (it->kind == SQLSCAN_STMT) {
 		if (sqlscan_use(it->text, it->len, db, sizeof(db)) == 1)
 			snprintf(m->db, sizeof(m->db), "%s", db);
-		r = sqlscan_insert(it->text, it->len, db, sizeof(db), tbl,
-		    sizeof(tbl), &rows);
+		if (it->cut) {
+			/* a long statement, only its head kept: an INSERT's
+			 * rows are its groups after the column list */
+			int	 has_cols;
+
+			r = sqlscan_insert_head(it->text, it->len, db,
+			    sizeof(db), tbl, sizeof(tbl), &has_cols);
+			rows = it->groups - (uint64_t)(has_cols != 0);
+		} else
+			r = sqlscan_insert(it->text, it->len, db, sizeof(db),
+			    tbl, sizeof(tbl), &rows);
 		if (r == -1)
 			sink_err(m, "line %" PRIu64 ": malformed INSERT",
 			    it->line);
@@ -301,9 +319,9 @@ mysql_item(void *arg, const struct sqlscan_item *it)
 }
 
 static int
-mysql_feed(void *arg, const char *p, size_t n)
+sink_feed(void *arg, const char *p, size_t n)
 {
-	struct mysql_sink	*m = arg;
+	struct dump_sink	*m = arg;
 
 	if (m->head_len < HEAD_LEN) {
 		size_t	 k = HEAD_LEN - m->head_len < n ? HEAD_LEN - m->head_len
@@ -330,7 +348,7 @@ mysql_feed(void *arg, const char *p, size_t n)
 
 /* Is the tail "\n-- cairn dump completed YYYY-MM-DDTHH:MM:SSZ\n"? */
 static int
-marker_ok(const struct mysql_sink *m)
+marker_ok(const struct dump_sink *m)
 {
 	static const char	 pat[] = "\n" MARKER "####-##-##T##:##:##Z\n";
 	size_t			 pl = sizeof(pat) - 1;
@@ -348,7 +366,7 @@ marker_ok(const struct mysql_sink *m)
 }
 
 static void
-mysql_results(struct mysql_sink *m, const struct verify_expect *e,
+sink_results(struct dump_sink *m, const struct verify_expect *e,
     struct verify_result *res, int scan_ok)
 {
 	if (strncmp(m->head, FORMAT_LINE "\n", strlen(FORMAT_LINE) + 1) != 0)
@@ -922,7 +940,7 @@ verify_artifact(int dirfd, const char *name, const struct verify_expect *e,
 {
 	struct verify_expect	 none;
 	struct pass		 p;
-	struct mysql_sink	 m;
+	struct dump_sink	 m;
 	struct tables		 found = { NULL, 0, 0, 0 };
 	enum verify_kind	 kind;
 	char			 tmp[64] = "";
@@ -945,15 +963,19 @@ verify_artifact(int dirfd, const char *name, const struct verify_expect *e,
 	p.name = name;
 	pass_age_setup(&p, name, opts);
 	if (kind == VERIFY_KIND_MYSQL) {
-		m.scan = sqlscan_new(opts != NULL ? opts->max_stmt : 0,
-		    mysql_item, &m);
+		/* a statement may be as long as max_allowed_packet allows
+		 * (1 GiB); only its head is held */
+		m.scan = sqlscan_new(opts != NULL && opts->max_stmt != 0 ?
+		    opts->max_stmt : SQLSCAN_MAX_PACKET, sink_item, &m);
+		if (m.scan != NULL)
+			sqlscan_keep(m.scan, VERIFY_STMT_KEEP);
 		if (m.scan == NULL) {
 			code = CAIRN_E_OSERR;
 			snprintf(res->message, sizeof(res->message),
 			    "verify: %s", strerror(errno));
 			goto out;
 		}
-		p.sink = mysql_feed;
+		p.sink = sink_feed;
 		p.sink_arg = &m;
 	} else if (kind == VERIFY_KIND_SQLITE) {
 		if ((tmpfd = tmp_create(dirfd, tmp, sizeof(tmp))) == -1) {
@@ -1012,7 +1034,7 @@ verify_artifact(int dirfd, const char *name, const struct verify_expect *e,
 			    "verify: out of memory");
 			goto out;
 		}
-		mysql_results(&m, e, res, scan_ok);
+		sink_results(&m, e, res, scan_ok);
 		tables_to_result(&m.counted, res);
 	} else if (kind == VERIFY_KIND_SQLITE) {
 		char	*uri = sqlite_uri(opts != NULL ? opts->dir : NULL,
@@ -1250,7 +1272,7 @@ restore_rewrite(struct restore *r, const char *s, size_t len, size_t *outlen)
 
 static int
 restore_stmt(struct restore *r, const struct sqlscan_item *it,
-    struct mysql_sink *m)
+    struct dump_sink *m)
 {
 	char		 db[96], q[256];
 	const char	*dst;
@@ -1286,10 +1308,7 @@ name_ok(const char *s)
 	for (; s[n] != '\0'; n++)
 		if (!isalnum((unsigned char)s[n]) && s[n] != '_')
 			return 0;
-	return n > 0 && n <= 48 && strcasecmp(s, "mysql") != 0 &&
-	    strcasecmp(s, "sys") != 0 &&
-	    strcasecmp(s, "information_schema") != 0 &&
-	    strcasecmp(s, "performance_schema") != 0;
+	return n > 0 && n <= 48 && !myconn_is_system_db(s, 1);
 }
 
 static MYSQL *
@@ -1427,7 +1446,7 @@ verify_restore_mysql(int dirfd, const char *name,
 {
 	struct verify_expect	 none;
 	struct restore		 r;
-	struct mysql_sink	 m;
+	struct dump_sink	 m;
 	struct pass		 p;
 	char			 q[256];
 	int			 fd, code = CAIRN_E_OK;
@@ -1456,7 +1475,8 @@ verify_restore_mysql(int dirfd, const char *name,
 	r.scratch = opts->target_database;
 	r.opts = opts;
 	m.restore = &r;
-	if ((m.scan = sqlscan_new(opts->max_stmt, mysql_item, &m)) == NULL) {
+	if ((m.scan = sqlscan_new(opts->max_stmt != 0 ? opts->max_stmt :
+	    SQLSCAN_MAX_PACKET, sink_item, &m)) == NULL) {
 		code = CAIRN_E_OSERR;
 		snprintf(res->message, sizeof(res->message), "restore: %s",
 		    strerror(errno));
@@ -1465,7 +1485,7 @@ verify_restore_mysql(int dirfd, const char *name,
 	memset(&p, 0, sizeof(p));
 	p.fd = fd;
 	p.ck = name_compression(name);
-	p.sink = mysql_feed;
+	p.sink = sink_feed;
 	p.sink_arg = &m;
 	p.opts = opts;
 	p.name = name;

@@ -255,14 +255,55 @@ dup_field(const char *v)
 	return xstrdup(v != NULL ? v : "");
 }
 
+/*
+ * Engines whose rows are not their own: a MERGE table's are its underlying
+ * tables' (dumped with them; an INSERT would write them twice, and fails
+ * before those exist), BLACKHOLE keeps none, FEDERATED and CONNECT show a
+ * remote server's or a file's.
+ */
+static int
+keeps_no_rows(const char *engine)
+{
+	static const char *const none[] = { "MRG_MyISAM", "MRG_MYISAM",
+	    "BLACKHOLE", "FEDERATED", "CONNECT" };
+
+	for (size_t i = 0; engine != NULL && i < nitems(none); i++)
+		if (strcasecmp(engine, none[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* a name in a comment line: never raw (see sqlout_marker_name()) */
 static void
 put_comment_name(struct sqlout *o, const char *db, const char *name)
 {
-	sqlout_ident(o, db);
+	sqlout_marker_name(o, db);
 	if (name != NULL) {
 		sqlout_putc(o, '.');
-		sqlout_ident(o, name);
+		sqlout_marker_name(o, name);
 	}
+}
+
+/*
+ * USE db.  The stock client runs a line that starts with a command word
+ * as that command when it begins a statement, before it has seen the
+ * rest: a name spanning lines would reach it cut in two.  An empty comment
+ * first keeps the line from being read that way; the client still runs
+ * the whole statement as its USE command.
+ */
+static void
+put_use(struct sqlout *o, const char *db)
+{
+	sqlout_puts(o, strpbrk(db, "\r\n") != NULL ? "/**/USE " : "USE ");
+	sqlout_ident(o, db);
+	sqlout_puts(o, ";\n");
+}
+
+/* a character set or collation name from the server, as a string */
+static void
+put_word(struct sqlout *o, const char *w)
+{
+	sqlout_string(o, w, strlen(w));
 }
 
 /*
@@ -363,15 +404,6 @@ dump_snapshot(struct dump *d)
  */
 
 static int
-is_system_db(const char *name)
-{
-	return strcmp(name, "mysql") == 0 ||
-	    strcmp(name, "information_schema") == 0 ||
-	    strcmp(name, "performance_schema") == 0 ||
-	    strcmp(name, "sys") == 0;
-}
-
-static int
 dump_list_dbs(struct dump *d)
 {
 	MYSQL_RES	*r;
@@ -414,7 +446,7 @@ dump_list_dbs(struct dump *d)
 		}
 	} else {
 		for (j = 0; j < nall; j++) {
-			if (is_system_db(all[j]))
+			if (myconn_is_system_db(all[j], 0))
 				continue;
 			d->dbs[d->ndbs] = all[j];
 			d->db_coll[d->ndbs++] = coll[j];
@@ -520,14 +552,19 @@ dump_header(struct dump *d, time_t started)
 	size_t		 i, n;
 
 	util_utc_stamp(stamp, sizeof(stamp), started);
-	sqlout_puts(o, "-- cairn dump format 1\n");
-	sqlout_printf(o, "-- host: %s (%s)\n", d->server_host, d->where);
-	sqlout_printf(o, "-- server: %s\n", d->server_version);
-	sqlout_printf(o, "-- started: %s\n", stamp);
+	sqlout_puts(o, "-- cairn dump format 1\n"
+	    "/*M!999999\\- enable the sandbox mode */\n");
+	sqlout_puts(o, "-- host: ");
+	sqlout_comment_text(o, d->server_host);
+	sqlout_puts(o, " (");
+	sqlout_comment_text(o, d->where);
+	sqlout_puts(o, ")\n-- server: ");
+	sqlout_comment_text(o, d->server_version);
+	sqlout_printf(o, "\n-- started: %s\n", stamp);
 	sqlout_puts(o, "-- databases:");
 	for (i = 0; i < d->ndbs; i++) {
 		sqlout_puts(o, i == 0 ? " " : ", ");
-		sqlout_ident(o, d->dbs[i]);
+		sqlout_marker_name(o, d->dbs[i]);
 	}
 	sqlout_puts(o, "\n-- snapshot: one REPEATABLE READ transaction "
 	    "started WITH CONSISTENT SNAPSHOT, no table locks\n");
@@ -541,7 +578,9 @@ dump_header(struct dump *d, time_t started)
 			    "(non-transactional engine):");
 		sqlout_puts(o, n == 1 ? " " : ", ");
 		put_comment_name(o, ob->db, ob->name);
-		sqlout_printf(o, " (%s)", ob->engine);
+		sqlout_puts(o, " (");
+		sqlout_comment_text(o, ob->engine);
+		sqlout_putc(o, ')');
 	}
 	if (n > 0)
 		sqlout_putc(o, '\n');
@@ -587,9 +626,9 @@ dump_trailer(struct dump *d)
  * settings, and the DELIMITER the stock client needs
  */
 
-/* a delimiter that does not occur in the body */
+/* a delimiter that does not occur in the body: buf holds at least 24 */
 static const char *
-pick_delim(const char *body)
+pick_delim(const char *body, char *buf, size_t len)
 {
 	static const char *const cand[] = { ";;", "$$", "//", "@@@", "%%%" };
 	size_t	 i;
@@ -597,7 +636,12 @@ pick_delim(const char *body)
 	for (i = 0; i < nitems(cand); i++)
 		if (strstr(body, cand[i]) == NULL)
 			return cand[i];
-	return "#cairn#;";
+	/* a body holding all of them: $$1, $$2, ... (one is missing) */
+	for (i = 1;; i++) {
+		snprintf(buf, len, "$$%zu", i);
+		if (strstr(body, buf) == NULL)
+			return buf;
+	}
 }
 
 /*
@@ -606,17 +650,26 @@ pick_delim(const char *body)
  */
 static void
 put_compound(struct dump *d, const char *sql_mode, const char *cs_client,
-    const char *coll_conn, const char *tz, const char *stmt, int compound)
+    const char *coll_conn, const char *tz, const char *pre, const char *stmt,
+    int compound)
 {
 	struct sqlout	*o = d->out;
-	const char	*delim = compound ? pick_delim(stmt) : ";";
+	char		 dbuf[32];
+	const char	*delim = compound ? pick_delim(stmt, dbuf, sizeof(dbuf)) :
+			    ";";
 
-	if (cs_client != NULL)
-		sqlout_printf(o, "SET character_set_client = %s, "
-		    "character_set_results = %s;\n", cs_client, cs_client);
-	if (coll_conn != NULL)
-		sqlout_printf(o, "SET collation_connection = %s;\n",
-		    coll_conn);
+	if (cs_client != NULL) {
+		sqlout_puts(o, "SET character_set_client = ");
+		put_word(o, cs_client);
+		sqlout_puts(o, ", character_set_results = ");
+		put_word(o, cs_client);
+		sqlout_puts(o, ";\n");
+	}
+	if (coll_conn != NULL) {
+		sqlout_puts(o, "SET collation_connection = ");
+		put_word(o, coll_conn);
+		sqlout_puts(o, ";\n");
+	}
 	if (sql_mode != NULL) {
 		sqlout_puts(o, "SET sql_mode = ");
 		sqlout_string(o, sql_mode, strlen(sql_mode));
@@ -627,6 +680,10 @@ put_compound(struct dump *d, const char *sql_mode, const char *cs_client,
 		sqlout_string(o, tz, strlen(tz));
 		sqlout_puts(o, ";\n");
 	}
+	/* a DROP about the object parses under the object's own sql_mode
+	 * (DROP PACKAGE needs ORACLE) */
+	if (pre != NULL)
+		sqlout_puts(o, pre);
 	if (compound)
 		sqlout_printf(o, "DELIMITER %s\n", delim);
 	sqlout_puts(o, stmt);
@@ -695,7 +752,9 @@ put_db_coll(struct dump *d, const char *db, const char *coll)
 {
 	sqlout_puts(d->out, "ALTER DATABASE ");
 	sqlout_ident(d->out, db);
-	sqlout_printf(d->out, " COLLATE %s;\n", coll);
+	sqlout_puts(d->out, " COLLATE ");
+	put_word(d->out, coll);
+	sqlout_puts(d->out, ";\n");
 }
 
 static int
@@ -734,15 +793,18 @@ dump_show_compound(struct dump *d, const char *db, const char *cur_coll,
 	put_comment_name(d->out, db, name);
 	sqlout_putc(d->out, '\n');
 	if (drop != NULL) {
-		sqlout_printf(d->out, "DROP %s IF EXISTS ", drop);
-		sqlout_ident(d->out, name);
-		sqlout_puts(d->out, ";\n");
+		str_add(&q, "DROP ");
+		str_add(&q, drop);
+		str_add(&q, " IF EXISTS ");
+		str_ident(&q, name);
+		str_add(&q, ";\n");
 	}
 	if (dbcoll != NULL && cur_coll != NULL && strcmp(dbcoll, cur_coll))
 		put_db_coll(d, db, dbcoll);
 	put_compound(d, row_col(r, row, "sql_mode"),
 	    row_col(r, row, "character_set_client"),
-	    row_col(r, row, "collation_connection"), tz, stmt, 1);
+	    row_col(r, row, "collation_connection"), tz, q.p, stmt, 1);
+	str_free(&q);
 	if (dbcoll != NULL && cur_coll != NULL && strcmp(dbcoll, cur_coll))
 		put_db_coll(d, db, cur_coll);
 	mysql_free_result(r);
@@ -1389,27 +1451,39 @@ dump_table(struct dump *d, const struct obj *ob, const char *coll)
 
 	if (dump_columns(d, ob, history, &cols, &ncols, &history) == -1)
 		return -1;
-	if (d->job->checksum && dump_checksum(d, ob, &sum, &has_sum) == -1)
+	if (!keeps_no_rows(ob->engine) && d->job->checksum &&
+	    dump_checksum(d, ob, &sum, &has_sum) == -1)
 		goto fail;
 
-	sqlout_puts(o, "-- cairn table ");
-	put_comment_name(o, ob->db, ob->name);
-	sqlout_putc(o, '\n');
-	if (history && ob->versioned && !d->history_used) {
-		/* once for the rest of the file; the trailer restores it */
-		sqlout_puts(o, "/*!101100 SET @OLD_INSERT_HISTORY="
-		    "@@SYSTEM_VERSIONING_INSERT_HISTORY, "
-		    "SYSTEM_VERSIONING_INSERT_HISTORY=1 */;\n");
-		d->history_used = 1;
+	if (keeps_no_rows(ob->engine)) {
+		/* its rows live elsewhere: definition only, no markers, no
+		 * counts for the catalog or the restore test */
+		sqlout_puts(o, "-- no rows of its own (");
+		sqlout_comment_text(o, ob->engine);
+		sqlout_puts(o, " engine)\n");
+		cols_free(cols, ncols);
+		cols = NULL;
+	} else {
+		sqlout_puts(o, "-- cairn table ");
+		put_comment_name(o, ob->db, ob->name);
+		sqlout_putc(o, '\n');
+		if (history && ob->versioned && !d->history_used) {
+			/* once for the rest of the file (the trailer
+			 * restores it) */
+			sqlout_puts(o, "/*!101100 SET @OLD_INSERT_HISTORY="
+			    "@@SYSTEM_VERSIONING_INSERT_HISTORY, "
+			    "SYSTEM_VERSIONING_INSERT_HISTORY=1 */;\n");
+			d->history_used = 1;
+		}
+		if (dump_rows(d, ob, cols, ncols, history, &rows) == -1)
+			goto fail;
+		sqlout_puts(o, "-- cairn rows ");
+		put_comment_name(o, ob->db, ob->name);
+		sqlout_printf(o, " %llu\n", (unsigned long long)rows);
+		cols_free(cols, ncols);
+		cols = NULL;
+		dump_add_stat(d, ob, rows, has_sum, sum);
 	}
-	if (dump_rows(d, ob, cols, ncols, history, &rows) == -1)
-		goto fail;
-	sqlout_puts(o, "-- cairn rows ");
-	put_comment_name(o, ob->db, ob->name);
-	sqlout_printf(o, " %llu\n", (unsigned long long)rows);
-	cols_free(cols, ncols);
-	cols = NULL;
-	dump_add_stat(d, ob, rows, has_sum, sum);
 
 	if (dump_triggers(d, ob->db, coll, ob->name) == -1)
 		return -1;
@@ -1506,7 +1580,7 @@ dump_database(struct dump *d, size_t di)
 		return -1;
 	}
 	sqlout_puts(o, "\n-- database ");
-	sqlout_ident(o, db);
+	sqlout_marker_name(o, db);
 	sqlout_putc(o, '\n');
 	/* "CREATE DATABASE IF NOT EXISTS" in plain words */
 	if ((s = strstr(row[1], ine)) != NULL) {
@@ -1515,9 +1589,8 @@ dump_database(struct dump *d, size_t di)
 		sqlout_puts(o, s + strlen(ine));
 	} else
 		sqlout_puts(o, row[1]);
-	sqlout_puts(o, ";\nUSE ");
-	sqlout_ident(o, db);
 	sqlout_puts(o, ";\n");
+	put_use(o, db);
 	mysql_free_result(r);
 
 	/* sequences first: a column's DEFAULT NEXTVAL(seq) needs its
@@ -1596,10 +1669,56 @@ view_uses(const struct obj *v, const struct obj *w)
 	return hit;
 }
 
+/*
+ * The view's text without its own database's qualifier (`db`.x becomes x,
+ * outside strings): the view is created in the database of the dump's
+ * USE, so that a restore under another name (cairnctl restore --database)
+ * creates it there and makes it read that database's tables.  Other
+ * databases stay named.  Returns new (free()).
+ */
+static char *
+view_unqualified(const char *sql, const char *db)
+{
+	struct str	 own = { 0 }, out = { 0 };
+	const char	*p = sql, *q;
+
+	str_ident(&own, db);
+	str_add(&own, ".");
+	while (*p != '\0') {
+		if (*p == '\'' || *p == '"') {
+			for (q = p + 1; *q != '\0' && *q != *p; q++)
+				if (*q == '\\' && q[1] != '\0')
+					q++;
+			if (*q != '\0')
+				q++;	/* a doubled quote reopens: fine */
+			str_addn(&out, p, (size_t)(q - p));
+			p = q;
+		} else if (*p == '`') {
+			if (strncmp(p, own.p, own.len) == 0) {
+				p += own.len;
+				continue;
+			}
+			for (q = p + 1; *q != '\0'; q++)
+				if (*q == '`' && q[1] != '`')
+					break;
+				else if (*q == '`')
+					q++;
+			if (*q != '\0')
+				q++;
+			str_addn(&out, p, (size_t)(q - p));
+			p = q;
+		} else
+			str_addn(&out, p++, 1);
+	}
+	str_free(&own);
+	return out.p != NULL ? out.p : xstrdup("");
+}
+
 static int
 dump_view_one(struct dump *d, struct obj *v, const char **curdb)
 {
 	struct sqlout	*o = d->out;
+	char		*create;
 	size_t		 i;
 
 	if (v->mark == 2)
@@ -1616,9 +1735,8 @@ dump_view_one(struct dump *d, struct obj *v, const char **curdb)
 	}
 	v->mark = 2;
 	if (*curdb == NULL || strcmp(*curdb, v->db) != 0) {
-		sqlout_puts(o, "\nUSE ");
-		sqlout_ident(o, v->db);
-		sqlout_puts(o, ";\n");
+		sqlout_putc(o, '\n');
+		put_use(o, v->db);
 		*curdb = v->db;
 	}
 	sqlout_puts(o, "\n-- view ");
@@ -1626,7 +1744,10 @@ dump_view_one(struct dump *d, struct obj *v, const char **curdb)
 	sqlout_puts(o, "\nDROP VIEW IF EXISTS ");
 	sqlout_ident(o, v->name);
 	sqlout_puts(o, ";\n");
-	put_compound(d, NULL, v->cs_client, v->coll_conn, NULL, v->create, 0);
+	create = view_unqualified(v->create, v->db);
+	put_compound(d, NULL, v->cs_client, v->coll_conn, NULL, NULL,
+	    create, 0);
+	free(create);
 	return dump_store_err(d);
 }
 

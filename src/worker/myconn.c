@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <errmsg.h>
 #include <mysql.h>
@@ -130,4 +131,17 @@ fail:
 	*transient = myconn_transient(mysql_errno(db));
 	mysql_close(db);
 	return NULL;
+}
+
+int
+myconn_is_system_db(const char *name, int fold)
+{
+	static const char *const sys[] = { "mysql", "information_schema",
+	    "performance_schema", "sys" };
+
+	for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++)
+		if ((fold || i == 1 || i == 2) ? strcasecmp(name, sys[i]) == 0 :
+		    strcmp(name, sys[i]) == 0)
+			return 1;
+	return 0;
 }

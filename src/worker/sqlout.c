@@ -153,6 +153,37 @@ sqlout_ident(struct sqlout *o, const char *name)
 	sqlout_putc(o, '`');
 }
 
+static int
+has_ctl(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+void
+sqlout_marker_name(struct sqlout *o, const char *name)
+{
+	if (!has_ctl(name)) {
+		sqlout_ident(o, name);
+		return;
+	}
+	sqlout_putc(o, 'X');
+	sqlout_putc(o, '\'');
+	for (const char *p = name; *p != '\0'; p++)
+		sqlout_printf(o, "%02x", (unsigned char)*p);
+	sqlout_putc(o, '\'');
+}
+
+void
+sqlout_comment_text(struct sqlout *o, const char *text)
+{
+	for (; *text != '\0'; text++)
+		sqlout_putc(o, (unsigned char)*text < 0x20 || *text == 0x7f ?
+		    '?' : *text);
+}
+
 /* the second byte of a two-byte escape, 0 for a byte written as is */
 static const char esc[256] = {
 	['\0'] = '0', ['\n'] = 'n', ['\r'] = 'r', ['\\'] = '\\',

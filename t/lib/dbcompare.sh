@@ -41,7 +41,7 @@ db_fingerprint()
 	    WHERE c.TABLE_SCHEMA = '$_fp_lit' $_fp_cskip
 	        AND t.TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')
 	    ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION" |
-	LC_ALL=C awk -F '\t' -v db="$_fp_id" '
+	FP_DB=$_fp_id LC_ALL=C awk -F '\t' '
 	function flush() {
 		if (tbl == "")
 			return
@@ -62,7 +62,8 @@ db_fingerprint()
 		}
 		return s
 	}
-	BEGIN { hexd = "0123456789ABCDEF" }
+	# the name through the environment: -v would undo its backslashes
+	BEGIN { hexd = "0123456789ABCDEF"; db = ENVIRON["FP_DB"] }
 	{
 		# "x": hex like 696E7473 would compare as a number
 		if ("x" $1 != "x" tbl) {

@@ -35,6 +35,7 @@ enum job_kind {
 	JOB_SQLITE,
 	JOB_PRUNE,
 	JOB_VERIFY,
+	JOB_UPLOAD,		/* off-site copy to an s3 remote */
 	JOB_KIND_MAX,
 };
 
@@ -89,6 +90,28 @@ struct job_conf {
 	int		 lock_wait_timeout;	/* seconds, 60 */
 	int		 connect_retry;	/* seconds the first run keeps retrying, 120 */
 	bool		 checksum;	/* CHECKSUM TABLE in the snapshot, false */
+
+	/* off-site copies: the s3 section's name; NULL: none */
+	char		*upload;
+};
+
+/* An S3-compatible remote (`s3 NAME { ... }`, docs/offsite.md). */
+struct s3_conf {
+	char		*name;
+	int		 line;
+	char		*endpoint;	/* "https://s3.eu-central-1...", no path */
+	char		*region;	/* "us-east-1" */
+	char		*bucket;
+	char		*prefix;	/* "" or ends with '/' */
+	char		*access_key_file;	/* absolute paths, required */
+	char		*secret_key_file;
+	bool		 path_style;	/* false: virtual-hosted style */
+	char		*storage_class;	/* NULL: the server's default */
+	int		 part_size_mib;	/* 16 (5 to 512) */
+	int		 concurrency;	/* 4 (1 to 16) */
+	int		 bandwidth_limit_kib;	/* KiB/s, 0: none */
+	int		 retention_days;	/* 0: remote retention off */
+	int		 retention_keep_min;	/* 1 */
 };
 
 struct retention_conf {
@@ -133,6 +156,8 @@ struct conf {
 
 	struct job_conf	*jobs;		/* mysql and sqlite jobs, config order */
 	size_t		 njobs;
+	struct s3_conf	*s3;		/* remotes, config order */
+	size_t		 ns3;
 	struct retention_conf retention;
 	struct verify_conf verify;
 };
@@ -143,6 +168,7 @@ void		 conf_free(struct conf *);
 /* One line: "cairn.conf: 3 jobs (2 mysql, 1 sqlite), backup_dir ..." */
 void		 conf_summary(const struct conf *, FILE *);
 const struct job_conf *conf_job_find(const struct conf *, const char *name);
+const struct s3_conf *conf_s3_find(const struct conf *, const char *name);
 const char	*conf_kind_name(enum job_kind);
 const char	*conf_compress_name(enum compress_kind);
 const char	*conf_ssl_mode_name(enum ssl_mode);

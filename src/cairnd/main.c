@@ -279,6 +279,10 @@ boot(const char *conf_path, struct conf *cf, struct sup_boot *b, int once)
 		if (cf->jobs[i].kind == JOB_MYSQL)
 			boot_secret(b, cf->jobs[i].db.password_file);
 	boot_secret(b, cf->verify.target.password_file);
+	for (size_t i = 0; i < cf->ns3; i++) {
+		boot_secret(b, cf->s3[i].access_key_file);
+		boot_secret(b, cf->s3[i].secret_key_file);
+	}
 
 	/* cairnctl's socket, made as root (-o: none, nothing to control) */
 	if (!once && (b->ctl = sup_ctl_open(cf, ids.uid, b->audit,

@@ -107,7 +107,7 @@ struct s3_conf {
 	char		*secret_key_file;
 	bool		 path_style;	/* false: virtual-hosted style */
 	char		*storage_class;	/* NULL: the server's default */
-	int		 part_size_mib;	/* 16 (5 to 512) */
+	int		 part_size_mib;	/* 8 (5 to 512) */
 	int		 concurrency;	/* 4 (1 to 16) */
 	int		 bandwidth_limit_kib;	/* KiB/s, 0: none */
 	int		 retention_days;	/* 0: remote retention off */

@@ -55,6 +55,8 @@ struct hitem {
 	enum prune_what	 what;
 	char		 reason[48];	/* prune: the plan's */
 	int		 answered;
+	uint64_t	 size;		/* upload: stored bytes */
+	int		 failed;	/* upload: answered with a failure */
 };
 
 struct hjob {
@@ -68,6 +70,13 @@ struct hjob {
 	size_t		 nplanned;
 	struct hitem	*vfly, *pfly;	/* sent to the running worker */
 	size_t		 nvfly, npfly;
+	/* upload (docs/offsite.md): only when the job names a remote */
+	struct job_conf	 ujob;
+	struct slot	*uslot;
+	int64_t		*upending;	/* catalog ids queued for upload */
+	size_t		 nupending;
+	struct hitem	*ufly;
+	size_t		 nufly;
 };
 
 /* cairnctl verify/prune: one ticket over the items it queued. */
@@ -134,6 +143,8 @@ house_free(struct house *h)
 		free(h->jobs[i]->planned);
 		free(h->jobs[i]->vfly);
 		free(h->jobs[i]->pfly);
+		free(h->jobs[i]->upending);
+		free(h->jobs[i]->ufly);
 		free(h->jobs[i]);
 	}
 	free(h->jobs);
@@ -165,7 +176,8 @@ static struct hjob *
 house_job_of(struct house *h, const struct slot *sl)
 {
 	for (size_t i = 0; i < h->njobs; i++)
-		if (h->jobs[i]->vslot == sl || h->jobs[i]->pslot == sl)
+		if (h->jobs[i]->vslot == sl || h->jobs[i]->pslot == sl ||
+		    (h->jobs[i]->uslot != NULL && h->jobs[i]->uslot == sl))
 			return h->jobs[i];
 	return NULL;
 }
@@ -333,6 +345,88 @@ house_verify_catalog(struct house *h, const char *job, int all,
 	free(a);
 }
 
+/* -- upload: queueing -------------------------------------------------- */
+
+static void
+house_upload_conf(struct house *h, struct hjob *hj, const struct job_conf *j)
+{
+	if (j->upload == NULL && hj->uslot == NULL)
+		return;
+	if (hj->uslot == NULL)
+		hj->uslot = sup_slot_add(h->sup, hj->name, &hj->ujob);
+	/* the strings are the conf's: refreshed on every reload */
+	memset(&hj->ujob, 0, sizeof(hj->ujob));
+	hj->ujob.name = hj->name;
+	hj->ujob.kind = JOB_UPLOAD;
+	hj->ujob.retries = j->retries;
+	hj->ujob.upload = j->upload;	/* NULL: no longer uploaded */
+}
+
+/* Has the job's remote a copy of path ("JOB/NAME") on record? */
+static int
+house_has_copy(struct house *h, struct hjob *hj, const char *path)
+{
+	struct remote_copy	*rc = NULL;
+	size_t			 n = 0;
+	int			 found = 0;
+
+	if (h->boot->catalog == NULL || catalog_remote_list(h->boot->catalog,
+	    hj->name, &rc, &n) == -1)
+		return 0;
+	for (size_t i = 0; i < n && !found; i++)
+		found = strcmp(rc[i].path, path) == 0 &&
+		    strcmp(rc[i].remote, hj->ujob.upload) == 0;
+	free(rc);
+	return found;
+}
+
+/* Queue catalog id for upload (once) and wake the upload slot. */
+static void
+house_upload_queue(struct house *h, struct hjob *hj, int64_t id)
+{
+	if (hj->uslot == NULL || hj->ujob.upload == NULL)
+		return;
+	for (size_t i = 0; i < hj->nupending; i++)
+		if (hj->upending[i] == id)
+			goto wake;
+	hj->upending = xreallocarray(hj->upending, hj->nupending + 1,
+	    sizeof(*hj->upending));
+	hj->upending[hj->nupending++] = id;
+wake:
+	if (hj->uslot->state == SLOT_IDLE)
+		sup_slot_queue(h->sup, hj->uslot);
+}
+
+/* At start-up: verified artifacts without a copy on their job's remote. */
+static void
+house_upload_catalog(struct house *h)
+{
+	struct artifact		*a = NULL;
+	struct remote_copy	*rc = NULL;
+	struct hjob		*hj;
+	size_t			 n = 0, nrc = 0, k;
+
+	if (h->boot->catalog == NULL ||
+	    catalog_list(h->boot->catalog, NULL, &a, &n) == -1)
+		return;
+	if (catalog_remote_list(h->boot->catalog, NULL, &rc, &nrc) == -1)
+		nrc = 0;
+	for (size_t i = n; i-- > 0;) {
+		if (a[i].status != ART_OK ||
+		    (hj = house_job(h, a[i].job)) == NULL ||
+		    hj->ujob.upload == NULL)
+			continue;
+		for (k = 0; k < nrc; k++)
+			if (strcmp(rc[k].path, a[i].path) == 0 &&
+			    strcmp(rc[k].remote, hj->ujob.upload) == 0)
+				break;
+		if (k == nrc)
+			house_upload_queue(h, hj, a[i].id);
+	}
+	free(rc);
+	free(a);
+}
+
 void
 house_conf(struct house *h, const struct conf *c, time_t now)
 {
@@ -365,6 +459,7 @@ house_conf(struct house *h, const struct conf *c, time_t now)
 		hj->pjob.name = hj->name;
 		hj->pjob.kind = JOB_PRUNE;
 		hj->pjob.retries = 0;	/* the next plan tries again */
+		house_upload_conf(h, hj, &c->jobs[i]);
 	}
 	if (!h->once) {
 		h->verify_next = cron_next(&v->cron, now, c->timezone);
@@ -378,6 +473,7 @@ house_conf(struct house *h, const struct conf *c, time_t now)
 		 */
 		h->started = 1;
 		house_verify_catalog(h, NULL, h->once, NULL);
+		house_upload_catalog(h);
 	}
 }
 
@@ -545,6 +641,47 @@ house_send_prune(struct hjob *hj, struct worker *w)
 	}
 }
 
+static void
+house_send_upload(struct house *h, struct hjob *hj, struct worker *w)
+{
+	struct artifact	 a;
+	struct msg_item	 m;
+	struct hitem	*it;
+	unsigned char	 buf[512];
+	size_t		 plen = strlen(hj->name);
+	ssize_t		 len;
+
+	free(hj->ufly);
+	hj->ufly = NULL;
+	hj->nufly = 0;
+	for (size_t i = 0; i < hj->nupending; i++) {
+		if (h->boot->catalog == NULL || catalog_get(h->boot->catalog,
+		    hj->upending[i], &a) == -1 || a.status != ART_OK ||
+		    strncmp(a.path, hj->name, plen) != 0 ||
+		    a.path[plen] != '/')
+			continue;	/* pruned, failed or gone meanwhile */
+		memset(&m, 0, sizeof(m));
+		m.index = (uint32_t)hj->nufly;
+		m.op = ITEM_UPLOAD;
+		snprintf(m.name, sizeof(m.name), "%s", a.path + plen + 1);
+		snprintf(m.sha256_hex, sizeof(m.sha256_hex), "%s", a.sha256);
+		m.raw_bytes = -1;
+		m.stored_bytes = (int64_t)a.stored_bytes;
+		if ((len = frame_encode_item(buf, sizeof(buf), &m)) == -1)
+			continue;
+		hj->ufly = xreallocarray(hj->ufly, hj->nufly + 1,
+		    sizeof(*hj->ufly));
+		it = &hj->ufly[hj->nufly++];
+		memset(it, 0, sizeof(*it));
+		it->id = a.id;
+		it->size = a.stored_bytes;
+		snprintf(it->name, sizeof(it->name), "%s", m.name);
+		snprintf(it->sha256, sizeof(it->sha256), "%s", a.sha256);
+		chan_queue(w->chan, MSG_ITEM, w->gen, buf, (size_t)len, -1);
+	}
+	hj->nupending = 0;
+}
+
 void
 house_spawned(struct house *h, struct worker *w)
 {
@@ -552,7 +689,9 @@ house_spawned(struct house *h, struct worker *w)
 
 	if (w->chan == NULL)
 		return;
-	if (hj != NULL && w->slot == hj->vslot)
+	if (hj != NULL && w->slot == hj->uslot)
+		house_send_upload(h, hj, w);
+	else if (hj != NULL && w->slot == hj->vslot)
 		house_send_verify(h, hj, w);
 	else if (hj != NULL)
 		house_send_prune(hj, w);
@@ -575,7 +714,7 @@ static void
 house_verified(struct house *h, struct hjob *hj, struct hitem *it,
     const struct msg_result *r)
 {
-	char		 text[512], line[900];
+	char		 text[512], line[900], *rel;
 	const char	*check = NULL;
 	int		 ok = r->code == CAIRN_E_OK, record;
 
@@ -619,6 +758,11 @@ house_verified(struct house *h, struct hjob *hj, struct hitem *it,
 	    CAIRN_E_VERIFY, line);
 	if (ok) {
 		log_info("%s: verified %s", hj->name, it->name);
+		rel = xasprintf("%s/%s", hj->name, it->name);
+		if (!it->found && hj->ujob.upload != NULL &&
+		    !house_has_copy(h, hj, rel))
+			house_upload_queue(h, hj, it->id);
+		free(rel);
 		house_audit(h, "artifact-verified", AF_STR("job", hj->name),
 		    AF_STR("artifact", it->name),
 		    AF_STR("sha256", r->sha256_hex));
@@ -676,6 +820,67 @@ house_pruned(struct house *h, struct hjob *hj, struct hitem *it,
 	    AF_STR("artifact", it->name), AF_STR("reason", it->reason));
 }
 
+/* PREFIX JOB/NAME on the remote named remote. */
+static void
+house_remote_key(struct house *h, const char *remote, const char *path,
+    char *out, size_t outlen)
+{
+	const struct s3_conf	*r = conf_s3_find(sup_conf(h->sup), remote);
+
+	snprintf(out, outlen, "%s%s", r != NULL ? r->prefix : "", path);
+}
+
+static void
+house_uploaded(struct house *h, struct hjob *hj, struct hitem *it,
+    const struct msg_result *r, unsigned attempt)
+{
+	struct remote_copy	 rc;
+	const char		*remote = hj->ujob.upload != NULL ?
+				    hj->ujob.upload : "";
+	char			 why[300];
+
+	if (r->code == CAIRN_E_OK && (strcmp(r->sha256_hex, it->sha256) != 0 ||
+	    r->stored_bytes != it->size)) {
+		/* the worker's claim against what the catalog recorded */
+		snprintf(why, sizeof(why), "the remote object does not match "
+		    "the catalog (size %llu, sha256 %.12s...)",
+		    (unsigned long long)r->stored_bytes, r->sha256_hex);
+	} else if (r->code != CAIRN_E_OK)
+		snprintf(why, sizeof(why), "%s", r->message);
+	else {
+		memset(&rc, 0, sizeof(rc));
+		snprintf(rc.remote, sizeof(rc.remote), "%s", remote);
+		snprintf(rc.job, sizeof(rc.job), "%s", hj->name);
+		snprintf(rc.path, sizeof(rc.path), "%s/%s", hj->name,
+		    it->name);
+		house_remote_key(h, remote, rc.path, rc.key, sizeof(rc.key));
+		rc.artifact_id = it->id;
+		rc.size = r->stored_bytes;
+		snprintf(rc.sha256, sizeof(rc.sha256), "%s", r->sha256_hex);
+		snprintf(rc.etag, sizeof(rc.etag), "%.127s", r->message);
+		rc.uploaded = rc.verified_at = time(NULL);
+		if (h->boot->catalog != NULL &&
+		    catalog_remote_add(h->boot->catalog, &rc) == -1)
+			log_warnx("catalog: %s: %s", rc.path,
+			    catalog_error(h->boot->catalog));
+		log_info("%s: uploaded %s to %s as %s", hj->name, it->name,
+		    remote, rc.key);
+		house_audit(h, "artifact-uploaded", AF_STR("job", hj->name),
+		    AF_STR("artifact", it->name), AF_STR("remote", remote),
+		    AF_STR("key", rc.key), AF_UINT("bytes", rc.size),
+		    AF_STR("etag", rc.etag), AF_STR("sha256", rc.sha256));
+		return;
+	}
+	it->failed = 1;
+	h->failures++;
+	log_warnx("%s: upload of %s to %s failed: %s", hj->name, it->name,
+	    remote, why);
+	house_audit(h, "upload-failed", AF_STR("job", hj->name),
+	    AF_STR("artifact", it->name), AF_STR("remote", remote),
+	    AF_STR("error", why), AF_INT("code", (int64_t)r->code),
+	    AF_UINT("attempt", attempt));
+}
+
 int
 house_result(struct house *h, struct worker *w, const unsigned char *p,
     size_t len)
@@ -690,12 +895,16 @@ house_result(struct house *h, struct worker *w, const unsigned char *p,
 	for (char *t = r.message; *t != '\0'; t++)	/* untrusted text */
 		if ((unsigned char)*t < 0x20 || *t == 0x7f)
 			*t = '?';
-	v = w->slot == hj->vslot ? hj->vfly : hj->pfly;
-	n = w->slot == hj->vslot ? hj->nvfly : hj->npfly;
+	v = w->slot == hj->vslot ? hj->vfly : w->slot == hj->uslot ?
+	    hj->ufly : hj->pfly;
+	n = w->slot == hj->vslot ? hj->nvfly : w->slot == hj->uslot ?
+	    hj->nufly : hj->npfly;
 	if (r.index >= n || v[r.index].answered)
 		return -1;
 	v[r.index].answered = 1;
-	if (w->slot == hj->vslot)
+	if (w->slot == hj->uslot)
+		house_uploaded(h, hj, &v[r.index], &r, w->slot->attempt);
+	else if (w->slot == hj->vslot)
 		house_verified(h, hj, &v[r.index], &r);
 	else
 		house_pruned(h, hj, &v[r.index], &r);
@@ -729,7 +938,33 @@ house_end(struct house *h, struct worker *w, int code, int64_t art_id)
 			house_verify_queue(h, hj, art_id);
 		return;
 	}
-	if (w->slot == hj->vslot) {
+	if (w->slot == hj->uslot) {
+		/* failed or unanswered uploads go back for the retry */
+		for (size_t i = 0; i < hj->nufly; i++) {
+			if (hj->ufly[i].answered && !hj->ufly[i].failed)
+				continue;
+			if (w->slot->state == SLOT_BACKOFF)
+				house_upload_queue(h, hj, hj->ufly[i].id);
+			else if (!hj->ufly[i].answered) {
+				h->failures++;
+				house_audit(h, "upload-failed",
+				    AF_STR("job", hj->name),
+				    AF_STR("artifact", hj->ufly[i].name),
+				    AF_STR("remote", hj->ujob.upload != NULL ?
+				    hj->ujob.upload : ""),
+				    AF_STR("error", w->cause[0] != '\0' ?
+				    w->cause : "worker failed"),
+				    AF_INT("code", code),
+				    AF_UINT("attempt", w->slot->attempt));
+			}
+		}
+		free(hj->ufly);
+		hj->ufly = NULL;
+		hj->nufly = 0;
+		/* verified while it ran: never tried yet, whatever the code */
+		if (hj->nupending > 0 && w->slot->state == SLOT_IDLE)
+			sup_slot_queue(h->sup, hj->uslot);
+	} else if (w->slot == hj->vslot) {
 		/* unanswered items go back for the retry, if there is one */
 		for (size_t i = 0; i < hj->nvfly; i++)
 			if (hj->vfly[i].answered)

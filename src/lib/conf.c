@@ -1516,7 +1516,7 @@ s3_build_one(struct ctx *c, cfg_t *sec, struct s3_conf *r)
 	r->line = sec_line(c, sec);
 	r->region = xstrdup("us-east-1");
 	r->prefix = xstrdup("");
-	r->part_size_mib = 16;
+	r->part_size_mib = 8;
 	r->concurrency = 4;
 	r->retention_keep_min = 1;
 	if (!job_name_ok(r->name))

@@ -1,0 +1,86 @@
+#!/bin/sh
+# t/86-s3-upload.sh -- off-site copies through the real daemon: cairnd -o
+# backs up an SQLite job, verifies the artifact, and the sandboxed upload
+# worker copies it to s3rver (t/lib/s3.sh); the catalog records the remote
+# copy and the audit trail artifact-uploaded.  A wrong key and a missing
+# bucket fail with one clear line, audited as upload-failed, and make
+# cairnd -o exit non-zero; the keys appear nowhere in logs or audit.
+. "$top_srcdir/t/lib/tap.sh"
+. "$top_srcdir/t/lib/daemon.sh"
+. "$top_srcdir/t/lib/s3.sh"
+
+daemon_setup
+s3_setup
+plan 16
+s3_start
+
+mkdb "$T/a.db" 2000
+remote()	# BUCKET ACCESS-FILE
+{
+	conf_head "$T/c.conf" \
+	    "defaults { upload = \"offsite\" retries = 1 }" \
+	    "sqlite a { path = \"$T/a.db\" }" \
+	    "s3 offsite {" \
+	    "	endpoint = \"$S3URL\"" \
+	    "	bucket = \"$1\"" \
+	    "	prefix = \"cairn/host1/\"" \
+	    "	path_style = true" \
+	    "	access_key_file = \"$2\"" \
+	    "	secret_key_file = \"$T/s3.secret\"" \
+	    "	part_size = 5" \
+	    "}"
+}
+q() { sqlite3 "$T/bk/catalog.db" "$1"; }
+
+remote backups "$T/s3.access"
+"$CAIRND" -o -f "$T/c.conf" > "$T/daemon.log" 2>&1
+ok $? "cairnd -o backs up, verifies and uploads" || show_log
+X=$(cd "$T/bk/a" && ls a_backup_*.db.gz)
+obj=$(s3_object "cairn/host1/a/$X")
+cmp -s "$T/bk/a/$X" "$obj"
+ok $? "the remote object is the artifact, byte for byte"
+is "$(audit_count artifact-uploaded "\"artifact\":\"$X\",\"remote\":\"offsite\",\"key\":\"cairn/host1/a/$X\"")" 1 \
+    "artifact-uploaded names the artifact, the remote and the key"
+is "$(q "SELECT remote || ' ' || key || ' ' || size || ' ' || sha256 FROM remote_copies")" \
+    "offsite cairn/host1/a/$X $(stat -c %s "$T/bk/a/$X") $(sha256sum "$T/bk/a/$X" | cut -d' ' -f1)" \
+    "the catalog records the remote copy: key, size, sha256"
+etag=$(q "SELECT etag FROM remote_copies")
+is "$etag" "$(md5sum "$T/bk/a/$X" | cut -d' ' -f1)" \
+    "and its ETag (the MD5 of a single-PUT object)"
+[ "$(q "SELECT verified_at > 0 AND uploaded > 0 FROM remote_copies")" = 1 ]
+ok $? "with its upload time, verified by HEAD"
+grep -q "upload.*worker\|started worker" "$T/daemon.log" &&
+    ! grep -q S3RVER "$T/daemon.log" "$T/bk/audit.log" "$T/bk/backup.log"
+ok $? "the keys are in no log and no audit line"
+
+# a second cycle: the old artifact is already there, only the new one goes
+sleep 1
+"$CAIRND" -o -f "$T/c.conf" > "$T/daemon.log" 2>&1
+ok $? "a second cycle exits 0" || show_log
+is "$(q "SELECT count(*) FROM remote_copies")" 2 "two remote copies"
+is "$(audit_count artifact-uploaded "\"artifact\":\"$X\"")" 1 \
+    "the first artifact was not uploaded again"
+
+# a wrong access key: a clear line, retried, audited, non-zero exit
+echo WRONG > "$T/bad.access"
+remote backups "$T/bad.access"
+sleep 1
+"$CAIRND" -o -f "$T/c.conf" > "$T/daemon.log" 2>&1
+isnt $? 0 "a wrong key: cairnd -o exits non-zero"
+is "$(audit_count upload-failed 'access denied \(HTTP 403 InvalidAccessKeyId')" 2 \
+    "upload-failed says access denied, once per attempt (retries = 1)"
+grep -q "upload of a_backup_.* failed: PUT: access denied .*check access_key_file and secret_key_file" \
+    "$T/daemon.log"
+ok $? "the log line names the files to check" || show_log
+! grep -q WRONG "$T/daemon.log" "$T/bk/audit.log"
+ok $? "the wrong key itself is not logged"
+
+# a missing bucket
+remote nobucket "$T/s3.access"
+sleep 1
+"$CAIRND" -o -f "$T/c.conf" > "$T/daemon.log" 2>&1
+isnt $? 0 "a missing bucket: cairnd -o exits non-zero"
+# the wrong-key run's artifact (still without a copy) and the new one
+n=$(audit_count upload-failed "bucket nobucket does not exist at http://127.0.0.1:$S3PORT \\(HTTP 404 NoSuchBucket\\)")
+is "$n" 2 "upload-failed names the bucket, once per artifact (not retried)"
+[ "$n" = 2 ] || grep upload-failed "$T/bk/audit.log" | sed 's/^/# /'

@@ -11,7 +11,7 @@
 
 daemon_setup
 s3_setup
-plan 16
+plan 18
 s3_start
 
 mkdb "$T/a.db" 2000
@@ -52,6 +52,16 @@ ok $? "with its upload time, verified by HEAD"
 grep -q "upload.*worker\|started worker" "$T/daemon.log" &&
     ! grep -q S3RVER "$T/daemon.log" "$T/bk/audit.log" "$T/bk/backup.log"
 ok $? "the keys are in no log and no audit line"
+
+"$CAIRNCTL" -d "$T/bk" list --remote > "$T/list.out" 2>&1
+grep -q "^offsite  *cairn/host1/a/$X  *[0-9.]* [KMG]*i*B  *[0-9TZ:-]*  *$etag\$" "$T/list.out"
+ok $? "cairnctl list --remote shows the remote, key, size, time and ETag" ||
+    sed 's/^/# /' "$T/list.out"
+"$CAIRNCTL" -d "$T/bk" --json list --remote a > "$T/list.json" 2>&1
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); r = d["remote_copies"][0]; sys.exit(not (r["key"] == "cairn/host1/a/" + sys.argv[2] and r["etag"] == sys.argv[3]))' \
+    "$T/list.json" "$X" "$etag"
+ok $? "and its --json form parses with the same key and ETag" ||
+    sed 's/^/# /' "$T/list.json"
 
 # a second cycle: the old artifact is already there, only the new one goes
 sleep 1

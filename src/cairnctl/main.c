@@ -53,7 +53,7 @@ usage(int code)
 	    "  reload                     re-read the config\n"
 	    "  health                     exit 0 if every job is healthy\n"
 	    "commands (on the backup folder, daemon not needed):\n"
-	    "  list [JOB]                 artifacts, newest first\n"
+	    "  list [--remote] [JOB]      artifacts (or their off-site copies)\n"
 	    "  audit [--verify] [-n N]    show or check the audit trail\n"
 	    "  restore ARTIFACT --to PATH [--force]          (SQLite)\n"
 	    "  restore ARTIFACT [--socket S | --host H [--port P]] "

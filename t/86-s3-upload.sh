@@ -2,16 +2,18 @@
 # t/86-s3-upload.sh -- off-site copies through the real daemon: cairnd -o
 # backs up an SQLite job, verifies the artifact, and the sandboxed upload
 # worker copies it to s3rver (t/lib/s3.sh); the catalog records the remote
-# copy and the audit trail artifact-uploaded.  A wrong key and a missing
-# bucket fail with one clear line, audited as upload-failed, and make
-# cairnd -o exit non-zero; the keys appear nowhere in logs or audit.
+# copy and the audit trail artifact-uploaded.  Remote copies deleted or
+# altered behind cairn's back are found by the HEAD check of the next
+# verify cycle and uploaded again.  A wrong key and a missing bucket fail
+# with one clear line, audited as upload-failed, and make cairnd -o exit
+# non-zero; the keys appear nowhere in logs or audit.
 . "$top_srcdir/t/lib/tap.sh"
 . "$top_srcdir/t/lib/daemon.sh"
 . "$top_srcdir/t/lib/s3.sh"
 
 daemon_setup
 s3_setup
-plan 18
+plan 25
 s3_start
 
 mkdb "$T/a.db" 2000
@@ -71,6 +73,24 @@ is "$(q "SELECT count(*) FROM remote_copies")" 2 "two remote copies"
 is "$(audit_count artifact-uploaded "\"artifact\":\"$X\"")" 1 \
     "the first artifact was not uploaded again"
 
+is "$(audit_count remote-verified "\"artifact\":\"$X\"")" 1 \
+    "the second cycle checked the first copy with a HEAD (remote-verified)"
+
+# behind cairn's back: one object deleted, the other cut short
+Y=$(cd "$T/bk/a" && ls a_backup_*.db.gz | grep -v "$X" | head -1)
+rm -f "$obj"
+truncate -s 100 "$(s3_object "cairn/host1/a/$Y")"
+sleep 1
+"$CAIRND" -o -f "$T/c.conf" > "$T/daemon.log" 2>&1
+isnt $? 0 "remote copies lost: cairnd -o exits non-zero" || show_log
+is "$(audit_count remote-verify-failed "\"artifact\":\"$X\".*HTTP 404.*\"action\":\"re-upload\"")" 1 \
+    "the deleted object is found (remote-verify-failed, 404, re-upload)"
+is "$(audit_count remote-verify-failed "\"artifact\":\"$Y\".*the object has 100 bytes.*\"action\":\"re-upload\"")" 1 \
+    "the altered object is found (its size)"
+cmp -s "$T/bk/a/$X" "$obj" && cmp -s "$T/bk/a/$Y" "$(s3_object "cairn/host1/a/$Y")"
+ok $? "both are uploaded again, byte for byte"
+is "$(q "SELECT count(*) FROM remote_copies")" 3 "the catalog has the three copies"
+
 # a wrong access key: a clear line, retried, audited, non-zero exit
 echo WRONG > "$T/bad.access"
 remote backups "$T/bad.access"
@@ -93,4 +113,6 @@ isnt $? 0 "a missing bucket: cairnd -o exits non-zero"
 # the wrong-key run's artifact (still without a copy) and the new one
 n=$(audit_count upload-failed "bucket nobucket does not exist at http://127.0.0.1:$S3PORT \\(HTTP 404 NoSuchBucket\\)")
 is "$n" 2 "upload-failed names the bucket, once per artifact (not retried)"
-[ "$n" = 2 ] || grep upload-failed "$T/bk/audit.log" | sed 's/^/# /'
+[ "$n" = 2 ] || { grep upload-failed "$T/bk/audit.log" | sed 's/^/# /'; show_log; }
+is "$(q "SELECT count(*) FROM remote_copies")" 3 \
+    "a missing bucket does not make cairn forget its copies"

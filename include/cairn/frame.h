@@ -161,6 +161,7 @@ enum item_op {
 	ITEM_VERIFY = 1,
 	ITEM_UNLINK,
 	ITEM_UPLOAD,		/* upload worker: copy name to the remote */
+	ITEM_REMOTE_CHECK,	/* upload worker: HEAD name's remote copy */
 };
 
 struct msg_item {

@@ -82,5 +82,9 @@ struct msg_result;
 int	job_upload_one(const struct job_env *, const struct frame_s3 *,
 	    const char *name, const char *sha256_hex, uint64_t size,
 	    struct msg_result *out);
+/* The remote copy of name alone: HEAD, size and sha256 as above. */
+int	job_upload_check(const struct job_env *, const struct frame_s3 *,
+	    const char *name, const char *sha256_hex, uint64_t size,
+	    struct msg_result *out);
 
 #endif /* CAIRN_JOB_H */

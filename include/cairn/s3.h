@@ -72,6 +72,11 @@ int	s3_upload(const struct s3_params *, const char *key, int fd,
 /* CAIRN_E_NOINPUT when there is no such object. */
 int	s3_head(const struct s3_params *, const char *key, struct s3_head *,
 	    char *err, size_t errlen);
+/*
+ * Is the bucket there and readable?  A HEAD's 404 has no body, so only
+ * this tells a missing object (0 here) from a missing bucket (CONFIG).
+ */
+int	s3_bucket_check(const struct s3_params *, char *err, size_t errlen);
 int	s3_delete(const struct s3_params *, const char *key, char *err,
 	    size_t errlen);
 /* "prefix/a b" -> "prefix/a%20b": every byte but A-Za-z0-9-._~/ encoded. */

@@ -57,6 +57,8 @@ struct hitem {
 	int		 answered;
 	uint64_t	 size;		/* upload: stored bytes */
 	int		 failed;	/* upload: answered with a failure */
+	int		 rcheck;	/* remote check: id is the copy's row */
+	int64_t		 art_id;	/* remote check: its artifact, 0 gone */
 };
 
 struct hjob {
@@ -77,6 +79,7 @@ struct hjob {
 	size_t		 nupending;
 	struct hitem	*ufly;
 	size_t		 nufly;
+	int		 rcheck;	/* HEAD every remote copy next run */
 };
 
 /* cairnctl verify/prune: one ticket over the items it queued. */
@@ -397,6 +400,17 @@ wake:
 		sup_slot_queue(h->sup, hj->uslot);
 }
 
+/* Check every remote copy of the job on its next upload run. */
+static void
+house_remote_queue(struct house *h, struct hjob *hj)
+{
+	if (hj->uslot == NULL || hj->ujob.upload == NULL)
+		return;
+	hj->rcheck = 1;
+	if (hj->uslot->state == SLOT_IDLE)
+		sup_slot_queue(h->sup, hj->uslot);
+}
+
 /* At start-up: verified artifacts without a copy on their job's remote. */
 static void
 house_upload_catalog(struct house *h)
@@ -474,6 +488,8 @@ house_conf(struct house *h, const struct conf *c, time_t now)
 		h->started = 1;
 		house_verify_catalog(h, NULL, h->once, NULL);
 		house_upload_catalog(h);
+		for (size_t i = 0; h->once && i < h->njobs; i++)
+			house_remote_queue(h, h->jobs[i]);
 	}
 }
 
@@ -641,6 +657,50 @@ house_send_prune(struct hjob *hj, struct worker *w)
 	}
 }
 
+/* Every copy of the job on its remote, to HEAD (verify schedule, -o). */
+static void
+house_send_rchecks(struct house *h, struct hjob *hj, struct worker *w)
+{
+	struct remote_copy	*rc = NULL;
+	struct msg_item		 m;
+	struct hitem		*it;
+	unsigned char		 buf[512];
+	size_t			 n = 0, plen = strlen(hj->name);
+	ssize_t			 len;
+
+	if (h->boot->catalog == NULL || catalog_remote_list(h->boot->catalog,
+	    hj->name, &rc, &n) == -1)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(rc[i].remote, hj->ujob.upload) != 0 ||
+		    strncmp(rc[i].path, hj->name, plen) != 0 ||
+		    rc[i].path[plen] != '/')
+			continue;
+		memset(&m, 0, sizeof(m));
+		m.index = (uint32_t)hj->nufly;
+		m.op = ITEM_REMOTE_CHECK;
+		snprintf(m.name, sizeof(m.name), "%s", rc[i].path + plen + 1);
+		snprintf(m.sha256_hex, sizeof(m.sha256_hex), "%s",
+		    rc[i].sha256);
+		m.raw_bytes = -1;
+		m.stored_bytes = (int64_t)rc[i].size;
+		if ((len = frame_encode_item(buf, sizeof(buf), &m)) == -1)
+			continue;
+		hj->ufly = xreallocarray(hj->ufly, hj->nufly + 1,
+		    sizeof(*hj->ufly));
+		it = &hj->ufly[hj->nufly++];
+		memset(it, 0, sizeof(*it));
+		it->id = rc[i].id;
+		it->art_id = rc[i].artifact_id;
+		it->rcheck = 1;
+		it->size = rc[i].size;
+		snprintf(it->name, sizeof(it->name), "%s", m.name);
+		snprintf(it->sha256, sizeof(it->sha256), "%s", rc[i].sha256);
+		chan_queue(w->chan, MSG_ITEM, w->gen, buf, (size_t)len, -1);
+	}
+	free(rc);
+}
+
 static void
 house_send_upload(struct house *h, struct hjob *hj, struct worker *w)
 {
@@ -680,6 +740,9 @@ house_send_upload(struct house *h, struct hjob *hj, struct worker *w)
 		chan_queue(w->chan, MSG_ITEM, w->gen, buf, (size_t)len, -1);
 	}
 	hj->nupending = 0;
+	if (hj->rcheck)
+		house_send_rchecks(h, hj, w);
+	hj->rcheck = 0;
 }
 
 void
@@ -881,6 +944,53 @@ house_uploaded(struct house *h, struct hjob *hj, struct hitem *it,
 	    AF_UINT("attempt", attempt));
 }
 
+/*
+ * A remote copy's HEAD: gone or different from the catalog means the copy
+ * is lost, so its row goes and the artifact, if still here and good, is
+ * uploaded again; a check that could not run changes nothing.
+ */
+static void
+house_remote_checked(struct house *h, struct hjob *hj, struct hitem *it,
+    const struct msg_result *r)
+{
+	const char	*remote = hj->ujob.upload;
+	char		 path[600], key[1200];
+	int		 lost;
+
+	snprintf(path, sizeof(path), "%s/%s", hj->name, it->name);
+	house_remote_key(h, remote, path, key, sizeof(key));
+	if (r->code == CAIRN_E_OK && strcmp(r->sha256_hex, it->sha256) == 0 &&
+	    r->stored_bytes == it->size) {
+		log_info("%s: remote copy %s on %s: ok", hj->name, key,
+		    remote);
+		house_audit(h, "remote-verified", AF_STR("job", hj->name),
+		    AF_STR("artifact", it->name), AF_STR("remote", remote),
+		    AF_STR("key", key));
+		return;
+	}
+	lost = r->code == CAIRN_E_OK || r->code == CAIRN_E_VERIFY ||
+	    r->code == CAIRN_E_NOINPUT;
+	h->failures++;
+	log_warnx("%s: remote copy %s on %s: %s%s", hj->name, key, remote,
+	    r->code == CAIRN_E_OK ? "does not match the catalog" : r->message,
+	    lost ? "" : " (not checked)");
+	house_audit(h, "remote-verify-failed", AF_STR("job", hj->name),
+	    AF_STR("artifact", it->name), AF_STR("remote", remote),
+	    AF_STR("key", key), AF_STR("error", r->code == CAIRN_E_OK ?
+	    "does not match the catalog" : r->message),
+	    AF_INT("code", (int64_t)r->code),
+	    AF_STR("action", !lost ? "none" : it->art_id > 0 ? "re-upload" :
+	    "forgotten"));
+	if (!lost)
+		return;
+	if (h->boot->catalog != NULL &&
+	    catalog_remote_delete(h->boot->catalog, it->id) == -1)
+		log_warnx("catalog: %s: %s", path,
+		    catalog_error(h->boot->catalog));
+	if (it->art_id > 0)
+		house_upload_queue(h, hj, it->art_id);
+}
+
 int
 house_result(struct house *h, struct worker *w, const unsigned char *p,
     size_t len)
@@ -902,7 +1012,9 @@ house_result(struct house *h, struct worker *w, const unsigned char *p,
 	if (r.index >= n || v[r.index].answered)
 		return -1;
 	v[r.index].answered = 1;
-	if (w->slot == hj->uslot)
+	if (w->slot == hj->uslot && v[r.index].rcheck)
+		house_remote_checked(h, hj, &v[r.index], &r);
+	else if (w->slot == hj->uslot)
 		house_uploaded(h, hj, &v[r.index], &r, w->slot->attempt);
 	else if (w->slot == hj->vslot)
 		house_verified(h, hj, &v[r.index], &r);
@@ -941,6 +1053,12 @@ house_end(struct house *h, struct worker *w, int code, int64_t art_id)
 	if (w->slot == hj->uslot) {
 		/* failed or unanswered uploads go back for the retry */
 		for (size_t i = 0; i < hj->nufly; i++) {
+			if (hj->ufly[i].rcheck) {
+				if (!hj->ufly[i].answered &&
+				    w->slot->state == SLOT_BACKOFF)
+					hj->rcheck = 1;
+				continue;
+			}
 			if (hj->ufly[i].answered && !hj->ufly[i].failed)
 				continue;
 			if (w->slot->state == SLOT_BACKOFF)
@@ -962,7 +1080,8 @@ house_end(struct house *h, struct worker *w, int code, int64_t art_id)
 		hj->ufly = NULL;
 		hj->nufly = 0;
 		/* verified while it ran: never tried yet, whatever the code */
-		if (hj->nupending > 0 && w->slot->state == SLOT_IDLE)
+		if ((hj->nupending > 0 || hj->rcheck) &&
+		    w->slot->state == SLOT_IDLE)
 			sup_slot_queue(h->sup, hj->uslot);
 	} else if (w->slot == hj->vslot) {
 		/* unanswered items go back for the retry, if there is one */
@@ -1155,6 +1274,8 @@ house_timers(struct house *h, time_t now)
 	if (h->verify_next != -1 && now >= h->verify_next) {
 		log_info("verify: scheduled check of every artifact");
 		house_verify_catalog(h, NULL, 1, NULL);
+		for (size_t i = 0; i < h->njobs; i++)
+			house_remote_queue(h, h->jobs[i]);
 		h->verify_next = cron_next(&c->verify.cron, now, c->timezone);
 	}
 	if (h->prune_next != -1 && now >= h->prune_next) {

@@ -265,11 +265,19 @@ house_upload(const struct frame_job *fj, const struct job_env *env,
 		}
 		memset(&r, 0, sizeof(r));
 		r.index = x->m.index;
-		if (x->m.op != ITEM_UPLOAD || x->m.stored_bytes < 0 ||
-		    strlen(x->m.sha256_hex) != 64) {
+		if ((x->m.op != ITEM_UPLOAD && x->m.op != ITEM_REMOTE_CHECK) ||
+		    x->m.stored_bytes < 0 || strlen(x->m.sha256_hex) != 64) {
 			r.code = CAIRN_E_PROTOCOL;
 			snprintf(r.message, sizeof(r.message),
 			    "not an upload with a size and a sha256");
+		} else if (x->m.op == ITEM_REMOTE_CHECK) {
+			/* a failed check is a result, not a failed run */
+			job_upload_check(env, &fj->s3, x->m.name,
+			    x->m.sha256_hex, (uint64_t)x->m.stored_bytes, &r);
+			if (r.code != CAIRN_E_OK)
+				log_warnx("%s: %s", x->m.name, r.message);
+			house_send_result(send, &r);
+			continue;
 		} else
 			job_upload_one(env, &fj->s3, x->m.name,
 			    x->m.sha256_hex, (uint64_t)x->m.stored_bytes, &r);

@@ -518,13 +518,27 @@ s3_head(const struct s3_params *p, const char *key, struct s3_head *h,
 	s3_req_setup(&r, p, "HEAD", key, NULL, NULL, 0, NULL, 0);
 	code = s3_perform(p, &r, "HEAD", err, errlen);
 	if (code == CAIRN_E_NOINPUT)
-		snprintf(err, errlen, "HEAD: no object %s in bucket %s", key,
-		    p->bucket);
+		snprintf(err, errlen, "HEAD: no object %s in bucket %s "
+		    "(HTTP 404)", key, p->bucket);
 	if (code == CAIRN_E_OK) {
 		h->size = r.clen;
 		snprintf(h->etag, sizeof(h->etag), "%s", r.etag);
 		snprintf(h->sha256, sizeof(h->sha256), "%s", r.sha256);
 	}
+	s3_req_free(&r);
+	return code;
+}
+
+int
+s3_bucket_check(const struct s3_params *p, char *err, size_t errlen)
+{
+	struct s3_req	 r;
+	int		 code;
+
+	memset(&r, 0, sizeof(r));
+	s3_req_setup(&r, p, "GET", "", "list-type=2&max-keys=1", NULL, 0,
+	    NULL, 0);
+	code = s3_perform(p, &r, "ListObjectsV2", err, errlen);
 	s3_req_free(&r);
 	return code;
 }

@@ -98,13 +98,45 @@ up_fail(struct msg_result *out, int code, const char *fmt, ...)
 	return code;
 }
 
+/* HEAD key: the object must have size bytes and sha256_hex metadata. */
+static int
+up_head(const struct s3_params *sp, const char *key, const char *sha256_hex,
+    uint64_t size, const char *when, const char *etag, struct msg_result *out)
+{
+	struct s3_head	 h;
+	char		 err[300];
+	int		 code;
+
+	if ((code = s3_head(sp, key, &h, err, sizeof(err))) != CAIRN_E_OK) {
+		char	 berr[300];
+		int	 bcode;
+
+		/* a missing bucket is no lost object */
+		if (code == CAIRN_E_NOINPUT && (bcode = s3_bucket_check(sp,
+		    berr, sizeof(berr))) != CAIRN_E_OK)
+			return up_fail(out, bcode, "%s: %s", when, berr);
+		return up_fail(out, code, "%s: %s", when, err);
+	}
+	if (h.size != size)
+		return up_fail(out, CAIRN_E_VERIFY, "%s: the object has %"
+		    PRIu64 " bytes, the artifact %" PRIu64, when, h.size, size);
+	if (strcmp(h.sha256, sha256_hex) != 0)
+		return up_fail(out, CAIRN_E_VERIFY, "%s: the object's sha256 "
+		    "metadata is \"%.64s\", not the artifact's", when,
+		    h.sha256);
+	snprintf(out->message, sizeof(out->message), "%s",
+	    etag[0] != '\0' ? etag : h.etag);
+	snprintf(out->sha256_hex, sizeof(out->sha256_hex), "%s", h.sha256);
+	out->stored_bytes = h.size;
+	return CAIRN_E_OK;
+}
+
 int
 job_upload_one(const struct job_env *env, const struct frame_s3 *s3,
     const char *name, const char *sha256_hex, uint64_t size,
     struct msg_result *out)
 {
 	struct s3_params	 sp;
-	struct s3_head		 h;
 	struct up_progress	 u;
 	struct stat		 st;
 	char			*key, etag[128], err[300];
@@ -135,26 +167,31 @@ job_upload_one(const struct job_env *env, const struct frame_s3 *s3,
 		return up_fail(out, code, "%s", err);
 	}
 	/* proof: what the server now holds under the key */
-	code = s3_head(&sp, key, &h, err, sizeof(err));
-	if (code != CAIRN_E_OK)
-		up_fail(out, code, "after upload: %s", err);
-	else if (h.size != size)
-		code = up_fail(out, CAIRN_E_VERIFY, "after upload: the object "
-		    "has %" PRIu64 " bytes, the artifact %" PRIu64, h.size,
-		    size);
-	else if (strcmp(h.sha256, sha256_hex) != 0)
-		code = up_fail(out, CAIRN_E_VERIFY, "after upload: the "
-		    "object's sha256 metadata is \"%.64s\", not the artifact's",
-		    h.sha256);
-	else {
-		snprintf(out->message, sizeof(out->message), "%s",
-		    etag[0] != '\0' ? etag : h.etag);
-		snprintf(out->sha256_hex, sizeof(out->sha256_hex), "%s",
-		    h.sha256);
-		out->stored_bytes = h.size;
+	code = up_head(&sp, key, sha256_hex, size, "after upload", etag, out);
+	if (code == CAIRN_E_OK)
 		log_info("uploaded %s (%" PRIu64 " bytes, etag %s)", key, size,
 		    out->message);
-	}
+	free(key);
+	return code;
+}
+
+int
+job_upload_check(const struct job_env *env, const struct frame_s3 *s3,
+    const char *name, const char *sha256_hex, uint64_t size,
+    struct msg_result *out)
+{
+	struct s3_params	 sp;
+	struct up_progress	 u;
+	char			*key;
+	int			 code;
+
+	memset(&u, 0, sizeof(u));
+	u.env = env;
+	u.name = name;
+	out->code = CAIRN_E_OK;
+	up_params(&sp, s3, env, &u);
+	key = xasprintf("%s%s/%s", s3->prefix, env->job->name, name);
+	code = up_head(&sp, key, sha256_hex, size, "remote check", "", out);
 	free(key);
 	return code;
 }

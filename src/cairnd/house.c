@@ -898,6 +898,7 @@ house_uploaded(struct house *h, struct hjob *hj, struct hitem *it,
     const struct msg_result *r, unsigned attempt)
 {
 	struct remote_copy	 rc;
+	struct artifact		 a;
 	const char		*remote = hj->ujob.upload != NULL ?
 				    hj->ujob.upload : "";
 	char			 why[300];
@@ -917,7 +918,9 @@ house_uploaded(struct house *h, struct hjob *hj, struct hitem *it,
 		snprintf(rc.path, sizeof(rc.path), "%s/%s", hj->name,
 		    it->name);
 		house_remote_key(h, remote, rc.path, rc.key, sizeof(rc.key));
-		rc.artifact_id = it->id;
+		/* pruned while it went up: the copy outlives the row */
+		rc.artifact_id = h->boot->catalog != NULL &&
+		    catalog_get(h->boot->catalog, it->id, &a) == 0 ? it->id : 0;
 		rc.size = r->stored_bytes;
 		snprintf(rc.sha256, sizeof(rc.sha256), "%s", r->sha256_hex);
 		snprintf(rc.etag, sizeof(rc.etag), "%.127s", r->message);

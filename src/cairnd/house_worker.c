@@ -299,8 +299,8 @@ house_upload(const struct frame_job *fj, const struct job_env *env,
 		 * The supervisor retries the run with backoff, unless every
 		 * failure was the configuration's (a missing bucket).
 		 */
-		snprintf(res->message, sizeof(res->message), "%zu of %zu "
-		    "upload%s failed", nfail, it->n, it->n == 1 ? "" : "s");
+		snprintf(res->message, sizeof(res->message), "%zu upload%s "
+		    "failed", nfail, nfail == 1 ? "" : "s");
 		return nretry > 0 ? CAIRN_E_TEMPFAIL : CAIRN_E_CONFIG;
 	}
 	return CAIRN_E_OK;

@@ -32,7 +32,7 @@
 #include "cairn/job.h"
 
 #define CATALOG_FILE		"catalog.db"
-#define CATALOG_SCHEMA_VERSION	1
+#define CATALOG_SCHEMA_VERSION	2
 
 #define CATALOG_RDONLY		0x01
 
@@ -59,6 +59,21 @@ struct artifact {
 	time_t			 verified_at;	/* 0: never */
 	char			 verify_result[256];
 	time_t			 recorded;	/* when the row was made */
+};
+
+/* One object on an s3 remote (docs/offsite.md); kept after local prune. */
+struct remote_copy {
+	int64_t		 id;
+	char		 remote[128];	/* the s3 section's name */
+	char		 key[1024];	/* PREFIX JOB/NAME */
+	char		 job[128];
+	char		 path[512];	/* "JOB/NAME", as in artifacts */
+	int64_t		 artifact_id;	/* 0: the local row is gone */
+	uint64_t	 size;
+	char		 sha256[65];
+	char		 etag[128];
+	time_t		 uploaded;
+	time_t		 verified_at;	/* HEAD checked size and sha256 */
 };
 
 struct catalog_run {
@@ -133,6 +148,13 @@ int		 catalog_set_sha256(struct catalog *, int64_t id,
 		    const char *hex);
 /* Removes the row and its table stats (runs keep their history). */
 int		 catalog_delete(struct catalog *, int64_t id);
+
+/* Off-site copies: add (or replace the same remote and key), list one
+ * job's (job NULL: all) newest first (*out: free()), delete a row. */
+int		 catalog_remote_add(struct catalog *, const struct remote_copy *);
+int		 catalog_remote_list(struct catalog *, const char *job,
+		    struct remote_copy **out, size_t *n);
+int		 catalog_remote_delete(struct catalog *, int64_t id);
 
 /* Appends a run (run->id is set). */
 int		 catalog_run_add(struct catalog *, struct catalog_run *);

@@ -37,6 +37,7 @@ enum job_kind {
 	JOB_PRUNE,
 	JOB_VERIFY,
 	JOB_NOTIFY,		/* the alert delivery worker (job_notify.c) */
+	JOB_UPLOAD,		/* off-site copy to an s3 remote */
 	JOB_KIND_MAX,
 };
 
@@ -102,6 +103,8 @@ struct job_conf {
 	int64_t		 min_size;	/* bytes (raw); 0 off */
 	int		 repeat_interval;	/* seconds, 86400; 0 never */
 	char		**notify;	/* notifier names, NULL-terminated */
+	/* off-site copies: the s3 section's name; NULL: none */
+	char		*upload;
 };
 
 enum notify_type {
@@ -119,6 +122,25 @@ struct notify_conf {
 	char		**command;	/* command: argv, NULL-terminated */
 	int		 timeout;	/* seconds per attempt, 10 */
 	int		 retries;	/* after the first attempt, 5 */
+};
+
+/* An S3-compatible remote (`s3 NAME { ... }`, docs/offsite.md). */
+struct s3_conf {
+	char		*name;
+	int		 line;
+	char		*endpoint;	/* "https://s3.eu-central-1...", no path */
+	char		*region;	/* "us-east-1" */
+	char		*bucket;
+	char		*prefix;	/* "" or ends with '/' */
+	char		*access_key_file;	/* absolute paths, required */
+	char		*secret_key_file;
+	bool		 path_style;	/* false: virtual-hosted style */
+	char		*storage_class;	/* NULL: the server's default */
+	int		 part_size_mib;	/* 8 (5 to 512) */
+	int		 concurrency;	/* 4 (1 to 16) */
+	int		 bandwidth_limit_kib;	/* KiB/s, 0: none */
+	int		 retention_days;	/* 0: remote retention off */
+	int		 retention_keep_min;	/* 1 */
 };
 
 struct retention_conf {
@@ -163,6 +185,8 @@ struct conf {
 
 	struct job_conf	*jobs;		/* mysql and sqlite jobs, config order */
 	size_t		 njobs;
+	struct s3_conf	*s3;		/* remotes, config order */
+	size_t		 ns3;
 	struct retention_conf retention;
 	struct verify_conf verify;
 
@@ -180,6 +204,7 @@ void		 conf_summary(const struct conf *, FILE *);
 const struct job_conf *conf_job_find(const struct conf *, const char *name);
 const struct notify_conf *conf_notify_find(const struct conf *,
 		    const char *name);
+const struct s3_conf *conf_s3_find(const struct conf *, const char *name);
 const char	*conf_kind_name(enum job_kind);
 const char	*conf_compress_name(enum compress_kind);
 const char	*conf_ssl_mode_name(enum ssl_mode);

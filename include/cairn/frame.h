@@ -35,11 +35,13 @@
  *     then END; they answer each item with one RESULT before DONE.  For a
  *     JOB_VERIFY, job.db is the restore target and job.databases[0] its
  *     scratch database.
+ *   - Upload workers (JOB_UPLOAD) get ITEMs with op ITEM_UPLOAD, like
+ *     verify; JOB carries the remote (struct frame_s3) and its keys.
  *   - struct frame_job owns its strings: frame_job_free() releases them and
- *     wipes the password and the age identity.  job.age_recipients (public
- *     keys) travel to backup workers; age_identity (a secret, read by the
- *     supervisor from the file it opened at start-up) only to verify
- *     workers.
+ *     wipes the password, the S3 secret key and the age identity.
+ *     job.age_recipients (public keys) travel to backup workers;
+ *     age_identity (a secret, read by the supervisor from the file it
+ *     opened at start-up) only to verify workers.
  */
 #ifndef CAIRN_FRAME_H
 #define CAIRN_FRAME_H
@@ -110,6 +112,17 @@ struct msg_hello {
 	uint32_t	 gen;
 };
 
+/* JOB_UPLOAD: the remote and its keys (wiped by frame_job_free()). */
+struct frame_s3 {
+	char		*endpoint, *region, *bucket, *prefix;
+	char		*access_key, *secret_key;
+	char		*storage_class;	/* NULL: the server's default */
+	uint32_t	 path_style;
+	uint32_t	 part_size;	/* bytes */
+	uint32_t	 concurrency;
+	uint64_t	 bandwidth_limit;	/* bytes/s, 0 none */
+};
+
 /* JOB: everything a worker needs; the folder's fd travels beside it. */
 struct frame_job {
 	struct job_conf	 job;		/* owns its strings and lists */
@@ -124,6 +137,7 @@ struct frame_job {
 	struct retention_conf retention;	/* prune; schedule not sent */
 	uint32_t	 verify_restore_test;
 	char		*age_identity;	/* verify: age identity file text */
+	struct frame_s3	 s3;		/* JOB_UPLOAD; all NULL otherwise */
 };
 
 struct msg_log {
@@ -150,6 +164,8 @@ struct msg_done {
 enum item_op {
 	ITEM_VERIFY = 1,
 	ITEM_UNLINK,
+	ITEM_UPLOAD,		/* upload worker: copy name to the remote */
+	ITEM_REMOTE_CHECK,	/* upload worker: HEAD name's remote copy */
 };
 
 struct msg_item {
@@ -162,7 +178,11 @@ struct msg_item {
 	uint32_t	 ntables;	/* TABLES entries that follow */
 };
 
-/* house: RESULT, the worker's answer to ITEM number index. */
+/*
+ * house: RESULT, the worker's answer to ITEM number index.  For an
+ * ITEM_UPLOAD that succeeded, message is the object's ETag, sha256_hex the
+ * x-amz-meta-sha256 and stored_bytes the size its HEAD reported.
+ */
 struct msg_result {
 	uint32_t	 index;
 	uint32_t	 code;		/* CAIRN_E_* */

@@ -74,4 +74,21 @@ void	job_result_free(struct job_result *);
 int	job_sqlite_run(const struct job_env *, struct job_result *);
 int	job_mysql_run(const struct job_env *, struct job_result *);
 
+/*
+ * The upload engine (src/worker/job_upload.c): copies the artifact name
+ * of env->dirfd to the remote as PREFIX JOB/NAME, then HEADs it and checks
+ * its size and x-amz-meta-sha256 against size and sha256_hex.  Fills out
+ * (code, message: the ETag or the cause, sha256_hex, stored_bytes) and
+ * returns out->code.
+ */
+struct frame_s3;
+struct msg_result;
+int	job_upload_one(const struct job_env *, const struct frame_s3 *,
+	    const char *name, const char *sha256_hex, uint64_t size,
+	    struct msg_result *out);
+/* The remote copy of name alone: HEAD, size and sha256 as above. */
+int	job_upload_check(const struct job_env *, const struct frame_s3 *,
+	    const char *name, const char *sha256_hex, uint64_t size,
+	    struct msg_result *out);
+
 #endif /* CAIRN_JOB_H */

@@ -57,7 +57,7 @@ usage(int code)
 	    "  notify test [NAME]         send a test alert, wait for the "
 	    "result\n"
 	    "commands (on the backup folder, daemon not needed):\n"
-	    "  list [JOB]                 artifacts, newest first\n"
+	    "  list [--remote] [JOB]      artifacts (or their off-site copies)\n"
 	    "  audit [--verify] [-n N] [--job JOB] [--event EVENT]\n"
 	    "                             show or check the audit trail\n"
 	    "  catalog-rebuild            a new catalog from the folder's "

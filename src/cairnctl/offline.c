@@ -88,6 +88,71 @@ list_scan(const char *dir, const char *job, struct artifact **out,
 	return 0;
 }
 
+/* list --remote: the off-site copies the catalog records. */
+static int
+list_remote(struct cli *c, const char *job)
+{
+	struct catalog		*cat;
+	struct remote_copy	*v = NULL;
+	struct ctl_buf		 b = { 0 };
+	char			 err[512], t1[32], sz[32];
+	size_t			 n = 0;
+
+	if ((cat = catalog_open(c->backup_dir, CATALOG_RDONLY, err,
+	    sizeof(err))) == NULL) {
+		cli_warnx("%s", err);
+		return CAIRN_E_NOINPUT;
+	}
+	if (catalog_remote_list(cat, job, &v, &n) == -1) {
+		cli_warnx("%s: %s", c->backup_dir, catalog_error(cat));
+		catalog_close(cat);
+		return CAIRN_E_IOERR;
+	}
+	catalog_close(cat);
+	if (c->json)
+		ctl_buf_printf(&b, "{\"remote_copies\":[");
+	else if (n > 0)
+		ctl_buf_printf(&b, "%-10s %-60s %10s %-20s %s\n", "REMOTE",
+		    "KEY", "SIZE", "UPLOADED", "ETAG");
+	for (size_t i = 0; i < n; i++) {
+		const struct remote_copy	*r = &v[i];
+
+		if (c->json) {
+			ctl_buf_printf(&b, "%s{\"remote\":", i > 0 ? "," : "");
+			ctl_buf_json_str(&b, r->remote);
+			ctl_buf_printf(&b, ",\"key\":");
+			ctl_buf_json_str(&b, r->key);
+			ctl_buf_printf(&b, ",\"path\":");
+			ctl_buf_json_str(&b, r->path);
+			ctl_buf_printf(&b, ",\"size\":%llu,\"sha256\":",
+			    (unsigned long long)r->size);
+			ctl_buf_json_str(&b, r->sha256);
+			ctl_buf_printf(&b, ",\"etag\":");
+			ctl_buf_json_str(&b, r->etag);
+			ctl_buf_printf(&b, ",\"uploaded\":");
+			ctl_buf_json_time(&b, r->uploaded);
+			ctl_buf_printf(&b, ",\"verified_at\":");
+			ctl_buf_json_time(&b, r->verified_at);
+			ctl_buf_printf(&b, "}");
+			continue;
+		}
+		util_utc_stamp(t1, sizeof(t1), r->uploaded);
+		ctl_human_bytes(sz, sizeof(sz), r->size);
+		ctl_buf_printf(&b, "%-10s %-60s %10s %-20s %s\n", r->remote,
+		    r->key, sz, t1, r->etag);
+	}
+	if (c->json)
+		ctl_buf_printf(&b, "]}\n");
+	else if (n == 0)
+		ctl_buf_printf(&b, "no remote copies%s%s\n", job ? " for " : "",
+		    job ? job : "");
+	if (b.p != NULL)
+		fputs(b.p, stdout);
+	ctl_buf_free(&b);
+	free(v);
+	return CAIRN_E_OK;
+}
+
 int
 cmd_list(struct cli *c, int argc, char **argv)
 {
@@ -98,8 +163,15 @@ cmd_list(struct cli *c, int argc, char **argv)
 	char		 err[512], t1[32], t2[32], sz[32], vis[2048];
 	size_t		 n = 0;
 
+	if (argc >= 2 && strcmp(argv[1], "--remote") == 0) {
+		if (argc > 3 || (argc == 3 && argv[2][0] == '-')) {
+			cli_warnx("usage: list [--remote] [JOB]");
+			return CAIRN_E_USAGE;
+		}
+		return list_remote(c, argc == 3 ? argv[2] : NULL);
+	}
 	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
-		cli_warnx("usage: list [JOB]");
+		cli_warnx("usage: list [--remote] [JOB]");
 		return CAIRN_E_USAGE;
 	}
 	if (argc == 2)

@@ -55,6 +55,10 @@ struct hitem {
 	enum prune_what	 what;
 	char		 reason[48];	/* prune: the plan's */
 	int		 answered;
+	uint64_t	 size;		/* upload: stored bytes */
+	int		 failed;	/* upload: answered with a failure */
+	int		 rcheck;	/* remote check: id is the copy's row */
+	int64_t		 art_id;	/* remote check: its artifact, 0 gone */
 };
 
 struct hjob {
@@ -69,6 +73,14 @@ struct hjob {
 	struct hitem	*vfly, *pfly;	/* sent to the running worker */
 	size_t		 nvfly, npfly;
 	char		 hold[320];	/* the last plan held it: why */
+	/* upload (docs/offsite.md): only when the job names a remote */
+	struct job_conf	 ujob;
+	struct slot	*uslot;
+	int64_t		*upending;	/* catalog ids queued for upload */
+	size_t		 nupending;
+	struct hitem	*ufly;
+	size_t		 nufly;
+	int		 rcheck;	/* HEAD every remote copy next run */
 };
 
 /* cairnctl verify/prune: one ticket over the items it queued. */
@@ -136,6 +148,8 @@ house_free(struct house *h)
 		free(h->jobs[i]->planned);
 		free(h->jobs[i]->vfly);
 		free(h->jobs[i]->pfly);
+		free(h->jobs[i]->upending);
+		free(h->jobs[i]->ufly);
 		free(h->jobs[i]);
 	}
 	free(h->jobs);
@@ -167,7 +181,8 @@ static struct hjob *
 house_job_of(struct house *h, const struct slot *sl)
 {
 	for (size_t i = 0; i < h->njobs; i++)
-		if (h->jobs[i]->vslot == sl || h->jobs[i]->pslot == sl)
+		if (h->jobs[i]->vslot == sl || h->jobs[i]->pslot == sl ||
+		    (h->jobs[i]->uslot != NULL && h->jobs[i]->uslot == sl))
 			return h->jobs[i];
 	return NULL;
 }
@@ -335,6 +350,99 @@ house_verify_catalog(struct house *h, const char *job, int all,
 	free(a);
 }
 
+/* -- upload: queueing -------------------------------------------------- */
+
+static void
+house_upload_conf(struct house *h, struct hjob *hj, const struct job_conf *j)
+{
+	if (j->upload == NULL && hj->uslot == NULL)
+		return;
+	if (hj->uslot == NULL)
+		hj->uslot = sup_slot_add(h->sup, hj->name, &hj->ujob);
+	/* the strings are the conf's: refreshed on every reload */
+	memset(&hj->ujob, 0, sizeof(hj->ujob));
+	hj->ujob.name = hj->name;
+	hj->ujob.kind = JOB_UPLOAD;
+	hj->ujob.retries = j->retries;
+	hj->ujob.upload = j->upload;	/* NULL: no longer uploaded */
+}
+
+/* Has the job's remote a copy of path ("JOB/NAME") on record? */
+static int
+house_has_copy(struct house *h, struct hjob *hj, const char *path)
+{
+	struct remote_copy	*rc = NULL;
+	size_t			 n = 0;
+	int			 found = 0;
+
+	if (h->boot->catalog == NULL || catalog_remote_list(h->boot->catalog,
+	    hj->name, &rc, &n) == -1)
+		return 0;
+	for (size_t i = 0; i < n && !found; i++)
+		found = strcmp(rc[i].path, path) == 0 &&
+		    strcmp(rc[i].remote, hj->ujob.upload) == 0;
+	free(rc);
+	return found;
+}
+
+/* Queue catalog id for upload (once) and wake the upload slot. */
+static void
+house_upload_queue(struct house *h, struct hjob *hj, int64_t id)
+{
+	if (hj->uslot == NULL || hj->ujob.upload == NULL)
+		return;
+	for (size_t i = 0; i < hj->nupending; i++)
+		if (hj->upending[i] == id)
+			goto wake;
+	hj->upending = xreallocarray(hj->upending, hj->nupending + 1,
+	    sizeof(*hj->upending));
+	hj->upending[hj->nupending++] = id;
+wake:
+	if (hj->uslot->state == SLOT_IDLE)
+		sup_slot_queue(h->sup, hj->uslot);
+}
+
+/* Check every remote copy of the job on its next upload run. */
+static void
+house_remote_queue(struct house *h, struct hjob *hj)
+{
+	if (hj->uslot == NULL || hj->ujob.upload == NULL)
+		return;
+	hj->rcheck = 1;
+	if (hj->uslot->state == SLOT_IDLE)
+		sup_slot_queue(h->sup, hj->uslot);
+}
+
+/* At start-up: verified artifacts without a copy on their job's remote. */
+static void
+house_upload_catalog(struct house *h)
+{
+	struct artifact		*a = NULL;
+	struct remote_copy	*rc = NULL;
+	struct hjob		*hj;
+	size_t			 n = 0, nrc = 0, k;
+
+	if (h->boot->catalog == NULL ||
+	    catalog_list(h->boot->catalog, NULL, &a, &n) == -1)
+		return;
+	if (catalog_remote_list(h->boot->catalog, NULL, &rc, &nrc) == -1)
+		nrc = 0;
+	for (size_t i = n; i-- > 0;) {
+		if (a[i].status != ART_OK ||
+		    (hj = house_job(h, a[i].job)) == NULL ||
+		    hj->ujob.upload == NULL)
+			continue;
+		for (k = 0; k < nrc; k++)
+			if (strcmp(rc[k].path, a[i].path) == 0 &&
+			    strcmp(rc[k].remote, hj->ujob.upload) == 0)
+				break;
+		if (k == nrc)
+			house_upload_queue(h, hj, a[i].id);
+	}
+	free(rc);
+	free(a);
+}
+
 void
 house_conf(struct house *h, const struct conf *c, time_t now)
 {
@@ -368,6 +476,7 @@ house_conf(struct house *h, const struct conf *c, time_t now)
 		hj->pjob.name = hj->name;
 		hj->pjob.kind = JOB_PRUNE;
 		hj->pjob.retries = 0;	/* the next plan tries again */
+		house_upload_conf(h, hj, &c->jobs[i]);
 	}
 	if (!h->once) {
 		h->verify_next = cron_next(&v->cron, now, c->timezone);
@@ -381,6 +490,9 @@ house_conf(struct house *h, const struct conf *c, time_t now)
 		 */
 		h->started = 1;
 		house_verify_catalog(h, NULL, h->once, NULL);
+		house_upload_catalog(h);
+		for (size_t i = 0; h->once && i < h->njobs; i++)
+			house_remote_queue(h, h->jobs[i]);
 	}
 }
 
@@ -554,6 +666,94 @@ house_send_prune(struct hjob *hj, struct worker *w)
 	}
 }
 
+/* Every copy of the job on its remote, to HEAD (verify schedule, -o). */
+static void
+house_send_rchecks(struct house *h, struct hjob *hj, struct worker *w)
+{
+	struct remote_copy	*rc = NULL;
+	struct msg_item		 m;
+	struct hitem		*it;
+	unsigned char		 buf[512];
+	size_t			 n = 0, plen = strlen(hj->name);
+	ssize_t			 len;
+
+	if (h->boot->catalog == NULL || catalog_remote_list(h->boot->catalog,
+	    hj->name, &rc, &n) == -1)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(rc[i].remote, hj->ujob.upload) != 0 ||
+		    strncmp(rc[i].path, hj->name, plen) != 0 ||
+		    rc[i].path[plen] != '/')
+			continue;
+		memset(&m, 0, sizeof(m));
+		m.index = (uint32_t)hj->nufly;
+		m.op = ITEM_REMOTE_CHECK;
+		snprintf(m.name, sizeof(m.name), "%s", rc[i].path + plen + 1);
+		snprintf(m.sha256_hex, sizeof(m.sha256_hex), "%s",
+		    rc[i].sha256);
+		m.raw_bytes = -1;
+		m.stored_bytes = (int64_t)rc[i].size;
+		if ((len = frame_encode_item(buf, sizeof(buf), &m)) == -1)
+			continue;
+		hj->ufly = xreallocarray(hj->ufly, hj->nufly + 1,
+		    sizeof(*hj->ufly));
+		it = &hj->ufly[hj->nufly++];
+		memset(it, 0, sizeof(*it));
+		it->id = rc[i].id;
+		it->art_id = rc[i].artifact_id;
+		it->rcheck = 1;
+		it->size = rc[i].size;
+		snprintf(it->name, sizeof(it->name), "%s", m.name);
+		snprintf(it->sha256, sizeof(it->sha256), "%s", rc[i].sha256);
+		chan_queue(w->chan, MSG_ITEM, w->gen, buf, (size_t)len, -1);
+	}
+	free(rc);
+}
+
+static void
+house_send_upload(struct house *h, struct hjob *hj, struct worker *w)
+{
+	struct artifact	 a;
+	struct msg_item	 m;
+	struct hitem	*it;
+	unsigned char	 buf[512];
+	size_t		 plen = strlen(hj->name);
+	ssize_t		 len;
+
+	free(hj->ufly);
+	hj->ufly = NULL;
+	hj->nufly = 0;
+	for (size_t i = 0; i < hj->nupending; i++) {
+		if (h->boot->catalog == NULL || catalog_get(h->boot->catalog,
+		    hj->upending[i], &a) == -1 || a.status != ART_OK ||
+		    strncmp(a.path, hj->name, plen) != 0 ||
+		    a.path[plen] != '/')
+			continue;	/* pruned, failed or gone meanwhile */
+		memset(&m, 0, sizeof(m));
+		m.index = (uint32_t)hj->nufly;
+		m.op = ITEM_UPLOAD;
+		snprintf(m.name, sizeof(m.name), "%s", a.path + plen + 1);
+		snprintf(m.sha256_hex, sizeof(m.sha256_hex), "%s", a.sha256);
+		m.raw_bytes = -1;
+		m.stored_bytes = (int64_t)a.stored_bytes;
+		if ((len = frame_encode_item(buf, sizeof(buf), &m)) == -1)
+			continue;
+		hj->ufly = xreallocarray(hj->ufly, hj->nufly + 1,
+		    sizeof(*hj->ufly));
+		it = &hj->ufly[hj->nufly++];
+		memset(it, 0, sizeof(*it));
+		it->id = a.id;
+		it->size = a.stored_bytes;
+		snprintf(it->name, sizeof(it->name), "%s", m.name);
+		snprintf(it->sha256, sizeof(it->sha256), "%s", a.sha256);
+		chan_queue(w->chan, MSG_ITEM, w->gen, buf, (size_t)len, -1);
+	}
+	hj->nupending = 0;
+	if (hj->rcheck)
+		house_send_rchecks(h, hj, w);
+	hj->rcheck = 0;
+}
+
 void
 house_spawned(struct house *h, struct worker *w)
 {
@@ -561,7 +761,9 @@ house_spawned(struct house *h, struct worker *w)
 
 	if (w->chan == NULL)
 		return;
-	if (hj != NULL && w->slot == hj->vslot)
+	if (hj != NULL && w->slot == hj->uslot)
+		house_send_upload(h, hj, w);
+	else if (hj != NULL && w->slot == hj->vslot)
 		house_send_verify(h, hj, w);
 	else if (hj != NULL)
 		house_send_prune(hj, w);
@@ -614,7 +816,7 @@ static void
 house_verified(struct house *h, struct hjob *hj, struct hitem *it,
     const struct msg_result *r)
 {
-	char		 text[512], line[900];
+	char		 text[512], line[900], *rel;
 	const char	*check = NULL;
 	int		 ok = r->code == CAIRN_E_OK, record;
 
@@ -670,6 +872,11 @@ house_verified(struct house *h, struct hjob *hj, struct hitem *it,
 	    CAIRN_E_VERIFY, line);
 	if (ok) {
 		log_info("%s: verified %s", hj->name, it->name);
+		rel = xasprintf("%s/%s", hj->name, it->name);
+		if (!it->found && hj->ujob.upload != NULL &&
+		    !house_has_copy(h, hj, rel))
+			house_upload_queue(h, hj, it->id);
+		free(rel);
 		house_audit(h, "artifact-verified", AF_STR("job", hj->name),
 		    AF_STR("artifact", it->name),
 		    AF_STR("sha256", r->sha256_hex));
@@ -736,6 +943,117 @@ house_pruned(struct house *h, struct hjob *hj, struct hitem *it,
 	    AF_STR("artifact", it->name), AF_STR("reason", it->reason));
 }
 
+/* PREFIX JOB/NAME on the remote named remote. */
+static void
+house_remote_key(struct house *h, const char *remote, const char *path,
+    char *out, size_t outlen)
+{
+	const struct s3_conf	*r = conf_s3_find(sup_conf(h->sup), remote);
+
+	snprintf(out, outlen, "%s%s", r != NULL ? r->prefix : "", path);
+}
+
+static void
+house_uploaded(struct house *h, struct hjob *hj, struct hitem *it,
+    const struct msg_result *r, unsigned attempt)
+{
+	struct remote_copy	 rc;
+	struct artifact		 a;
+	const char		*remote = hj->ujob.upload != NULL ?
+				    hj->ujob.upload : "";
+	char			 why[300];
+
+	if (r->code == CAIRN_E_OK && (strcmp(r->sha256_hex, it->sha256) != 0 ||
+	    r->stored_bytes != it->size)) {
+		/* the worker's claim against what the catalog recorded */
+		snprintf(why, sizeof(why), "the remote object does not match "
+		    "the catalog (size %llu, sha256 %.12s...)",
+		    (unsigned long long)r->stored_bytes, r->sha256_hex);
+	} else if (r->code != CAIRN_E_OK)
+		snprintf(why, sizeof(why), "%s", r->message);
+	else {
+		memset(&rc, 0, sizeof(rc));
+		snprintf(rc.remote, sizeof(rc.remote), "%s", remote);
+		snprintf(rc.job, sizeof(rc.job), "%s", hj->name);
+		snprintf(rc.path, sizeof(rc.path), "%s/%s", hj->name,
+		    it->name);
+		house_remote_key(h, remote, rc.path, rc.key, sizeof(rc.key));
+		/* pruned while it went up: the copy outlives the row */
+		rc.artifact_id = h->boot->catalog != NULL &&
+		    catalog_get(h->boot->catalog, it->id, &a) == 0 ? it->id : 0;
+		rc.size = r->stored_bytes;
+		snprintf(rc.sha256, sizeof(rc.sha256), "%s", r->sha256_hex);
+		snprintf(rc.etag, sizeof(rc.etag), "%.127s", r->message);
+		rc.uploaded = rc.verified_at = time(NULL);
+		if (h->boot->catalog != NULL &&
+		    catalog_remote_add(h->boot->catalog, &rc) == -1)
+			log_warnx("catalog: %s: %s", rc.path,
+			    catalog_error(h->boot->catalog));
+		log_info("%s: uploaded %s to %s as %s", hj->name, it->name,
+		    remote, rc.key);
+		house_audit(h, "artifact-uploaded", AF_STR("job", hj->name),
+		    AF_STR("artifact", it->name), AF_STR("remote", remote),
+		    AF_STR("key", rc.key), AF_UINT("bytes", rc.size),
+		    AF_STR("etag", rc.etag), AF_STR("sha256", rc.sha256));
+		return;
+	}
+	it->failed = 1;
+	h->failures++;
+	log_warnx("%s: upload of %s to %s failed: %s", hj->name, it->name,
+	    remote, why);
+	house_audit(h, "upload-failed", AF_STR("job", hj->name),
+	    AF_STR("artifact", it->name), AF_STR("remote", remote),
+	    AF_STR("error", why), AF_INT("code", (int64_t)r->code),
+	    AF_UINT("attempt", attempt));
+}
+
+/*
+ * A remote copy's HEAD: gone or different from the catalog means the copy
+ * is lost, so its row goes and the artifact, if still here and good, is
+ * uploaded again; a check that could not run changes nothing.
+ */
+static void
+house_remote_checked(struct house *h, struct hjob *hj, struct hitem *it,
+    const struct msg_result *r)
+{
+	const char	*remote = hj->ujob.upload;
+	char		 path[600], key[1200];
+	int		 lost;
+
+	snprintf(path, sizeof(path), "%s/%s", hj->name, it->name);
+	house_remote_key(h, remote, path, key, sizeof(key));
+	if (r->code == CAIRN_E_OK && strcmp(r->sha256_hex, it->sha256) == 0 &&
+	    r->stored_bytes == it->size) {
+		log_info("%s: remote copy %s on %s: ok", hj->name, key,
+		    remote);
+		house_audit(h, "remote-verified", AF_STR("job", hj->name),
+		    AF_STR("artifact", it->name), AF_STR("remote", remote),
+		    AF_STR("key", key));
+		return;
+	}
+	lost = r->code == CAIRN_E_OK || r->code == CAIRN_E_VERIFY ||
+	    r->code == CAIRN_E_NOINPUT;
+	h->failures++;
+	log_warnx("%s: remote copy %s on %s: %s%s", hj->name, key, remote,
+	    r->code == CAIRN_E_OK ? "does not match the catalog" : r->message,
+	    lost ? "" : " (not checked)");
+	house_audit(h, "remote-verify-failed", AF_STR("job", hj->name),
+	    AF_STR("artifact", it->name), AF_STR("remote", remote),
+	    AF_STR("key", key), AF_STR("error", r->code == CAIRN_E_OK ?
+	    "does not match the catalog" : r->message),
+	    AF_INT("code", (int64_t)r->code),
+	    AF_STR("action", !lost ? "none" : it->art_id > 0 ? "re-upload" :
+	    "forgotten"));
+	if (!lost)
+		return;
+	if (h->boot->catalog != NULL &&
+	    catalog_remote_delete(h->boot->catalog, it->id) == -1)
+		log_warnx("catalog: %s: %s", path,
+		    catalog_error(h->boot->catalog));
+	if (it->art_id > 0)
+		house_upload_queue(h, hj, it->art_id);
+}
+
 int
 house_result(struct house *h, struct worker *w, const unsigned char *p,
     size_t len)
@@ -750,12 +1068,18 @@ house_result(struct house *h, struct worker *w, const unsigned char *p,
 	for (char *t = r.message; *t != '\0'; t++)	/* untrusted text */
 		if ((unsigned char)*t < 0x20 || *t == 0x7f)
 			*t = '?';
-	v = w->slot == hj->vslot ? hj->vfly : hj->pfly;
-	n = w->slot == hj->vslot ? hj->nvfly : hj->npfly;
+	v = w->slot == hj->vslot ? hj->vfly : w->slot == hj->uslot ?
+	    hj->ufly : hj->pfly;
+	n = w->slot == hj->vslot ? hj->nvfly : w->slot == hj->uslot ?
+	    hj->nufly : hj->npfly;
 	if (r.index >= n || v[r.index].answered)
 		return -1;
 	v[r.index].answered = 1;
-	if (w->slot == hj->vslot)
+	if (w->slot == hj->uslot && v[r.index].rcheck)
+		house_remote_checked(h, hj, &v[r.index], &r);
+	else if (w->slot == hj->uslot)
+		house_uploaded(h, hj, &v[r.index], &r, w->slot->attempt);
+	else if (w->slot == hj->vslot)
 		house_verified(h, hj, &v[r.index], &r);
 	else
 		house_pruned(h, hj, &v[r.index], &r);
@@ -789,7 +1113,40 @@ house_end(struct house *h, struct worker *w, int code, int64_t art_id)
 			house_verify_queue(h, hj, art_id);
 		return;
 	}
-	if (w->slot == hj->vslot) {
+	if (w->slot == hj->uslot) {
+		/* failed or unanswered uploads go back for the retry */
+		for (size_t i = 0; i < hj->nufly; i++) {
+			if (hj->ufly[i].rcheck) {
+				if (!hj->ufly[i].answered &&
+				    w->slot->state == SLOT_BACKOFF)
+					hj->rcheck = 1;
+				continue;
+			}
+			if (hj->ufly[i].answered && !hj->ufly[i].failed)
+				continue;
+			if (w->slot->state == SLOT_BACKOFF)
+				house_upload_queue(h, hj, hj->ufly[i].id);
+			else if (!hj->ufly[i].answered) {
+				h->failures++;
+				house_audit(h, "upload-failed",
+				    AF_STR("job", hj->name),
+				    AF_STR("artifact", hj->ufly[i].name),
+				    AF_STR("remote", hj->ujob.upload != NULL ?
+				    hj->ujob.upload : ""),
+				    AF_STR("error", w->cause[0] != '\0' ?
+				    w->cause : "worker failed"),
+				    AF_INT("code", code),
+				    AF_UINT("attempt", w->slot->attempt));
+			}
+		}
+		free(hj->ufly);
+		hj->ufly = NULL;
+		hj->nufly = 0;
+		/* verified while it ran: never tried yet, whatever the code */
+		if ((hj->nupending > 0 || hj->rcheck) &&
+		    w->slot->state == SLOT_IDLE)
+			sup_slot_queue(h->sup, hj->uslot);
+	} else if (w->slot == hj->vslot) {
 		/* unanswered items go back for the retry, if there is one */
 		for (size_t i = 0; i < hj->nvfly; i++)
 			if (hj->vfly[i].answered)
@@ -1043,6 +1400,8 @@ house_timers(struct house *h, time_t now)
 	if (h->verify_next != -1 && now >= h->verify_next) {
 		log_info("verify: scheduled check of every artifact");
 		house_verify_catalog(h, NULL, 1, NULL);
+		for (size_t i = 0; i < h->njobs; i++)
+			house_remote_queue(h, h->jobs[i]);
 		h->verify_next = cron_next(&c->verify.cron, now, c->timezone);
 	}
 	if (h->prune_next != -1 && now >= h->prune_next) {

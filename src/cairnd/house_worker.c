@@ -21,6 +21,7 @@
 #include "cairn/errors.h"
 #include "cairn/frame.h"
 #include "cairn/log.h"
+#include "cairn/s3.h"
 #include "cairn/util.h"
 #include "cairn/verify.h"
 #include "cairnd.h"
@@ -264,6 +265,71 @@ house_prune(const struct job_env *env, const struct house_items *it,
 	return code;
 }
 
+/* -- upload ------------------------------------------------------------ */
+
+static int
+house_upload(const struct frame_job *fj, const struct job_env *env,
+    const struct house_items *it, house_send_fn send, struct job_result *res)
+{
+	struct msg_result	 r;
+	size_t			 nfail = 0, nretry = 0;
+
+	if (s3_global_init() == -1) {
+		snprintf(res->message, sizeof(res->message),
+		    "curl_global_init failed");
+		return CAIRN_E_SOFTWARE;
+	}
+	for (size_t i = 0; i < it->n; i++) {
+		const struct house_item	*x = &it->v[i];
+
+		if (*env->cancel) {
+			snprintf(res->message, sizeof(res->message),
+			    "cancelled after %zu of %zu uploads", i, it->n);
+			return CAIRN_E_TEMPFAIL;
+		}
+		memset(&r, 0, sizeof(r));
+		r.index = x->m.index;
+		if ((x->m.op != ITEM_UPLOAD && x->m.op != ITEM_REMOTE_CHECK) ||
+		    x->m.stored_bytes < 0 || strlen(x->m.sha256_hex) != 64) {
+			r.code = CAIRN_E_PROTOCOL;
+			snprintf(r.message, sizeof(r.message),
+			    "not an upload with a size and a sha256");
+		} else if (x->m.op == ITEM_REMOTE_CHECK) {
+			/* a failed check is a result, not a failed run */
+			job_upload_check(env, &fj->s3, x->m.name,
+			    x->m.sha256_hex, (uint64_t)x->m.stored_bytes, &r);
+			if (r.code != CAIRN_E_OK)
+				log_warnx("%s: %s", x->m.name, r.message);
+			house_send_result(send, &r);
+			continue;
+		} else
+			job_upload_one(env, &fj->s3, x->m.name,
+			    x->m.sha256_hex, (uint64_t)x->m.stored_bytes, &r);
+		if (r.code == CAIRN_E_TEMPFAIL && *env->cancel) {
+			snprintf(res->message, sizeof(res->message),
+			    "cancelled in %.200s", x->m.name);
+			return CAIRN_E_TEMPFAIL;
+		}
+		if (r.code != CAIRN_E_OK) {
+			nfail++;
+			nretry += r.code != CAIRN_E_CONFIG;
+			log_warnx("%s: %s", x->m.name, r.message);
+		}
+		house_send_result(send, &r);
+	}
+	s3_global_cleanup();
+	if (nfail > 0) {
+		/*
+		 * The supervisor retries the run with backoff, unless every
+		 * failure was the configuration's (a missing bucket).
+		 */
+		snprintf(res->message, sizeof(res->message), "%zu upload%s "
+		    "failed", nfail, nfail == 1 ? "" : "s");
+		return nretry > 0 ? CAIRN_E_TEMPFAIL : CAIRN_E_CONFIG;
+	}
+	return CAIRN_E_OK;
+}
+
 int
 house_worker_run(const struct frame_job *fj, const struct job_env *env,
     const struct house_items *it, house_send_fn send, struct job_result *res)
@@ -273,6 +339,8 @@ house_worker_run(const struct frame_job *fj, const struct job_env *env,
 		return house_verify(fj, env, it, send, res);
 	case JOB_PRUNE:
 		return house_prune(env, it, send, res);
+	case JOB_UPLOAD:
+		return house_upload(fj, env, it, send, res);
 	default:
 		snprintf(res->message, sizeof(res->message),
 		    "not a verify or prune job");

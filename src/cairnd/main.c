@@ -294,6 +294,10 @@ boot(const char *conf_path, struct conf *cf, struct sup_boot *b, int once)
 	for (size_t i = 0; i < cf->njobs; i++)
 		boot_secret(b, cf->jobs[i].age_identity_file,
 		    "age identity file");
+	for (size_t i = 0; i < cf->ns3; i++) {
+		boot_secret(b, cf->s3[i].access_key_file, "S3 access key file");
+		boot_secret(b, cf->s3[i].secret_key_file, "S3 secret key file");
+	}
 
 	/* cairnctl's socket, made as root (-o: none, nothing to control) */
 	if (!once && (b->ctl = sup_ctl_open(cf, ids.uid, b->audit,

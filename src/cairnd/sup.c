@@ -406,6 +406,60 @@ sup_read_secret(struct sup *s, const char *path)
 	return out;
 }
 
+/*
+ * An upload worker's remote: the s3 section its job names, with both keys
+ * read from the files opened at start-up.  -1 with the cause in err.
+ */
+static int
+sup_s3_fill(struct sup *s, const struct conf *c, const struct job_conf *job,
+    struct frame_s3 *out, char *err, size_t errlen)
+{
+	const struct s3_conf	*r;
+
+	memset(out, 0, sizeof(*out));
+	if (job->upload == NULL ||
+	    (r = conf_s3_find(c, job->upload)) == NULL) {
+		snprintf(err, errlen, "no s3 remote for this job");
+		return -1;
+	}
+	if ((out->access_key = sup_read_password(s, r->access_key_file)) ==
+	    NULL || out->access_key[0] == '\0') {
+		snprintf(err, errlen, "access_key_file %s: %s",
+		    r->access_key_file, out->access_key == NULL ?
+		    strerror(errno) : "empty");
+		return -1;
+	}
+	if ((out->secret_key = sup_read_password(s, r->secret_key_file)) ==
+	    NULL || out->secret_key[0] == '\0') {
+		snprintf(err, errlen, "secret_key_file %s: %s",
+		    r->secret_key_file, out->secret_key == NULL ?
+		    strerror(errno) : "empty");
+		return -1;
+	}
+	out->endpoint = r->endpoint;
+	out->region = r->region;
+	out->bucket = r->bucket;
+	out->prefix = r->prefix;
+	out->storage_class = r->storage_class;
+	out->path_style = r->path_style;
+	out->part_size = (uint32_t)r->part_size_mib << 20;
+	out->concurrency = (uint32_t)r->concurrency;
+	out->bandwidth_limit = (uint64_t)r->bandwidth_limit_kib * 1024;
+	return 0;
+}
+
+/* Only the keys are the supervisor's own copies. */
+static void
+sup_s3_wipe(struct frame_s3 *f)
+{
+	if (f->secret_key != NULL) {
+		explicit_bzero(f->secret_key, strlen(f->secret_key));
+		free(f->secret_key);
+	}
+	free(f->access_key);
+	memset(f, 0, sizeof(*f));
+}
+
 /* -- spawning ---------------------------------------------------------- */
 
 static int
@@ -470,7 +524,7 @@ sup_spawn(struct sup *s, struct slot *sl)
 	unsigned char		*buf;
 	ssize_t			 n;
 	int			 dirfd, chanfd;
-	char			*pw = NULL;
+	char			*pw = NULL, s3err[512];
 
 	sl->attempt++;
 	w = xcalloc(1, sizeof(*w));
@@ -516,6 +570,14 @@ sup_spawn(struct sup *s, struct slot *sl)
 		/* verify still checks the header, size and SHA-256 */
 		log_warn("age identity file %s", job->age_identity_file);
 	}
+	if (job->kind == JOB_UPLOAD && sup_s3_fill(s, c, job, &fj.s3,
+	    s3err, sizeof(s3err)) == -1) {
+		sup_s3_wipe(&fj.s3);
+		sup_worker_fail(w, "%s", s3err);
+		close(dirfd);
+		w->reaped = 1;
+		return;
+	}
 	fj.job = *job;
 	fj.dir = xasprintf("%s/%s", c->backup_dir, job->name);
 	fj.password = pw;
@@ -538,6 +600,7 @@ sup_spawn(struct sup *s, struct slot *sl)
 	buf = xmalloc(FRAME_MAX_PAYLOAD);
 	n = frame_encode_job(buf, FRAME_MAX_PAYLOAD, &fj);
 	free(fj.dir);
+	sup_s3_wipe(&fj.s3);
 	if (pw != NULL) {
 		explicit_bzero(pw, strlen(pw));
 		free(pw);

@@ -330,6 +330,11 @@ w_sandbox(const struct frame_job *fj, pid_t parent, int dirfd)
 		spec.write_dir = NULL;
 		spec.remove_dir = fj->dir;
 	}
+	if (job->kind == JOB_UPLOAD) {
+		/* the uploader reads its folder and talks to the remote */
+		spec.write_dir = NULL;
+		w_path_add(ro, &nro, nitems(ro), fj->dir);
+	}
 	spec.read_paths = ro;
 	spec.rw_paths = rw;
 	spec.allow_network = job->kind == JOB_VERIFY &&
@@ -414,6 +419,7 @@ w_engine(const struct job_env *env, struct job_result *res)
 		return job_mysql_run(env, res);
 	case JOB_VERIFY:
 	case JOB_PRUNE:
+	case JOB_UPLOAD:
 		return house_worker_run(w_fj, env, &w_items, w_send, res);
 	default:
 		snprintf(res->message, sizeof(res->message),
@@ -473,7 +479,8 @@ worker_main(void)
 
 	/* nothing of the job is touched before this */
 	w_sandbox(&fj, sup_pid, dirfd);
-	if (fj.job.kind == JOB_VERIFY || fj.job.kind == JOB_PRUNE) {
+	if (fj.job.kind == JOB_VERIFY || fj.job.kind == JOB_PRUNE ||
+	    fj.job.kind == JOB_UPLOAD) {
 		/* before the heartbeat thread: the channel is ours alone */
 		w_fj = &fj;
 		if (house_items_read(w_chan, w_gen, &w_items, err,

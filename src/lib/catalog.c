@@ -70,6 +70,22 @@ static const char *const migrations[] = {
 	");"
 	"CREATE INDEX runs_job ON runs (job, started DESC);"
 	"PRAGMA user_version = 1;",
+	/* 1 -> 2: off-site copies; a copy outlives its local artifact */
+	"CREATE TABLE IF NOT EXISTS remote_copies ("
+	"  id INTEGER PRIMARY KEY,"
+	"  remote TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  job TEXT NOT NULL,"
+	"  path TEXT NOT NULL,"
+	"  artifact_id INTEGER REFERENCES artifacts (id) ON DELETE SET NULL,"
+	"  size INTEGER NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  etag TEXT NOT NULL,"
+	"  uploaded INTEGER NOT NULL,"
+	"  verified_at INTEGER,"
+	"  UNIQUE (remote, key)"
+	");"
+	"PRAGMA user_version = 2;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -1065,4 +1081,93 @@ catalog_unknown_files(struct catalog *c)
 			n += unknown_in(c, de->d_name);
 	closedir(d);
 	return n;
+}
+
+/* -- remote copies ------------------------------------------------------ */
+
+int
+catalog_remote_add(struct catalog *c, const struct remote_copy *r)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = prep(c, "INSERT INTO remote_copies (remote, key, job, path,"
+	    " artifact_id, size, sha256, etag, uploaded, verified_at) VALUES"
+	    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+	    " ON CONFLICT (remote, key) DO UPDATE SET job = ?3, path = ?4,"
+	    " artifact_id = ?5, size = ?6, sha256 = ?7, etag = ?8,"
+	    " uploaded = ?9, verified_at = ?10")) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, r->remote, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->job, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->path, -1, SQLITE_STATIC);
+	if (r->artifact_id > 0)
+		sqlite3_bind_int64(st, 5, r->artifact_id);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)r->size);
+	sqlite3_bind_text(st, 7, r->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, r->etag, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)r->uploaded);
+	if (r->verified_at > 0)
+		sqlite3_bind_int64(st, 10, (sqlite3_int64)r->verified_at);
+	return step_done(c, st, "add remote copy");
+}
+
+int
+catalog_remote_list(struct catalog *c, const char *job,
+    struct remote_copy **out, size_t *n)
+{
+	sqlite3_stmt		*st;
+	struct remote_copy	*v = NULL, *r;
+	size_t			 cap = 0;
+	int			 rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((st = prep(c, "SELECT id, remote, key, job, path, artifact_id,"
+	    " size, sha256, etag, uploaded, verified_at FROM remote_copies"
+	    " WHERE ?1 IS NULL OR job = ?1 ORDER BY uploaded DESC, id DESC"))
+	    == NULL)
+		return -1;
+	if (job != NULL)
+		sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		r = &v[(*n)++];
+		memset(r, 0, sizeof(*r));
+		r->id = sqlite3_column_int64(st, 0);
+		col_text(st, 1, r->remote, sizeof(r->remote));
+		col_text(st, 2, r->key, sizeof(r->key));
+		col_text(st, 3, r->job, sizeof(r->job));
+		col_text(st, 4, r->path, sizeof(r->path));
+		r->artifact_id = sqlite3_column_int64(st, 5);
+		r->size = (uint64_t)sqlite3_column_int64(st, 6);
+		col_text(st, 7, r->sha256, sizeof(r->sha256));
+		col_text(st, 8, r->etag, sizeof(r->etag));
+		r->uploaded = (time_t)sqlite3_column_int64(st, 9);
+		r->verified_at = (time_t)sqlite3_column_int64(st, 10);
+	}
+	if (rc != SQLITE_DONE) {
+		cat_fail(c, "catalog: remote list");
+		sqlite3_finalize(st);
+		free(v);
+		*n = 0;
+		return -1;
+	}
+	sqlite3_finalize(st);
+	*out = v;
+	return 0;
+}
+
+int
+catalog_remote_delete(struct catalog *c, int64_t id)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = prep(c, "DELETE FROM remote_copies WHERE id = ?1")) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return step_done(c, st, "delete remote copy");
 }

@@ -51,7 +51,8 @@
 	S("compression_level"), S("compression_threads"), \
 	L("age_recipients"), S("age_recipients_file"), S("age_identity_file"), \
 	S("stale_after"), S("size_drop"), S("min_size"), \
-	S("repeat_interval"), L("notify")
+	S("repeat_interval"), L("notify"), \
+	S("upload")
 
 static cfg_opt_t defaults_opts[] = {
 	JOB_OPTS,
@@ -74,6 +75,18 @@ static cfg_opt_t mysql_opts[] = {
 static cfg_opt_t retention_opts[] = {
 	S("days"), S("keep_min"), S("keep_daily"), S("keep_weekly"),
 	S("keep_monthly"), S("schedule"),
+	CFG_END()
+};
+static cfg_opt_t s3_retention_opts[] = {
+	S("days"), S("keep_min"),
+	CFG_END()
+};
+static cfg_opt_t s3_opts[] = {
+	S("endpoint"), S("region"), S("bucket"), S("prefix"),
+	S("access_key_file"), S("secret_key_file"), S("path_style"),
+	S("storage_class"), S("part_size"), S("concurrency"),
+	S("bandwidth_limit"),
+	CFG_SEC("retention", s3_retention_opts, CFGF_NONE),
 	CFG_END()
 };
 static cfg_opt_t target_opts[] = {
@@ -105,6 +118,7 @@ static cfg_opt_t root_opts[] = {
 	CFG_SEC("retention", retention_opts, CFGF_NONE),
 	CFG_SEC("verify", verify_opts, CFGF_NONE),
 	CFG_SEC("notify", notify_opts, CFGF_MULTI | CFGF_TITLE),
+	CFG_SEC("s3", s3_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_END()
 };
 #undef S
@@ -1300,6 +1314,7 @@ job_free_fields(struct job_conf *j)
 	free(j->age_recipients_file);
 	free(j->age_identity_file);
 	list_free(j->notify);
+	free(j->upload);
 }
 
 /* ---- age encryption keys (docs/encryption.md) ---- */
@@ -1484,6 +1499,9 @@ job_common(struct ctx *c, cfg_t *sec, struct job_conf *j, struct comp_src *cs)
 	    &j->compression_threads);
 	job_age(c, sec, j);
 	job_alerts(c, sec, j);
+	/* "" turns a default upload off for one job */
+	get_str(c, sec, "upload", true, "the name of an s3 section, or \"\" "
+	    "for none", &j->upload);
 }
 
 /* Checks the level against the compression once both are known. */
@@ -1620,6 +1638,7 @@ job_build(struct ctx *c, cfg_t *sec, enum job_kind kind,
 	j->age_identity_file = tmpl->age_identity_file != NULL ?
 	    xstrdup(tmpl->age_identity_file) : NULL;
 	j->notify = list_dup(tmpl->notify);
+	j->upload = tmpl->upload != NULL ? xstrdup(tmpl->upload) : NULL;
 	j->name = xstrdup(cfg_title(sec));
 	j->kind = kind;
 	j->line = sec_line(c, sec);
@@ -1704,6 +1723,7 @@ jobs_build(struct ctx *c, struct conf *cf)
 				break;
 			}
 	free(tmpl.schedule);
+	free(tmpl.upload);
 	list_free(tmpl.age_recipients);
 	free(tmpl.age_recipients_file);
 	free(tmpl.age_identity_file);
@@ -1864,6 +1884,156 @@ same_server(const struct db_conn *a, const struct db_conn *b)
 		    strcmp(a->socket, b->socket) == 0;
 	return a->host != NULL && b->host != NULL &&
 	    strcasecmp(a->host, b->host) == 0 && a->port == b->port;
+}
+
+/* -- s3 remotes -------------------------------------------------------- */
+
+static void
+s3_free_fields(struct s3_conf *r)
+{
+	free(r->name);
+	free(r->endpoint);
+	free(r->region);
+	free(r->bucket);
+	free(r->prefix);
+	free(r->access_key_file);
+	free(r->secret_key_file);
+	free(r->storage_class);
+}
+
+/* S3 bucket naming: 3-63 of a-z 0-9 . -, a letter or digit at each end. */
+static bool
+s3_bucket_ok(const char *b)
+{
+	size_t	 n = strlen(b);
+
+	if (n < 3 || n > 63 || !isalnum((unsigned char)b[0]) ||
+	    !isalnum((unsigned char)b[n - 1]))
+		return false;
+	for (; *b != '\0'; b++)
+		if (!(islower((unsigned char)*b) || isdigit((unsigned char)*b) ||
+		    *b == '.' || *b == '-'))
+			return false;
+	return true;
+}
+
+static void
+s3_required(struct ctx *c, struct s3_conf *r, const char *opt,
+    const char *val, const char *expect)
+{
+	if (val == NULL)
+		ctx_err(c, r->line, "s3", "remote %s has no %s (%s)", r->name,
+		    opt, expect);
+}
+
+static void
+s3_build_one(struct ctx *c, cfg_t *sec, struct s3_conf *r)
+{
+	cfg_t		*rsec = cfg_getsec(sec, "retention");
+	const char	*s;
+	int		 line;
+
+	r->name = xstrdup(cfg_title(sec));
+	r->line = sec_line(c, sec);
+	r->region = xstrdup("us-east-1");
+	r->prefix = xstrdup("");
+	r->part_size_mib = 8;
+	r->concurrency = 4;
+	r->retention_keep_min = 1;
+	if (!job_name_ok(r->name))
+		ctx_err(c, r->line, "s3", "\"%s\" is not a valid remote name "
+		    "(1 to %d of A-Z a-z 0-9 _ . -)", r->name, CONF_NAME_MAX);
+	if ((line = get_str(c, sec, "endpoint", false, "a URL: http://HOST"
+	    "[:PORT] or https://HOST[:PORT]", &r->endpoint)) > 0 &&
+	    ((strncmp(r->endpoint, "https://", 8) != 0 &&
+	    strncmp(r->endpoint, "http://", 7) != 0) ||
+	    strchr(r->endpoint, ' ') != NULL ||
+	    strchr(strstr(r->endpoint, "//") + 2, '/') != NULL ||
+	    strstr(r->endpoint, "//")[2] == '\0'))
+		ctx_err(c, line, "endpoint", "\"%s\" is not an endpoint URL "
+		    "(http://HOST[:PORT] or https://HOST[:PORT], no path)",
+		    r->endpoint);
+	if ((line = get_str(c, sec, "region", false, "a region name such as "
+	    "eu-central-1", &r->region)) > 0 && strpbrk(r->region,
+	    " /:") != NULL)
+		ctx_err(c, line, "region", "\"%s\" is not a region name "
+		    "(such as eu-central-1)", r->region);
+	if ((line = get_str(c, sec, "bucket", false, "a bucket name",
+	    &r->bucket)) > 0 && !s3_bucket_ok(r->bucket))
+		ctx_err(c, line, "bucket", "\"%s\" is not a bucket name (3 to "
+		    "63 of a-z 0-9 . -, starting and ending with a letter or "
+		    "digit)", r->bucket);
+	if ((line = get_str(c, sec, "prefix", true, "a key prefix such as "
+	    "cairn/host1/", &r->prefix)) > 0 && r->prefix[0] != '\0' &&
+	    (r->prefix[0] == '/' || r->prefix[strlen(r->prefix) - 1] != '/' ||
+	    strstr(r->prefix, "//") != NULL || strlen(r->prefix) > 512))
+		ctx_err(c, line, "prefix", "\"%s\" is not a key prefix (empty, "
+		    "or up to 512 bytes ending with / and not starting with /, "
+		    "e.g. cairn/host1/)", r->prefix);
+	get_readable(c, sec, "access_key_file", "a file holding the access "
+	    "key id, readable by cairnd at start-up", &r->access_key_file);
+	get_readable(c, sec, "secret_key_file", "a file holding the secret "
+	    "access key, readable by cairnd at start-up", &r->secret_key_file);
+	get_bool(c, sec, "path_style", &r->path_style);
+	if ((line = get_str(c, sec, "storage_class", false, "an S3 storage "
+	    "class such as STANDARD_IA", &r->storage_class)) > 0)
+		for (s = r->storage_class; *s != '\0'; s++)
+			if (!isupper((unsigned char)*s) && *s != '_') {
+				ctx_err(c, line, "storage_class", "\"%s\" is "
+				    "not a storage class (A-Z and _, such as "
+				    "STANDARD_IA)", r->storage_class);
+				break;
+			}
+	get_int(c, sec, "part_size", 5, 512, "MiB per part", &r->part_size_mib);
+	get_int(c, sec, "concurrency", 1, 16, "parts in flight",
+	    &r->concurrency);
+	get_int(c, sec, "bandwidth_limit", 0, 10485760, "KiB/s, 0 for no "
+	    "limit", &r->bandwidth_limit_kib);
+	get_int(c, rsec, "days", 1, 36500, "a number of days",
+	    &r->retention_days);
+	get_int(c, rsec, "keep_min", 1, 100000, "a number of copies, at "
+	    "least 1", &r->retention_keep_min);
+	s3_required(c, r, "endpoint", r->endpoint, "endpoint = "
+	    "\"https://s3.REGION.amazonaws.com\"");
+	s3_required(c, r, "bucket", r->bucket, "bucket = \"NAME\"");
+	s3_required(c, r, "access_key_file", r->access_key_file,
+	    "access_key_file = \"/etc/cairn/s3.access\"");
+	s3_required(c, r, "secret_key_file", r->secret_key_file,
+	    "secret_key_file = \"/etc/cairn/s3.secret\"");
+}
+
+static void
+s3_build(struct ctx *c, struct conf *cf)
+{
+	unsigned int	 n = cfg_size(c->cfg, "s3");
+	cfg_t		*dsec = cfg_getsec(c->cfg, "defaults");
+
+	cf->s3 = xcalloc(n + 1, sizeof(*cf->s3));
+	for (unsigned int i = 0; i < n; i++)
+		s3_build_one(c, cfg_getnsec(c->cfg, "s3", i),
+		    &cf->s3[cf->ns3++]);
+	/* every upload names a remote; "" means none */
+	for (size_t i = 0; i < cf->njobs; i++) {
+		struct job_conf	*j = &cf->jobs[i];
+		cfg_t		*sec;
+		int		 line;
+
+		if (j->upload == NULL)
+			continue;
+		if (j->upload[0] == '\0') {
+			free(j->upload);
+			j->upload = NULL;
+			continue;
+		}
+		if (conf_s3_find(cf, j->upload) != NULL)
+			continue;
+		sec = cfg_gettsec(c->cfg, conf_kind_name(j->kind), j->name);
+		line = sec != NULL && opt_str(sec, "upload") != NULL ?
+		    opt_line(c, sec, "upload") : opt_line(c, dsec, "upload");
+		ctx_err(c, line, "upload", "job %s: no s3 section named \"%s\" "
+		    "(the name of an s3 NAME { ... } section, or \"\" for "
+		    "none)", j->name, j->upload);
+	}
 }
 
 static void
@@ -2169,6 +2339,7 @@ conf_load(const char *path, FILE *errs)
 	jobs_build(&c, cf);
 	retention_build(&c, cf);
 	verify_build(&c, cf);
+	s3_build(&c, cf);
 	if (c.nerr > 0) {
 		conf_free(cf);
 		cf = NULL;
@@ -2202,6 +2373,9 @@ conf_free(struct conf *cf)
 	for (i = 0; i < cf->nnotifiers; i++)
 		notify_free_fields(&cf->notifiers[i]);
 	free(cf->notifiers);
+	for (i = 0; i < cf->ns3; i++)
+		s3_free_fields(&cf->s3[i]);
+	free(cf->s3);
 	free(cf->path);
 	free(cf->user);
 	free(cf->group);
@@ -2258,6 +2432,15 @@ conf_notify_find(const struct conf *cf, const char *name)
 	return NULL;
 }
 
+const struct s3_conf *
+conf_s3_find(const struct conf *cf, const char *name)
+{
+	for (size_t i = 0; i < cf->ns3; i++)
+		if (strcmp(cf->s3[i].name, name) == 0)
+			return &cf->s3[i];
+	return NULL;
+}
+
 const char *
 conf_kind_name(enum job_kind k)
 {
@@ -2267,6 +2450,7 @@ conf_kind_name(enum job_kind k)
 	case JOB_PRUNE:		return "prune";
 	case JOB_VERIFY:	return "verify";
 	case JOB_NOTIFY:	return "notify";
+	case JOB_UPLOAD:	return "upload";
 	default:		return "unknown";
 	}
 }

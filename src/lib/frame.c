@@ -582,6 +582,17 @@ frame_encode_job(unsigned char *buf, size_t cap, const struct frame_job *f)
 	w_u32(&w, f->verify_restore_test);
 	w_list(&w, j->age_recipients);
 	w_str(&w, f->age_identity, FRAME_STR_MAX);
+	w_str(&w, f->s3.endpoint, FRAME_STR_MAX);
+	w_str(&w, f->s3.region, FRAME_STR_MAX);
+	w_str(&w, f->s3.bucket, FRAME_STR_MAX);
+	w_str(&w, f->s3.prefix, FRAME_STR_MAX);
+	w_str(&w, f->s3.access_key, FRAME_STR_MAX);
+	w_str(&w, f->s3.secret_key, FRAME_STR_MAX);
+	w_str(&w, f->s3.storage_class, FRAME_STR_MAX);
+	w_u32(&w, f->s3.path_style);
+	w_u32(&w, f->s3.part_size);
+	w_u32(&w, f->s3.concurrency);
+	w_u64(&w, f->s3.bandwidth_limit);
 	return w_end(&w);
 }
 
@@ -644,6 +655,23 @@ frame_decode_job(const unsigned char *buf, size_t len, struct frame_job *f)
 	f->verify_restore_test = r_u32_in(&r, 0, 1);
 	j->age_recipients = r_list(&r);
 	f->age_identity = r_strdup(&r);
+	f->s3.endpoint = r_strdup(&r);
+	f->s3.region = r_strdup(&r);
+	f->s3.bucket = r_strdup(&r);
+	f->s3.prefix = r_strdup(&r);
+	f->s3.access_key = r_strdup(&r);
+	f->s3.secret_key = r_strdup(&r);
+	f->s3.storage_class = r_strdup(&r);
+	f->s3.path_style = r_u32_in(&r, 0, 1);
+	f->s3.part_size = r_u32_in(&r, 0, 1u << 30);
+	f->s3.concurrency = r_u32_in(&r, 0, 64);
+	f->s3.bandwidth_limit = r_u64(&r);
+	if (!r.bad && j->kind == JOB_UPLOAD && (f->s3.endpoint == NULL ||
+	    f->s3.region == NULL || f->s3.bucket == NULL ||
+	    f->s3.prefix == NULL || f->s3.access_key == NULL ||
+	    f->s3.secret_key == NULL || f->s3.part_size == 0 ||
+	    f->s3.concurrency == 0))
+		r.bad = 1;
 	if (!r.bad && (j->name == NULL || !job_name_ok(j->name) ||
 	    f->dir == NULL || f->dir[0] != '/'))
 		r.bad = 1;
@@ -685,6 +713,16 @@ frame_job_free(struct frame_job *f)
 		explicit_bzero(f->password, strlen(f->password));
 		free(f->password);
 	}
+	free(f->s3.endpoint);
+	free(f->s3.region);
+	free(f->s3.bucket);
+	free(f->s3.prefix);
+	free(f->s3.access_key);
+	if (f->s3.secret_key != NULL) {
+		explicit_bzero(f->s3.secret_key, strlen(f->s3.secret_key));
+		free(f->s3.secret_key);
+	}
+	free(f->s3.storage_class);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -894,7 +932,8 @@ frame_decode_item(const unsigned char *buf, size_t len, struct msg_item *m)
 
 	m->index = r_u32(&r);
 	m->op = r_u8(&r);
-	if (m->op != ITEM_VERIFY && m->op != ITEM_UNLINK)
+	if (m->op != ITEM_VERIFY && m->op != ITEM_UNLINK &&
+	    m->op != ITEM_UPLOAD && m->op != ITEM_REMOTE_CHECK)
 		r.bad = 1;
 	r_strbuf(&r, m->name, sizeof(m->name));
 	r_strbuf(&r, m->sha256_hex, sizeof(m->sha256_hex));

@@ -209,6 +209,7 @@ sandbox_kind_net(enum job_kind kind, int allow_network)
 {
 	switch (kind) {
 	case JOB_MYSQL:
+	case JOB_UPLOAD:
 		return SANDBOX_NET_ANY;
 	case JOB_VERIFY:
 		return allow_network ? SANDBOX_NET_ANY : SANDBOX_NET_UNIX;

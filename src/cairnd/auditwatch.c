@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,11 +24,11 @@
 
 static struct {
 	struct catalog	*catalog;	/* borrowed */
-	const char	*path;		/* borrowed */
+	char		 path[PATH_MAX];	/* a copy: a reload frees the conf */
 	uint64_t	 lost;		/* lines not written, not yet recorded */
 	int		 in_hook;
 	int		 anchor_warned;
-	char		 problem[512];
+	char		 problem[1024];
 } aw;
 
 static void
@@ -40,7 +41,7 @@ audit_watch_hook(struct audit *a, int err, void *arg)
 		return;
 	if (err != 0) {
 		aw.lost++;
-		snprintf(aw.problem, sizeof(aw.problem), "audit trail %s: %llu "
+		snprintf(aw.problem, sizeof(aw.problem), "audit trail %.300s: %llu "
 		    "line%s could not be written (%s)", aw.path,
 		    (unsigned long long)aw.lost, aw.lost == 1 ? "" : "s",
 		    strerror(err));
@@ -70,12 +71,12 @@ audit_watch_start(struct audit *a, struct catalog *c, const char *path)
 	int			 rc;
 
 	aw.catalog = c;
-	aw.path = path;
+	snprintf(aw.path, sizeof(aw.path), "%s", path);
 	if ((rc = catalog_audit_anchor_get(c, &seq, head)) == -1)
 		log_warnx("%s", catalog_error(c));
 	else if (rc == 1 && audit_verify_from(path, seq, head, audit_seq(a),
 	    &rep) == -1) {
-		snprintf(aw.problem, sizeof(aw.problem), "audit trail %s: %s",
+		snprintf(aw.problem, sizeof(aw.problem), "audit trail %.300s: %s",
 		    path, rep.reason);
 		log_warnx("%s", aw.problem);
 		if (audit_write(a, "audit-gap", AF_UINT("catalog_seq", seq),

@@ -137,6 +137,7 @@ ctl_listen(const char *path, mode_t mode, gid_t gid,
 	struct sockaddr_un	 sun;
 	struct ctl_srv		*s;
 	mode_t			 old;
+	struct stat		 st;
 	int			 fd, saved;
 
 	if (sun_fill(&sun, path) == -1) {
@@ -161,8 +162,10 @@ ctl_listen(const char *path, mode_t mode, gid_t gid,
 		goto fail;
 	}
 	umask(old);
+	/* chown only when needed: a service may not chown at all (seccomp) */
 	if (chmod(path, mode) == -1 ||
-	    (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) == -1) ||
+	    (gid != (gid_t)-1 && (stat(path, &st) == -1 ||
+	    (st.st_gid != gid && chown(path, (uid_t)-1, gid) == -1))) ||
 	    listen(fd, 16) == -1) {
 		saved = errno;
 		snprintf(err, errlen, "control socket %s: %s", path,

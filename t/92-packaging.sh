@@ -1,11 +1,11 @@
 #!/bin/sh
-# t/92-packaging.sh -- the shipped systemd unit and docker files are valid.
-# (No Docker engine runs here: docker-compose's own parser checks the
-# compose file, systemd-analyze the unit; the Dockerfile is checked for the
-# files it copies.)
+# t/92-packaging.sh -- the generated systemd unit and the docker files are valid.
+# (python3-yaml parses the compose file, systemd-analyze verifies the unit;
+# the Dockerfile is checked for the files it copies; t/96-systemd.sh runs
+# the unit for real.)
 . "$top_srcdir/t/lib/tap.sh"
 
-plan 6
+plan 8
 # the unit as make generates it from etc/cairnd.service.in
 unit="$top_builddir/etc/cairnd.service"
 [ -f "$unit" ] || (cd "$top_builddir" && make -s etc/cairnd.service) >/dev/null
@@ -33,9 +33,13 @@ if python3 -c 'import yaml' 2>/dev/null; then
 import sys, yaml
 c = yaml.safe_load(open(sys.argv[1]))
 assert "version" not in c, "obsolete version: key"
-print("\n".join(c["services"]["cairn"]["volumes"]))
+cairn = c["services"]["cairn"]
+for dep in ("db", "app"):
+    assert cairn["depends_on"][dep]["condition"] == "service_healthy", dep
+assert "healthcheck" in c["services"]["db"], "db healthcheck"
+print("\n".join(cairn["volumes"]))
 PY
-	ok $? "the compose file parses and has no obsolete version: key" ||
+	ok $? "the compose file parses, has no obsolete version: key, and cairn waits for healthy db and app" ||
 	    cat "$tmp/compose.out" >&2
 	grep -q '/data/app:ro' "$tmp/compose.out"
 	ok $? "the application's SQLite volume is mounted read-only"
@@ -47,4 +51,8 @@ for f in $(sed -n 's/^COPY \(docker\/[^ ]*\) .*/\1/p' "$top_srcdir/docker/Docker
 	[ -f "$top_srcdir/$f" ] || missing="$missing $f"
 done
 is "$missing" "" "every file the Dockerfile copies exists"
+grep -q '^USER cairn$' "$top_srcdir/docker/Dockerfile"
+ok $? "the image runs as the unprivileged user cairn"
+grep -qx '.git' "$top_srcdir/.dockerignore"
+ok $? ".dockerignore keeps .git out of the build context"
 tap_done

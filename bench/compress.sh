@@ -9,7 +9,8 @@
 # Each tool runs ROUNDS times, interleaved, and the best wall time counts:
 # the machine is shared, and the best run is the one least disturbed.
 #
-# Environment: BENCH (the cairn-compress-bench binary, default
+# Environment: DATASETS (folder with sakila/ and employees/, default
+# ../shared/datasets beside the clone), BENCH (the cairn-compress-bench binary, default
 # build/bench/cairn-compress-bench), THREADS (2), LEVEL (6), COPIES (24),
 # ROUNDS (3).
 set -eu
@@ -17,7 +18,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 bench=${BENCH:-$top/build/bench/cairn-compress-bench}
 threads=${THREADS:-2}
 level=${LEVEL:-6}
-ds=${DATASETS:-/work/shared/datasets}
+# the sample data sets: DATASETS, else a datasets folder beside the clone
+ds=${DATASETS:-$top/../shared/datasets}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cairn-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
@@ -25,6 +27,8 @@ trap 'rm -rf "$tmp"' EXIT
 if [ $# -ge 1 ]; then
 	input=$1
 else
+	[ -f "$ds/sakila/sakila-mv-data.sql" ] || { echo "compress.sh: no" \
+	    "sample data in $ds: give an INPUT file or set DATASETS" >&2; exit 1; }
 	input=$tmp/sample.sql
 	i=0
 	while [ $i -lt "${COPIES:-24}" ]; do

@@ -16,7 +16,7 @@ if ! id cairn >/dev/null 2>&1; then
 	    skip_all "cannot create the user cairn"
 	at_exit "userdel cairn"
 fi
-plan 19
+plan 23
 uid=$(id -u cairn)
 
 # cairn must reach the sources and the backup folder inside our temp dir
@@ -88,6 +88,39 @@ ok $? "and a run after the reload succeeds" || sed 's/^/#   /' "$T/run-b.log"
 ok $? "its worker finished (it entered its sandbox)"
 "$CAIRND" -o -f "$T/c.conf" > "$T/second.log" 2>&1
 nok $? "a second cairnd on the same backup folder is refused"
+kill -TERM "$DPID"
+wait "$DPID"
+
+# reload as cairn with a root-owned 0600 password_file, the documented
+# setup: the file opened at start-up is still good; a new one cairn cannot
+# read is refused, visibly (audit and cairnctl's exit status)
+printf 'pw\n' > "$T/root.pw"
+printf 'pw\n' > "$T/root2.pw"
+chmod 600 "$T/root.pw" "$T/root2.pw"
+mysql_job() {
+	printf 'mysql m { socket = "%s/nosuch.sock" user = "backup" password_file = "%s" databases = { "x" } }\n' "$T" "$1"
+}
+conf_head "$T/r.conf" 'user = "cairn"' \
+    'defaults { schedule = "0 0 1 1 *" }' \
+    "sqlite a { path = \"$T/src/a.db\" }" "$(mysql_job "$T/root.pw")"
+chmod 644 "$T/r.conf"
+start_daemon "$T/r.conf"
+wait_for 30 audit_has privilege-drop
+n0=$(audit_count reload)
+echo "sqlite b { path = \"$T/src/b.db\" }" >> "$T/r.conf"
+kill -HUP "$DPID"
+wait_for 30 audit_has reload '"jobs":3'
+ok $? "as cairn, a reload keeps the root-only password_file opened at start-up" ||
+    show_log
+sed -i "s|$T/root.pw|$T/root2.pw|" "$T/r.conf"
+kill -HUP "$DPID"
+wait_for 30 audit_has reload-failed 'root2.pw'
+ok $? "a new password_file cairn cannot read fails the reload, named" ||
+    show_log
+is "$(audit_count reload)" "$((n0 + 1))" \
+    "and the running configuration is kept"
+kill -0 "$DPID"
+ok $? "the daemon still runs"
 kill -TERM "$DPID"
 wait "$DPID"
 

@@ -198,6 +198,14 @@ struct conf {
 
 /* Returns new (conf_free()), or NULL after reporting to errs. */
 struct conf	*conf_load(const char *path, FILE *errs);
+/*
+ * A reload's conf_load(): a file that held(path, arg) says the caller holds
+ * open already (a password file cairnd opened as root at start-up, before
+ * dropping to `user`) counts as readable without being opened again.
+ */
+typedef bool	 (*conf_held_fn)(const char *path, void *arg);
+struct conf	*conf_load_held(const char *path, FILE *errs,
+		    conf_held_fn held, void *arg);
 void		 conf_free(struct conf *);
 /* One line: "cairn.conf: 3 jobs (2 mysql, 1 sqlite), backup_dir ..." */
 void		 conf_summary(const struct conf *, FILE *);

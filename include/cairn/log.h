@@ -5,6 +5,10 @@
  *   - Lines look like "2026-11-24T06:00:01Z cairnd[123]: message" and go to
  *     stderr (journald, docker logs) and, once log_open_file() succeeded, to
  *     the log file too.  Each line is one write(2) on an O_APPEND fd.
+ *   - When stderr is the journal's stream (JOURNAL_STREAM names its device
+ *     and inode, as systemd sets it), stderr lines are "<N>message" instead:
+ *     N the syslog priority (7 debug, 6 info, 4 warning, 3 error), which
+ *     journald stores as PRIORITY; it adds the time and pid itself.
  *   - A sink set with log_set_sink() replaces both (workers forward their
  *     lines to the supervisor over their channel).
  *   - Messages are lowercase, without a final period: context first, the

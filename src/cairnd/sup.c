@@ -120,14 +120,17 @@ sup_status(struct sup *s)
 {
 	size_t	 queued = 0, backoff = 0;
 
+	/* the configured jobs; not house.c's verify and prune slots */
 	for (size_t i = 0; i < s->nslots; i++) {
+		if (s->slots[i]->house)
+			continue;
 		if (s->slots[i]->state == SLOT_QUEUED)
 			queued++;
 		else if (s->slots[i]->state == SLOT_BACKOFF)
 			backoff++;
 	}
 	sup_notify("STATUS=%zu jobs, %d running, %zu queued, %zu retrying%s",
-	    s->nslots, s->nrunning, queued, backoff,
+	    s->cur->conf->njobs, s->nrunning, queued, backoff,
 	    s->stopping ? ", stopping" : "");
 }
 
@@ -357,6 +360,18 @@ sup_secret_fd(struct sup *s, const char *path)
 	b->secrets[b->nsecrets].fd = fd;
 	b->nsecrets++;
 	return fd;
+}
+
+/* conf_load_held(): a secret start-up opened as root is still readable. */
+static bool
+sup_secret_held(const char *path, void *arg)
+{
+	const struct sup_boot	*b = arg;
+
+	for (size_t i = 0; i < b->nsecrets; i++)
+		if (strcmp(b->secrets[i].path, path) == 0)
+			return true;
+	return false;
 }
 
 /* The first line of a password file, without its newline; NULL on error. */
@@ -1160,7 +1175,7 @@ sup_reload(struct sup *s, char *out, size_t outlen)
 	log_info("reloading %s", s->conf_path);
 	if ((fp = open_memstream(&errs, &errlen)) == NULL)
 		fatal("open_memstream");
-	nc = conf_load(s->conf_path, fp);
+	nc = conf_load_held(s->conf_path, fp, sup_secret_held, s->boot);
 	fclose(fp);
 	if (nc != NULL) {
 		/* what start-up opened as root cannot change now */

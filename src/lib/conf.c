@@ -159,6 +159,8 @@ struct ctx {
 	struct word	*heads;		/* words right before a section's { */
 	size_t		 nheads;
 	cfg_t		*cfg;
+	conf_held_fn	 held;		/* conf_load_held(): files held open */
+	void		*held_arg;
 };
 
 struct buf {
@@ -1151,6 +1153,8 @@ get_readable(struct ctx *c, cfg_t *sec, const char *name, const char *what,
 	int		 line, fd;
 
 	if ((line = get_path(c, sec, name, false, out)) <= 0)
+		return line;
+	if (c->held != NULL && c->held(*out, c->held_arg))
 		return line;
 	fd = open(*out, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd == -1) {
@@ -2301,6 +2305,12 @@ read_file(struct ctx *c, const char *path, size_t *lenp)
 struct conf *
 conf_load(const char *path, FILE *errs)
 {
+	return conf_load_held(path, errs, NULL, NULL);
+}
+
+struct conf *
+conf_load_held(const char *path, FILE *errs, conf_held_fn held, void *arg)
+{
 	struct ctx	 c;
 	struct conf	*cf = NULL;
 	char		*text, *expanded = NULL;
@@ -2310,6 +2320,8 @@ conf_load(const char *path, FILE *errs)
 	memset(&c, 0, sizeof(c));
 	c.path = path;
 	c.errs = errs;
+	c.held = held;
+	c.held_arg = arg;
 	if ((text = read_file(&c, path, &len)) == NULL)
 		goto out;
 	expanded = conf_expand(&c, text, len);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cairn/errors.h"
@@ -20,12 +21,42 @@ static int	 log_verbose;
 static int	 log_fd = -1;
 static void	(*log_sink)(enum log_level, const char *, void *);
 static void	*log_sink_arg;
+static int	 log_journal;	/* stderr is journald's stream */
+
+/* JOURNAL_STREAM is "DEV:INO" of the stream systemd gave as stderr. */
+static int
+stderr_is_journal(void)
+{
+	const char		*js = getenv("JOURNAL_STREAM");
+	struct stat		 st;
+	unsigned long long	 dev, ino;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2)
+		return 0;
+	if (fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
 
 void
 log_init(const char *progname, int verbose)
 {
 	log_progname = progname;
 	log_verbose = verbose;
+	log_journal = stderr_is_journal();
+}
+
+/* sd-daemon(3)'s prefix: the syslog priority of the level */
+static int
+level_prio(enum log_level level)
+{
+	switch (level) {
+	case LOG_LVL_DEBUG:	return 7;
+	case LOG_LVL_WARN:	return 4;
+	case LOG_LVL_ERR:	return 3;
+	default:		return 6;
+	}
 }
 
 void
@@ -95,6 +126,18 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 		errno = saved_errno;
 		return;
 	}
+	if (log_journal) {
+		n = snprintf(line, sizeof(line), "<%d>%s%s\n",
+		    level_prio(level), level_tag(level), msg);
+		if (n > 0)
+			(void)!write(STDERR_FILENO, line,
+			    (size_t)n >= sizeof(line) ? sizeof(line) - 1 :
+			    (size_t)n);
+		if (log_fd == -1) {
+			errno = saved_errno;
+			return;
+		}
+	}
 	util_utc_stamp(stamp, sizeof(stamp), time(NULL));
 	n = snprintf(line, sizeof(line), "%s %s[%ld]: %s%s\n", stamp,
 	    log_progname, (long)getpid(), level_tag(level), msg);
@@ -102,7 +145,8 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 		return;
 	if ((size_t)n >= sizeof(line))
 		n = sizeof(line) - 1;
-	(void)!write(STDERR_FILENO, line, n);
+	if (!log_journal)
+		(void)!write(STDERR_FILENO, line, n);
 	if (log_fd != -1)
 		(void)!write(log_fd, line, n);
 	errno = saved_errno;

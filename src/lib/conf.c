@@ -1204,21 +1204,6 @@ job_check_level(struct ctx *c, const struct job_conf *j,
 	    j->compression_level);
 }
 
-static bool
-job_name_ok(const char *n)
-{
-	size_t	 i, len = strlen(n);
-
-	if (len == 0 || len > CONF_NAME_MAX)
-		return false;
-	if (!isalnum((unsigned char)n[0]) && n[0] != '_')
-		return false;
-	for (i = 1; i < len; i++)
-		if (!isalnum((unsigned char)n[i]) && strchr("_.-", n[i]) == NULL)
-			return false;
-	return true;
-}
-
 /* Names that would clash with cairnctl's "all" or with the files cairnd
  * keeps next to the job folders in backup_dir. */
 static bool
@@ -1325,10 +1310,10 @@ job_build(struct ctx *c, cfg_t *sec, enum job_kind kind,
 	j->lock_wait_timeout = 60;
 	j->connect_retry = 120;
 
-	if (!job_name_ok(j->name))
+	if (!conf_job_name_ok(j->name))
 		ctx_err(c, j->line, kname, "\"%s\" is not a valid job name (1 "
 		    "to %d of A-Z a-z 0-9 _ . -, starting with a letter, a "
-		    "digit or _)", j->name, CONF_NAME_MAX);
+		    "digit or _)", j->name, CONF_JOB_NAME_MAX);
 	else if (job_name_reserved(j->name))
 		ctx_err(c, j->line, kname, "\"%s\" is a reserved name (any "
 		    "name but all, catalog.db*, audit.log*, backup.log*)",

@@ -583,19 +583,6 @@ frame_encode_job(unsigned char *buf, size_t cap, const struct frame_job *f)
 	return w_end(&w);
 }
 
-static int
-job_name_ok(const char *s)
-{
-	if (*s == '\0' || *s == '.')
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' ||
-		    *s == '-'))
-			return 0;
-	return 1;
-}
-
 int
 frame_decode_job(const unsigned char *buf, size_t len, struct frame_job *f)
 {
@@ -640,7 +627,7 @@ frame_decode_job(const unsigned char *buf, size_t len, struct frame_job *f)
 	f->retention.keep_weekly = (int)r_u32_in(&r, 0, big);
 	f->retention.keep_monthly = (int)r_u32_in(&r, 0, big);
 	f->verify_restore_test = r_u32_in(&r, 0, 1);
-	if (!r.bad && (j->name == NULL || !job_name_ok(j->name) ||
+	if (!r.bad && (j->name == NULL || !conf_job_name_ok(j->name) ||
 	    f->dir == NULL || f->dir[0] != '/'))
 		r.bad = 1;
 	return r_end(&r);

@@ -401,16 +401,20 @@ static pid_t
 sup_fork_worker(int *chanp)
 {
 	sigset_t	 none;
-	int		 sp[2];
+	int		 sp[2], saved;
 	pid_t		 pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
 		return -1;
-	switch (pid = fork()) {
-	case -1:
+	/* our end only: the worker's end stays blocking */
+	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) == -1 || (pid = fork()) == -1) {
+		saved = errno;
 		close(sp[0]);
 		close(sp[1]);
+		errno = saved;
 		return -1;
+	}
+	switch (pid) {
 	case 0:
 		/* the supervisor blocks these for its signalfd */
 		sigemptyset(&none);
@@ -439,10 +443,10 @@ sup_spawn(struct sup *s, struct slot *sl)
 	struct frame_job	 fj;
 	struct msg_hello	 hello;
 	struct worker		*w;
-	unsigned char		*buf;
-	ssize_t			 n;
+	unsigned char		*buf = NULL;
+	ssize_t			 n = FRAME_MAX_PAYLOAD;
 	int			 dirfd, chanfd;
-	char			*pw = NULL;
+	char			*pw = NULL, cause[256];
 
 	sl->attempt++;
 	w = xcalloc(1, sizeof(*w));
@@ -466,19 +470,16 @@ sup_spawn(struct sup *s, struct slot *sl)
 		dirfd = openat(s->boot->backup_dirfd, job->name,
 		    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (dirfd == -1) {
-		sup_worker_fail(w, "job folder %s/%s: %s", c->backup_dir,
-		    job->name, strerror(errno));
-		w->reaped = 1;
-		return;
+		snprintf(cause, sizeof(cause), "job folder %s/%s: %s",
+		    c->backup_dir, job->name, strerror(errno));
+		goto fail;
 	}
 	if ((job->kind == JOB_MYSQL || job->kind == JOB_VERIFY) &&
 	    job->db.password_file != NULL &&
 	    (pw = sup_read_password(s, job->db.password_file)) == NULL) {
-		sup_worker_fail(w, "password file %s: %s",
+		snprintf(cause, sizeof(cause), "password file %s: %s",
 		    job->db.password_file, strerror(errno));
-		close(dirfd);
-		w->reaped = 1;
-		return;
+		goto fail;
 	}
 
 	memset(&fj, 0, sizeof(fj));
@@ -509,23 +510,16 @@ sup_spawn(struct sup *s, struct slot *sl)
 		free(pw);
 	}
 	if (n == -1) {
-		explicit_bzero(buf, FRAME_MAX_PAYLOAD);
-		free(buf);
-		close(dirfd);
-		sup_worker_fail(w, "job description too large for one frame");
-		w->reaped = 1;
-		return;
+		n = FRAME_MAX_PAYLOAD;
+		snprintf(cause, sizeof(cause),
+		    "job description too large for one frame");
+		goto fail;
 	}
-
 	if ((w->pid = sup_fork_worker(&chanfd)) == -1) {
-		explicit_bzero(buf, (size_t)n);
-		free(buf);
-		close(dirfd);
-		sup_worker_fail(w, "fork: %s", strerror(errno));
-		w->reaped = 1;
-		return;
+		snprintf(cause, sizeof(cause), "cannot start a worker: %s",
+		    strerror(errno));
+		goto fail;
 	}
-	fcntl(chanfd, F_SETFL, O_NONBLOCK);
 	w->chan = chan_new(chanfd, FRAME_TO_SUP, 0);
 	hello.proto = CAIRN_PROTO_VERSION;
 	hello.pid = (uint32_t)getpid();
@@ -554,6 +548,17 @@ sup_spawn(struct sup *s, struct slot *sl)
 	    AF_UINT("attempt", sl->attempt), AF_INT("pid", w->pid),
 	    AF_UINT("workers", (uint64_t)s->nrunning));
 	sup_status(s);
+	return;
+fail:
+	/* the one way out before a worker exists: the slot reaps it */
+	if (buf != NULL) {
+		explicit_bzero(buf, (size_t)n);	/* it may hold the password */
+		free(buf);
+	}
+	if (dirfd != -1)
+		close(dirfd);
+	sup_worker_fail(w, "%s", cause);
+	w->reaped = 1;
 }
 
 /* -- failing, killing -------------------------------------------------- */

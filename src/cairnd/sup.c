@@ -33,6 +33,7 @@
 #include "cairn/notify.h"
 #include "cairn/util.h"
 #include "cairnd.h"
+#include "sched.h"
 
 struct sup {
 	const char	*conf_path;
@@ -189,11 +190,8 @@ sup_slot_find(struct sup *s, const char *name)
 static void
 sup_slot_schedule(struct sup *s, struct slot *sl, time_t now)
 {
-	if (s->once || sl->job == NULL)
-		sl->next_fire = -1;
-	else
-		sl->next_fire = cron_next(&sl->job->cron, now,
-		    s->cur->conf->timezone);
+	sl->next_fire = sched_next_fire(sl->job, now, s->cur->conf->timezone,
+	    s->once);
 }
 
 static void
@@ -755,16 +753,6 @@ sup_worker_input(struct sup *s, struct worker *w)
 
 /* -- the end of a run -------------------------------------------------- */
 
-static int64_t
-sup_backoff_ms(struct sup *s, unsigned attempt)
-{
-	int64_t	 ms = s->retry_base_ms;
-
-	for (unsigned i = 1; i < attempt && ms < SUP_RETRY_MAX_MS; i++)
-		ms *= 2;
-	return ms < SUP_RETRY_MAX_MS ? ms : SUP_RETRY_MAX_MS;
-}
-
 /* Is what the worker claims about its artifact true on disk? */
 static int
 sup_check_artifact(struct sup *s, struct worker *w)
@@ -946,10 +934,10 @@ sup_worker_end(struct sup *s, struct worker *w)
 	    AF_INT("code", code), AF_STR("reason", w->cause),
 	    AF_INT("signal", w->pid > 0 && WIFSIGNALED(w->status) ?
 	    WTERMSIG(w->status) : 0));
-	if (!s->stopping && sl->job != NULL &&
-	    (int)sl->attempt <= retries && code != CAIRN_E_NORESTART &&
-	    code != CAIRN_E_CONFIG) {
-		delay = sup_backoff_ms(s, sl->attempt);
+	if (sched_retry(s->stopping, sl->job != NULL, sl->attempt, retries,
+	    code)) {
+		delay = sched_backoff_ms(s->retry_base_ms, SUP_RETRY_MAX_MS,
+		    sl->attempt);
 		sl->state = SLOT_BACKOFF;
 		sl->retry_at = now_ms() + delay;
 		log_info("%s: retrying in %lld ms", w->job->name,
@@ -1125,6 +1113,7 @@ sup_timers(struct sup *s)
 	const struct conf	*c = s->cur->conf;
 	struct slot		*sl, *next;
 	struct worker		*w;
+	const char		*skip;
 	time_t			 now = time(NULL);
 	int64_t			 ms = now_ms();
 
@@ -1160,16 +1149,12 @@ sup_timers(struct sup *s)
 		if (sl->next_fire != -1 && now >= sl->next_fire) {
 			sup_audit(s, "job-scheduled", AF_STR("job", sl->name),
 			    AF_STR("reason", "cron"));
-			if (sl->state != SLOT_IDLE) {
+			if ((skip = sched_skip_reason(sl->state)) != NULL) {
 				log_warnx("%s: due but still %s: skipped",
-				    sl->name, sl->state == SLOT_RUNNING ?
-				    "running" : sl->state == SLOT_QUEUED ?
-				    "queued" : "retrying");
+				    sl->name, skip);
 				sup_audit(s, "job-skipped",
 				    AF_STR("job", sl->name),
-				    AF_STR("reason", sl->state ==
-				    SLOT_RUNNING ? "running" : sl->state ==
-				    SLOT_QUEUED ? "queued" : "retrying"));
+				    AF_STR("reason", skip));
 			} else
 				sup_enqueue(s, sl);
 			sup_slot_schedule(s, sl, now);
@@ -1181,15 +1166,8 @@ sup_timers(struct sup *s)
 		return;
 	house_timers(s->house, now);
 	/* start queued runs, oldest first, while there is room */
-	while (s->nrunning < c->max_workers) {
-		next = NULL;
-		for (size_t i = 0; i < s->nslots; i++) {
-			sl = s->slots[i];
-			if (sl->state == SLOT_QUEUED && sl->job != NULL &&
-			    (next == NULL || sl->queued_at < next->queued_at))
-				next = sl;
-		}
-		if (next == NULL)
+	while (sched_has_room(s->nrunning, c->max_workers)) {
+		if ((next = sched_pick_next(s->slots, s->nslots)) == NULL)
 			break;
 		sup_spawn(s, next);
 		if (next->w != NULL && next->w->reaped)
@@ -1224,7 +1202,7 @@ sup_next_wait(struct sup *s)
 		if (sl->state == SLOT_BACKOFF)
 			CONSIDER(sl->retry_at - ms);
 		if (sl->state == SLOT_QUEUED &&
-		    s->nrunning < s->cur->conf->max_workers)
+		    sched_has_room(s->nrunning, s->cur->conf->max_workers))
 			CONSIDER(0);
 	}
 	/* once past it every worker got SIGKILL: wait for SIGCHLD alone */

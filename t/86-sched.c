@@ -1,4 +1,4 @@
-/* t/86-sched.c -- the supervisor's scheduling decisions (sched.h) alone */
+/* t/86-sched.c -- the supervisor's scheduling decisions (schedule.h) alone */
 #include "config.h"
 
 #include <stdint.h>
@@ -7,7 +7,7 @@
 
 #include "cairn/cron.h"
 #include "cairn/errors.h"
-#include "sched.h"
+#include "schedule.h"
 #include "tap.h"
 
 static void

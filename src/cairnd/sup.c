@@ -33,7 +33,7 @@
 #include "cairn/notify.h"
 #include "cairn/util.h"
 #include "cairnd.h"
-#include "sched.h"
+#include "schedule.h"
 
 struct sup {
 	const char	*conf_path;

@@ -1,10 +1,10 @@
-/* sched.c -- see sched.h */
+/* schedule.c -- see schedule.h */
 #include "config.h"
 
 #include "cairn/cron.h"
 #include "cairn/errors.h"
 
-#include "sched.h"
+#include "schedule.h"
 
 time_t
 sched_next_fire(const struct job_conf *job, time_t now, const char *tz,

@@ -1,5 +1,5 @@
 /*
- * sched -- the supervisor's scheduling decisions, as pure functions: when a
+ * schedule -- the supervisor's scheduling decisions, as pure functions: when a
  * job fires next, how long a failed run waits, whether it is retried,
  * whether a due job starts or is skipped, whether there is room for one
  * more worker, and which queued job goes first.
@@ -10,8 +10,8 @@
  *   - sup.c applies the decisions (state changes, audit events, spawning).
  *   - Nothing is allocated; slots are borrowed.
  */
-#ifndef CAIRND_SCHED_H
-#define CAIRND_SCHED_H
+#ifndef CAIRND_SCHEDULE_H
+#define CAIRND_SCHEDULE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -35,4 +35,4 @@ int	 sched_has_room(int nrunning, int max_workers);
 /* The queued slot with a job that waited longest; NULL when none. */
 struct slot *sched_pick_next(struct slot *const *, size_t);
 
-#endif /* CAIRND_SCHED_H */
+#endif /* CAIRND_SCHEDULE_H */

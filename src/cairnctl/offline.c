@@ -93,7 +93,7 @@ cmd_list(struct cli *c, int argc, char **argv)
 {
 	struct catalog	*cat;
 	struct artifact	*v = NULL;
-	struct ctl_buf	 b = { 0 };
+	struct buf	 b = { 0 };
 	const char	*job = NULL, *source = "catalog";
 	char		 err[512], t1[32], t2[32], sz[32];
 	size_t		 n = 0;
@@ -175,7 +175,7 @@ cmd_list(struct cli *c, int argc, char **argv)
 		    job ? job : "");
 	if (b.p != NULL)
 		fputs(b.p, stdout);
-	ctl_buf_free(&b);
+	buf_free(&b);
 	free(v);
 	return CAIRN_E_OK;
 }
@@ -199,7 +199,7 @@ audit_print_one(const struct audit_record *r, void *arg)
 		if (r->event != NULL)
 			fwrite(r->line, 1, r->linelen, stdout);
 		else {
-			struct ctl_buf	 b = { 0 };
+			struct buf	 b = { 0 };
 			char		*s = xmalloc(r->linelen + 1);
 
 			memcpy(s, r->line, r->linelen);
@@ -209,7 +209,7 @@ audit_print_one(const struct audit_record *r, void *arg)
 			ctl_buf_json_str(&b, s);
 			ctl_buf_printf(&b, "}");
 			fputs(b.p, stdout);
-			ctl_buf_free(&b);
+			buf_free(&b);
 			free(s);
 		}
 		return 0;
@@ -316,7 +316,7 @@ cmd_audit(struct cli *c, int argc, char **argv)
 			return CAIRN_E_NOINPUT;
 		}
 		if (c->json) {
-			struct ctl_buf	 b = { 0 };
+			struct buf	 b = { 0 };
 
 			ctl_buf_printf(&b, "{\"file\":");
 			ctl_buf_json_str(&b, path);
@@ -336,7 +336,7 @@ cmd_audit(struct cli *c, int argc, char **argv)
 			ctl_buf_printf(&b, ",\"time_backwards\":%llu}\n",
 			    (unsigned long long)rep.time_backwards);
 			fputs(b.p, stdout);
-			ctl_buf_free(&b);
+			buf_free(&b);
 		} else if (rc == 0) {
 			printf("%s: intact: %llu lines, last seq %llu, head "
 			    "%s\n", path, (unsigned long long)rep.lines,

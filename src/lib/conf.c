@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cairn/buf.h"
 #include "cairn/conf.h"
 #include "cairn/util.h"
 
@@ -131,32 +132,8 @@ struct ctx {
 	cfg_t		*cfg;
 };
 
-struct buf {
-	char		*p;
-	size_t		 len, cap;
-};
-
 /* libconfuse's callbacks carry no user pointer: conf_load() sets this. */
 static struct ctx	*cur;
-
-static void
-buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		while (b->len + n + 1 > b->cap)
-			b->cap = b->cap ? b->cap * 2 : 256;
-		b->p = xreallocarray(b->p, b->cap, 1);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-buf_addc(struct buf *b, char ch)
-{
-	buf_add(b, &ch, 1);
-}
 
 /* Appends s escaped for a libconfuse double-quoted string. */
 static void

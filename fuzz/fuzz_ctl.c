@@ -28,7 +28,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct ctl_hdr	 h;
-	struct ctl_buf	 b;
+	struct buf	 b;
 	unsigned char	*wire;
 	size_t		 plen, wlen, i;
 	char		 err[256];
@@ -77,7 +77,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	ctl_buf_json_str(&b, NULL);
 	if (b.p == NULL || b.p[b.len] != '\0' || strlen(b.p) > b.len)
 		abort();
-	ctl_buf_free(&b);
+	buf_free(&b);
 	memset(&b, 0, sizeof(b));
 	for (k = 0; k < req.argc; k++) {
 		ctl_buf_json_str(&b, req.argv[k]);
@@ -88,6 +88,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			abort();
 		b.len = 0;
 	}
-	ctl_buf_free(&b);
+	buf_free(&b);
 	return 0;
 }

@@ -160,6 +160,8 @@ child_look(enum job_kind kind, int out, int extra, int port)
 	if (pthread_create(&th, NULL, thread_fn, &v) == 0 &&
 	    pthread_join(th, NULL) == 0)
 		s.thread_ok = v == 42;
+	if (kind == JOB_PRUNE)	/* a pruner only removes: no writing */
+		goto net;
 	s.write_in = try_open(wdir, ".x.partial", O_WRONLY | O_CREAT);
 	snprintf(path, sizeof(path), "%s/.x.partial", wdir);
 	snprintf(path2, sizeof(path2), "%s/x.sql.gz", wdir);
@@ -179,6 +181,7 @@ child_look(enum job_kind kind, int out, int extra, int port)
 	s.rw_open_errno = try_open(odir, "rw", O_RDWR);
 	s.rw_unlink_errno = unlink(rw) == 0 ? 0 : errno;
 
+net:
 	errno = 0;
 	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) != -1) {
 		memset(&sin, 0, sizeof(sin));
@@ -241,6 +244,13 @@ enum forbidden {
 	F_IO_URING,
 	F_I386,
 	F_X32,
+	/* outside some allow-lists (not on the never-list) */
+	F_LINK,
+	F_INOTIFY,
+	F_RENAME,
+	F_PWRITE,
+	F_CONNECT_UNIX,
+	F_PRCTL_DUMPABLE,
 };
 
 static void
@@ -289,6 +299,26 @@ do_forbidden(enum forbidden what)
 #if defined(__x86_64__)
 		r = syscall(0x40000000 | SYS_getpid);
 #endif
+		break;
+	case F_LINK:
+		r = syscall(SYS_linkat, AT_FDCWD, "/nonexistent/a", AT_FDCWD,
+		    "/nonexistent/b", 0);
+		break;
+	case F_INOTIFY:
+		r = syscall(SYS_inotify_init1, 0);
+		break;
+	case F_RENAME:
+		r = syscall(SYS_renameat, AT_FDCWD, "/nonexistent/a",
+		    AT_FDCWD, "/nonexistent/b");
+		break;
+	case F_PWRITE:
+		r = syscall(SYS_pwrite64, -1, "x", 1, 0);
+		break;
+	case F_CONNECT_UNIX:
+		r = syscall(SYS_connect, -1, NULL, 0);
+		break;
+	case F_PRCTL_DUMPABLE:
+		r = prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 		break;
 	}
 	(void)r;
@@ -384,9 +414,9 @@ main(void)
 	struct sockaddr_in	 sin;
 	socklen_t		 slen = sizeof(sin);
 	char			 line[512], path[512];
-	int			 abi, lfd, port, st;
+	int			 abi, lfd, port, st, nallow_mysql;
 
-	plan(51);
+	plan(70);
 	abi = sandbox_landlock_abi();
 	diag("kernel landlock abi: %d", abi);
 
@@ -444,8 +474,9 @@ main(void)
 	is_int(s.unix_errno, 0, "AF_UNIX socket allowed");
 	is_int(s.kill_parent_errno, EPERM, "cannot signal the supervisor");
 	is_int(s.rep.net, SANDBOX_NET_UNIX, "report: network unix only");
-	ok(s.rep.seccomp == 1 && s.rep.nkill > 40,
-	    "report: seccomp on, %d syscalls kill", s.rep.nkill);
+	ok(s.rep.seccomp == 1 && s.rep.nkill > 40 && s.rep.nallow > 40,
+	    "report: seccomp on, %d syscalls allowed, %d named to kill",
+	    s.rep.nallow, s.rep.nkill);
 	if (abi == 0) {
 		ok(s.rep.landlock == SANDBOX_NONE && s.rep.landlock_abi == 0,
 		    "report: no landlock on this kernel");
@@ -470,11 +501,15 @@ main(void)
 	is_int(s.inet_errno, 0, "AF_INET socket allowed");
 	is_int(s.connect_errno, 0, "and connects to 127.0.0.1");
 	is_int(s.rep.net, SANDBOX_NET_ANY, "report: network any");
+	nallow_mysql = s.rep.nallow;
 
 	/* a pruner gets no sockets at all */
 	is_int(look(JOB_PRUNE, &s, port), 0, "prune child ran to the end");
 	ok(s.inet_errno == EPERM && s.unix_errno == EPERM,
 	    "no AF_INET, no AF_UNIX socket");
+	ok(s.rep.nallow > 0 && s.rep.nallow < nallow_mysql,
+	    "a pruner's allow-list is shorter than mysql's (%d < %d)",
+	    s.rep.nallow, nallow_mysql);
 
 	/* forbidden calls kill the whole process with SIGSYS */
 	is_int(forbidden(JOB_SQLITE, F_NONE, 1), 0,
@@ -507,6 +542,36 @@ main(void)
 	else
 		ok(killed_by_sigsys(forbidden(JOB_SQLITE, F_X32, 1)),
 		    "an x32 syscall: killed by SIGSYS");
+
+	/* each kind's allow-list: a call outside it kills (issue 14) */
+	{
+		static const struct {
+			enum job_kind	 kind;
+			enum forbidden	 what;
+			const char	*name;
+		} outside[] = {
+			{ JOB_MYSQL,	F_LINK,		"mysql: linkat" },
+			{ JOB_MYSQL,	F_INOTIFY,	"mysql: inotify_init1" },
+			{ JOB_SQLITE,	F_CONNECT_UNIX,	"sqlite: connect" },
+			{ JOB_SQLITE,	F_LINK,		"sqlite: linkat" },
+			{ JOB_VERIFY,	F_INOTIFY,	"verify: inotify_init1" },
+			{ JOB_VERIFY,	F_PRCTL_DUMPABLE,
+			    "verify: prctl(PR_SET_DUMPABLE)" },
+			{ JOB_PRUNE,	F_RENAME,	"prune: renameat" },
+			{ JOB_PRUNE,	F_PWRITE,	"prune: pwrite64" },
+			{ JOB_PRUNE,	F_LINK,		"prune: linkat" },
+		};
+		size_t	 i;
+
+		for (i = 0; i < sizeof(outside) / sizeof(outside[0]); i++) {
+			st = forbidden(outside[i].kind, outside[i].what, 0);
+			ok(!killed_by_sigsys(st), "unsandboxed, %s "
+			    "returns (st %d)", outside[i].name, st);
+			ok(killed_by_sigsys(forbidden(outside[i].kind,
+			    outside[i].what, 1)), "sandboxed, %s: killed "
+			    "by SIGSYS", outside[i].name);
+		}
+	}
 
 	/* refusals */
 	is_int(enter_fails(0), ESRCH, "refused when the parent is not ours");

@@ -163,6 +163,7 @@ test_job(void)
 {
 	char			*dbs[] = { "shop", "crm", NULL };
 	char			*ex[] = { "shop.log", NULL };
+	char			 longname[CONF_JOB_NAME_MAX + 2];
 	struct frame_job	 in, out;
 	ssize_t			 n;
 	int			 all_short = 1;
@@ -223,6 +224,26 @@ test_job(void)
 	in.job.name = "../etc";
 	n = frame_encode_job(buf, sizeof(buf), &in);
 	ok(frame_decode_job(buf, n, &out) == -1, "a job name with / refused");
+	frame_job_free(&out);
+	/* the config's rule, not a looser one (issue 14) */
+	in.job.name = "-rf";
+	n = frame_encode_job(buf, sizeof(buf), &in);
+	ok(frame_decode_job(buf, n, &out) == -1,
+	    "a job name starting with - refused, as in the config");
+	frame_job_free(&out);
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';		/* 65 characters */
+	in.job.name = longname;
+	n = frame_encode_job(buf, sizeof(buf), &in);
+	ok(frame_decode_job(buf, n, &out) == -1,
+	    "a job name over %d characters refused", CONF_JOB_NAME_MAX);
+	frame_job_free(&out);
+	longname[CONF_JOB_NAME_MAX] = '\0';
+	n = frame_encode_job(buf, sizeof(buf), &in);
+	ok(frame_decode_job(buf, n, &out) == 0 && conf_job_name_ok("a-b.c_1") &&
+	    !conf_job_name_ok(".x") && !conf_job_name_ok(""),
+	    "a %d-character name decodes; the rule is conf_job_name_ok",
+	    CONF_JOB_NAME_MAX);
 	frame_job_free(&out);
 	in.job.name = "db1";
 	in.dir = "relative";
@@ -430,7 +451,7 @@ test_chan(void)
 int
 main(void)
 {
-	plan(66);
+	plan(69);
 	test_header();
 	test_order();
 	test_job();

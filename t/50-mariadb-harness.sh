@@ -9,11 +9,15 @@ mariadb_available || skip_all "no MariaDB server installed (mariadb-server)"
 ping="$top_builddir/t/mariadb-ping"
 [ -x "$ping" ] || bail "$ping not built"
 
-plan 14
+plan 15
 tap_tmpdir
 
-mariadb_start src || bail "cannot start a MariaDB server"
-ok 0 "a server starts in a private folder"
+mariadb_start src
+ok $? "mariadb_start returns 0" || bail "cannot start a MariaDB server"
+m=$(stat -c %a "$src_DIR" 2>/dev/null)
+ok $([ -S "$src_SOCK" ] && [ "${src_SOCK#"$src_DIR"/}" != "$src_SOCK" ] &&
+    [ "$m" = 700 ]; echo $?) \
+    "a server starts in a private folder (its socket in $src_DIR, mode $m)"
 v=$("$ping" -S "$src_SOCK" -e 'SELECT VERSION()')
 like "$v" 'MariaDB' "the C library connects over the socket and runs a query"
 v=$("$ping" -h 127.0.0.1 -P "$src_PORT" -e 'SELECT @@port')

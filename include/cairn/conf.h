@@ -214,6 +214,32 @@ const struct notify_conf *conf_notify_find(const struct conf *,
 		    const char *name);
 const struct s3_conf *conf_s3_find(const struct conf *, const char *name);
 const char	*conf_kind_name(enum job_kind);
+/*
+ * The one rule for a job's name, wherever a name arrives (the config, a
+ * worker's job frame): 1 to CONF_JOB_NAME_MAX of A-Z a-z 0-9 _ . -,
+ * starting with a letter, a digit or _ (never "-" or ".": a name is also
+ * a folder name and a command-line word).  Reserved names are the
+ * config's business (conf.c).  Inline: the frame decoder (and its fuzzer)
+ * needs it without the config parser.
+ */
+#define CONF_JOB_NAME_MAX	64
+static inline bool
+conf_job_name_ok(const char *n)
+{
+	size_t	 i;
+
+	for (i = 0; n[i] != '\0'; i++) {
+		if (i >= CONF_JOB_NAME_MAX)
+			return false;
+		if ((n[i] >= 'a' && n[i] <= 'z') ||
+		    (n[i] >= 'A' && n[i] <= 'Z') ||
+		    (n[i] >= '0' && n[i] <= '9') || n[i] == '_')
+			continue;
+		if (i == 0 || (n[i] != '.' && n[i] != '-'))
+			return false;
+	}
+	return i > 0;
+}
 const char	*conf_compress_name(enum compress_kind);
 const char	*conf_ssl_mode_name(enum ssl_mode);
 /* Does the job encrypt its artifacts? */

@@ -18,7 +18,7 @@
  *   - Errors: -1 with errno set (EPROTO: not our protocol; EPROTONOSUPPORT:
  *     another version; EMSGSIZE: over a bound) and a message where a
  *     buffer is taken.
- *   - struct ctl_buf owns its memory (ctl_buf_free()); struct ctl_status
+ *   - struct buf owns its memory (buf_free()); struct ctl_status
  *     owns its jobs array (ctl_status_free()).
  */
 #ifndef CAIRN_CTL_H
@@ -31,6 +31,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "cairn/buf.h"
 #include "cairn/conf.h"
 #include "cairn/job.h"
 
@@ -62,25 +63,20 @@ struct ctl_hdr {
 	uint32_t	 length;
 };
 
-/* A growing text buffer; bounded by CTL_REPLY_MAX (the rest is cut). */
-struct ctl_buf {
-	char		*p;		/* NUL-terminated, NULL while empty */
-	size_t		 len;
-	size_t		 cap;
-	bool		 cut;		/* hit CTL_REPLY_MAX */
-};
-
-void	 ctl_buf_printf(struct ctl_buf *, const char *, ...)
+/*
+ * Reply text is a struct buf (buf.h) bounded by CTL_REPLY_MAX: the ctl_buf_*
+ * functions add to it with that bound (the rest is cut, b->cut set).
+ */
+void	 ctl_buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
-void	 ctl_buf_vprintf(struct ctl_buf *, const char *, va_list);
-void	 ctl_buf_add(struct ctl_buf *, const char *, size_t);
+void	 ctl_buf_vprintf(struct buf *, const char *, va_list);
+void	 ctl_buf_add(struct buf *, const char *, size_t);
 /* A JSON string literal, quotes included; NULL becomes null. */
-void	 ctl_buf_json_str(struct ctl_buf *, const char *);
+void	 ctl_buf_json_str(struct buf *, const char *);
 /* Text for a terminal: control characters escaped (util_vis()). */
-void	 ctl_buf_text(struct ctl_buf *, const char *);
+void	 ctl_buf_text(struct buf *, const char *);
 /* "2026-11-24T06:00:01Z" as a JSON string, or null for 0. */
-void	 ctl_buf_json_time(struct ctl_buf *, time_t);
-void	 ctl_buf_free(struct ctl_buf *);
+void	 ctl_buf_json_time(struct buf *, time_t);
 
 void	 ctl_hdr_pack(unsigned char *wire, const struct ctl_hdr *);
 void	 ctl_hdr_unpack(struct ctl_hdr *, const unsigned char *wire);
@@ -185,10 +181,10 @@ int64_t	 ctl_slack(int64_t interval);
 void	 ctl_status_assess(struct ctl_status *);
 /* Human text or JSON (docs/control.md) appended to out. */
 void	 ctl_status_format(const struct ctl_status *, bool json,
-	    struct ctl_buf *out);
+	    struct buf *out);
 /* The health verdict: a line per job, or JSON. */
 void	 ctl_health_format(const struct ctl_status *, bool json,
-	    struct ctl_buf *out);
+	    struct buf *out);
 /* bytes per second and seconds left (-1 unknown) of a running job. */
 void	 ctl_progress_rate(const struct ctl_job_status *, time_t now,
 	    double *rate, int64_t *eta);

@@ -19,7 +19,7 @@
 #include "cairn/ctl.h"
 
 /* Appends the text of the metrics to out. */
-void	 metrics_format(const struct ctl_status *, struct ctl_buf *out);
+void	 metrics_format(const struct ctl_status *, struct buf *out);
 int	 metrics_write(const char *path, const struct ctl_status *,
 	    char *err, size_t errlen);
 

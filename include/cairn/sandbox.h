@@ -8,8 +8,10 @@
  *     umask(077), rlimits (RLIMIT_CORE 0, RLIMIT_NOFILE small), closing
  *     every fd but 0-2 and spec->keep_fds, PR_SET_NO_NEW_PRIVS, a Landlock
  *     ruleset (best effort: whatever the running kernel's ABI supports) and
- *     a seccomp filter for spec->kind (libseccomp; default allow, the
- *     dangerous syscalls kill the whole process with SIGSYS).
+ *     a seccomp filter for spec->kind (libseccomp): an allow-list per
+ *     kind (sandbox.c, sb_kinds), plus a few calls allowed only with some
+ *     arguments; any other syscall kills the whole process with SIGSYS.
+ *     A kind without an allow-list is refused (EINVAL).
  *   - It must be called while the process has a single thread: Landlock
  *     applies to the calling thread only, so a second thread is refused.
  *   - Only a missing Landlock is tolerated (the kernel may lack it; the
@@ -75,7 +77,8 @@ struct sandbox_report {
 	char			 landlock_note[192];	/* why not full */
 	int			 seccomp;	/* 1: filter loaded */
 	int			 seccomp_thread_kill;	/* kernel < 4.14 */
-	int			 nkill;		/* syscalls that kill */
+	int			 nallow;	/* syscalls allowed */
+	int			 nkill;		/* named in the never-list */
 	enum sandbox_net	 net;
 	int			 fds_closed;	/* inherited, not kept */
 };
@@ -83,7 +86,8 @@ struct sandbox_report {
 /* 0 on success (report filled), -1 with err and errno set. */
 int	sandbox_enter(const struct sandbox_spec *, struct sandbox_report *,
 	    char *err, size_t errlen);
-/* One log line: "sandbox: landlock full (abi 7), seccomp 62 kill, ..." */
+/* One log line: "sandbox: landlock full (abi 7), seccomp on (97 syscalls
+ * allowed, 80 named to kill), ..." */
 void	sandbox_report_format(const struct sandbox_report *, char *, size_t);
 
 /* The pieces, for tests and for callers that need only one of them. */

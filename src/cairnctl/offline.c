@@ -94,7 +94,7 @@ list_remote(struct cli *c, const char *job)
 {
 	struct catalog		*cat;
 	struct remote_copy	*v = NULL;
-	struct ctl_buf		 b = { 0 };
+	struct buf		 b = { 0 };
 	char			 err[512], t1[32], sz[32];
 	size_t			 n = 0;
 
@@ -148,7 +148,7 @@ list_remote(struct cli *c, const char *job)
 		    job ? job : "");
 	if (b.p != NULL)
 		fputs(b.p, stdout);
-	ctl_buf_free(&b);
+	buf_free(&b);
 	free(v);
 	return CAIRN_E_OK;
 }
@@ -158,7 +158,7 @@ cmd_list(struct cli *c, int argc, char **argv)
 {
 	struct catalog	*cat;
 	struct artifact	*v = NULL;
-	struct ctl_buf	 b = { 0 };
+	struct buf	 b = { 0 };
 	const char	*job = NULL, *source = "catalog";
 	char		 err[512], t1[32], t2[32], sz[32], vis[2048];
 	size_t		 n = 0;
@@ -249,7 +249,7 @@ cmd_list(struct cli *c, int argc, char **argv)
 		    job ? job : "");
 	if (b.p != NULL)
 		fputs(b.p, stdout);
-	ctl_buf_free(&b);
+	buf_free(&b);
 	free(v);
 	return CAIRN_E_OK;
 }
@@ -310,7 +310,7 @@ audit_print_one(const struct audit_record *r, void *arg)
 		if (r->event != NULL)
 			fwrite(r->line, 1, r->linelen, stdout);
 		else {
-			struct ctl_buf	 b = { 0 };
+			struct buf	 b = { 0 };
 			char		*s = xmalloc(r->linelen + 1);
 
 			memcpy(s, r->line, r->linelen);
@@ -320,13 +320,13 @@ audit_print_one(const struct audit_record *r, void *arg)
 			ctl_buf_json_str(&b, s);
 			ctl_buf_printf(&b, "}");
 			fputs(b.p, stdout);
-			ctl_buf_free(&b);
+			buf_free(&b);
 			free(s);
 		}
 		return 0;
 	}
 	if (r->event == NULL) {
-		struct ctl_buf	 b = { 0 };
+		struct buf	 b = { 0 };
 		char		*s = xmalloc(r->linelen + 1);
 
 		/* the raw line of a damaged file: escaped like any text */
@@ -335,14 +335,14 @@ audit_print_one(const struct audit_record *r, void *arg)
 		ctl_buf_text(&b, s);
 		printf("line %llu: unparsable: %s\n",
 		    (unsigned long long)r->lineno, b.p != NULL ? b.p : "");
-		ctl_buf_free(&b);
+		buf_free(&b);
 		free(s);
 		return 0;
 	}
 	printf("%6llu %s %s", (unsigned long long)r->seq, r->time, r->event);
 	for (size_t i = 0; i < r->nfields; i++) {
 		const struct audit_field	*f = &r->fields[i];
-		struct ctl_buf			 b = { 0 };
+		struct buf			 b = { 0 };
 
 		switch (f->type) {
 		case AUDIT_STR:
@@ -358,7 +358,7 @@ audit_print_one(const struct audit_record *r, void *arg)
 				    b.p : "");
 			else
 				printf(" %s=%s", f->key, b.p);
-			ctl_buf_free(&b);
+			buf_free(&b);
 			break;
 		case AUDIT_INT:
 			printf(" %s=%lld", f->key, (long long)f->v.i);
@@ -451,7 +451,7 @@ cmd_audit(struct cli *c, int argc, char **argv)
 			return CAIRN_E_NOINPUT;
 		}
 		if (c->json) {
-			struct ctl_buf	 b = { 0 };
+			struct buf	 b = { 0 };
 
 			ctl_buf_printf(&b, "{\"file\":");
 			ctl_buf_json_str(&b, path);
@@ -471,7 +471,7 @@ cmd_audit(struct cli *c, int argc, char **argv)
 			ctl_buf_printf(&b, ",\"time_backwards\":%llu}\n",
 			    (unsigned long long)rep.time_backwards);
 			fputs(b.p, stdout);
-			ctl_buf_free(&b);
+			buf_free(&b);
 		} else if (rc == 0) {
 			printf("%s: intact: %llu lines, last seq %llu, head "
 			    "%s\n", path, (unsigned long long)rep.lines,

@@ -132,7 +132,6 @@ struct worker {
 /* sup.c */
 int	sup_run(const char *conf_path, struct conf *, struct sup_boot *,
 	    int once);
-void	sup_fault_setup(void);
 
 /* worker.c */
 __attribute__((noreturn)) void	worker_main(void);

@@ -375,7 +375,7 @@ static void
 conn_reply_msg(struct ctl_srv *s, struct ctl_conn *c, int code,
     const char *msg, int64_t now)
 {
-	struct ctl_buf	 b = { 0 };
+	struct buf	 b = { 0 };
 
 	if (c->json) {
 		ctl_buf_printf(&b, "{\"code\":%d,\"message\":", code);
@@ -397,13 +397,13 @@ conn_reply_msg(struct ctl_srv *s, struct ctl_conn *c, int code,
 		}
 	}
 	conn_reply(s, c, code, b.p, b.len, now);
-	ctl_buf_free(&b);
+	buf_free(&b);
 }
 
 /* A formatted reply; one that outgrew CTL_REPLY_MAX is an error, never cut. */
 static int
 conn_reply_buf(struct ctl_srv *s, struct ctl_conn *c, int code,
-    const struct ctl_buf *b, int64_t now)
+    const struct buf *b, int64_t now)
 {
 	char	 msg[160];
 
@@ -438,7 +438,7 @@ static int
 cmd_status(struct ctl_srv *s, struct ctl_conn *c, bool health, int64_t now)
 {
 	struct ctl_status	 st;
-	struct ctl_buf		 b = { 0 };
+	struct buf		 b = { 0 };
 	int			 code;
 
 	memset(&st, 0, sizeof(st));
@@ -456,13 +456,13 @@ cmd_status(struct ctl_srv *s, struct ctl_conn *c, bool health, int64_t now)
 	} else
 		ctl_status_format(&st, c->json, &b);
 	code = conn_reply_buf(s, c, code, &b, now);
-	ctl_buf_free(&b);
+	buf_free(&b);
 	ctl_status_free(&st);
 	return code;
 }
 
 static void
-plan_format(const struct ctl_prune_plan *p, bool json, struct ctl_buf *b)
+plan_format(const struct ctl_prune_plan *p, bool json, struct buf *b)
 {
 	if (json) {
 		ctl_buf_printf(b, "{\"code\":0,\"dry_run\":true,\"kept\":%zu,"
@@ -573,11 +573,11 @@ conn_command(struct ctl_srv *s, struct ctl_conn *c,
 		code = s->ops->prune(s->arg, dry, &plan, &ticket, err,
 		    sizeof(err));
 		if (dry && code == CAIRN_E_OK) {
-			struct ctl_buf	 b = { 0 };
+			struct buf	 b = { 0 };
 
 			plan_format(&plan, c->json, &b);
 			code = conn_reply_buf(s, c, code, &b, now);
-			ctl_buf_free(&b);
+			buf_free(&b);
 			free(plan.items);
 			return code;
 		}

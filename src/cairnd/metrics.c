@@ -19,7 +19,7 @@
 
 /* a label value: backslash, double quote and newline escaped */
 static void
-label(struct ctl_buf *b, const char *v)
+label(struct buf *b, const char *v)
 {
 	ctl_buf_add(b, "\"", 1);
 	for (; *v != '\0'; v++) {
@@ -34,14 +34,14 @@ label(struct ctl_buf *b, const char *v)
 }
 
 static void
-head(struct ctl_buf *b, const char *name, const char *type, const char *help)
+head(struct buf *b, const char *name, const char *type, const char *help)
 {
 	ctl_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
 	    type);
 }
 
 static void
-job_line(struct ctl_buf *b, const char *name, const struct ctl_job_status *j,
+job_line(struct buf *b, const char *name, const struct ctl_job_status *j,
     long long v)
 {
 	ctl_buf_printf(b, "%s{job=", name);
@@ -62,7 +62,7 @@ alert_count(const char *s)
 }
 
 void
-metrics_format(const struct ctl_status *st, struct ctl_buf *b)
+metrics_format(const struct ctl_status *st, struct buf *b)
 {
 	size_t	 i;
 
@@ -143,7 +143,7 @@ int
 metrics_write(const char *path, const struct ctl_status *st, char *err,
     size_t errlen)
 {
-	struct ctl_buf	 b = { 0 };
+	struct buf	 b = { 0 };
 	char		*dcopy, *bcopy, *tmp;
 	int		 fd, saved;
 
@@ -178,12 +178,12 @@ metrics_write(const char *path, const struct ctl_status *st, char *err,
 		    strerror(saved));
 		goto fail;
 	}
-	ctl_buf_free(&b);
+	buf_free(&b);
 	free(tmp);
 	return 0;
 fail:
 	unlink(tmp);
-	ctl_buf_free(&b);
+	buf_free(&b);
 	free(tmp);
 	errno = saved;
 	return -1;

@@ -33,6 +33,7 @@
 #include "cairn/notify.h"
 #include "cairn/util.h"
 #include "cairnd.h"
+#include "schedule.h"
 
 struct sup {
 	const char	*conf_path;
@@ -193,11 +194,8 @@ sup_slot_find(struct sup *s, const char *name)
 static void
 sup_slot_schedule(struct sup *s, struct slot *sl, time_t now)
 {
-	if (s->once || sl->job == NULL)
-		sl->next_fire = -1;
-	else
-		sl->next_fire = cron_next(&sl->job->cron, now,
-		    s->cur->conf->timezone);
+	sl->next_fire = sched_next_fire(sl->job, now, s->cur->conf->timezone,
+	    s->once);
 }
 
 static void
@@ -498,16 +496,20 @@ static pid_t
 sup_fork_worker(int *chanp)
 {
 	sigset_t	 none;
-	int		 sp[2];
+	int		 sp[2], saved;
 	pid_t		 pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
 		return -1;
-	switch (pid = fork()) {
-	case -1:
+	/* our end only: the worker's end stays blocking */
+	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) == -1 || (pid = fork()) == -1) {
+		saved = errno;
 		close(sp[0]);
 		close(sp[1]);
+		errno = saved;
 		return -1;
+	}
+	switch (pid) {
 	case 0:
 		/* the supervisor blocks these for its signalfd */
 		sigemptyset(&none);
@@ -536,10 +538,10 @@ sup_spawn(struct sup *s, struct slot *sl)
 	struct frame_job	 fj;
 	struct msg_hello	 hello;
 	struct worker		*w;
-	unsigned char		*buf;
-	ssize_t			 n;
+	unsigned char		*buf = NULL;
+	ssize_t			 n = FRAME_MAX_PAYLOAD;
 	int			 dirfd, chanfd;
-	char			*pw = NULL, s3err[512];
+	char			*pw = NULL, cause[512];
 
 	sl->attempt++;
 	w = xcalloc(1, sizeof(*w));
@@ -563,19 +565,16 @@ sup_spawn(struct sup *s, struct slot *sl)
 		dirfd = openat(s->boot->backup_dirfd, job->name,
 		    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (dirfd == -1) {
-		sup_worker_fail(w, "job folder %s/%s: %s", c->backup_dir,
-		    job->name, strerror(errno));
-		w->reaped = 1;
-		return;
+		snprintf(cause, sizeof(cause), "job folder %s/%s: %s",
+		    c->backup_dir, job->name, strerror(errno));
+		goto fail;
 	}
 	if ((job->kind == JOB_MYSQL || job->kind == JOB_VERIFY) &&
 	    job->db.password_file != NULL &&
 	    (pw = sup_read_password(s, job->db.password_file)) == NULL) {
-		sup_worker_fail(w, "password file %s: %s",
+		snprintf(cause, sizeof(cause), "password file %s: %s",
 		    job->db.password_file, strerror(errno));
-		close(dirfd);
-		w->reaped = 1;
-		return;
+		goto fail;
 	}
 
 	memset(&fj, 0, sizeof(fj));
@@ -586,12 +585,9 @@ sup_spawn(struct sup *s, struct slot *sl)
 		log_warn("age identity file %s", job->age_identity_file);
 	}
 	if (job->kind == JOB_UPLOAD && sup_s3_fill(s, c, job, &fj.s3,
-	    s3err, sizeof(s3err)) == -1) {
+	    cause, sizeof(cause)) == -1) {
 		sup_s3_wipe(&fj.s3);
-		sup_worker_fail(w, "%s", s3err);
-		close(dirfd);
-		w->reaped = 1;
-		return;
+		goto fail;
 	}
 	fj.job = *job;
 	fj.dir = xasprintf("%s/%s", c->backup_dir, job->name);
@@ -625,23 +621,16 @@ sup_spawn(struct sup *s, struct slot *sl)
 		free(fj.age_identity);
 	}
 	if (n == -1) {
-		explicit_bzero(buf, FRAME_MAX_PAYLOAD);
-		free(buf);
-		close(dirfd);
-		sup_worker_fail(w, "job description too large for one frame");
-		w->reaped = 1;
-		return;
+		n = FRAME_MAX_PAYLOAD;
+		snprintf(cause, sizeof(cause),
+		    "job description too large for one frame");
+		goto fail;
 	}
-
 	if ((w->pid = sup_fork_worker(&chanfd)) == -1) {
-		explicit_bzero(buf, (size_t)n);
-		free(buf);
-		close(dirfd);
-		sup_worker_fail(w, "fork: %s", strerror(errno));
-		w->reaped = 1;
-		return;
+		snprintf(cause, sizeof(cause), "cannot start a worker: %s",
+		    strerror(errno));
+		goto fail;
 	}
-	fcntl(chanfd, F_SETFL, O_NONBLOCK);
 	w->chan = chan_new(chanfd, FRAME_TO_SUP, 0);
 	hello.proto = CAIRN_PROTO_VERSION;
 	hello.pid = (uint32_t)getpid();
@@ -670,6 +659,17 @@ sup_spawn(struct sup *s, struct slot *sl)
 	    AF_UINT("attempt", sl->attempt), AF_INT("pid", w->pid),
 	    AF_UINT("workers", (uint64_t)s->nrunning));
 	sup_status(s);
+	return;
+fail:
+	/* the one way out before a worker exists: the slot reaps it */
+	if (buf != NULL) {
+		explicit_bzero(buf, (size_t)n);	/* it may hold the password */
+		free(buf);
+	}
+	if (dirfd != -1)
+		close(dirfd);
+	sup_worker_fail(w, "%s", cause);
+	w->reaped = 1;
 }
 
 /* -- failing, killing -------------------------------------------------- */
@@ -866,16 +866,6 @@ sup_worker_input(struct sup *s, struct worker *w)
 
 /* -- the end of a run -------------------------------------------------- */
 
-static int64_t
-sup_backoff_ms(struct sup *s, unsigned attempt)
-{
-	int64_t	 ms = s->retry_base_ms;
-
-	for (unsigned i = 1; i < attempt && ms < SUP_RETRY_MAX_MS; i++)
-		ms *= 2;
-	return ms < SUP_RETRY_MAX_MS ? ms : SUP_RETRY_MAX_MS;
-}
-
 /* Is what the worker claims about its artifact true on disk? */
 static int
 sup_check_artifact(struct sup *s, struct worker *w)
@@ -1065,10 +1055,10 @@ sup_worker_end(struct sup *s, struct worker *w)
 	    AF_INT("code", code), AF_STR("reason", w->cause),
 	    AF_INT("signal", w->pid > 0 && WIFSIGNALED(w->status) ?
 	    WTERMSIG(w->status) : 0));
-	if (!s->stopping && sl->job != NULL &&
-	    (int)sl->attempt <= retries && code != CAIRN_E_NORESTART &&
-	    code != CAIRN_E_CONFIG) {
-		delay = sup_backoff_ms(s, sl->attempt);
+	if (sched_retry(s->stopping, sl->job != NULL, sl->attempt, retries,
+	    code)) {
+		delay = sched_backoff_ms(s->retry_base_ms, SUP_RETRY_MAX_MS,
+		    sl->attempt);
 		sl->state = SLOT_BACKOFF;
 		sl->retry_at = now_ms() + delay;
 		log_info("%s: retrying in %lld ms", w->job->name,
@@ -1276,6 +1266,7 @@ sup_timers(struct sup *s)
 	const struct conf	*c = s->cur->conf;
 	struct slot		*sl, *next;
 	struct worker		*w;
+	const char		*skip;
 	time_t			 now = time(NULL);
 	int64_t			 ms = now_ms();
 
@@ -1311,16 +1302,12 @@ sup_timers(struct sup *s)
 		if (sl->next_fire != -1 && now >= sl->next_fire) {
 			sup_audit(s, "job-scheduled", AF_STR("job", sl->name),
 			    AF_STR("reason", "cron"));
-			if (sl->state != SLOT_IDLE) {
+			if ((skip = sched_skip_reason(sl->state)) != NULL) {
 				log_warnx("%s: due but still %s: skipped",
-				    sl->name, sl->state == SLOT_RUNNING ?
-				    "running" : sl->state == SLOT_QUEUED ?
-				    "queued" : "retrying");
+				    sl->name, skip);
 				sup_audit(s, "job-skipped",
 				    AF_STR("job", sl->name),
-				    AF_STR("reason", sl->state ==
-				    SLOT_RUNNING ? "running" : sl->state ==
-				    SLOT_QUEUED ? "queued" : "retrying"));
+				    AF_STR("reason", skip));
 			} else
 				sup_enqueue(s, sl);
 			sup_slot_schedule(s, sl, now);
@@ -1333,15 +1320,8 @@ sup_timers(struct sup *s)
 	house_timers(s->house, now);
 	alerts_timers(s->alerts);
 	/* start queued runs, oldest first, while there is room */
-	while (s->nrunning < c->max_workers) {
-		next = NULL;
-		for (size_t i = 0; i < s->nslots; i++) {
-			sl = s->slots[i];
-			if (sl->state == SLOT_QUEUED && sl->job != NULL &&
-			    (next == NULL || sl->queued_at < next->queued_at))
-				next = sl;
-		}
-		if (next == NULL)
+	while (sched_has_room(s->nrunning, c->max_workers)) {
+		if ((next = sched_pick_next(s->slots, s->nslots)) == NULL)
 			break;
 		sup_spawn(s, next);
 		if (next->w != NULL && next->w->reaped)
@@ -1376,7 +1356,7 @@ sup_next_wait(struct sup *s)
 		if (sl->state == SLOT_BACKOFF)
 			CONSIDER(sl->retry_at - ms);
 		if (sl->state == SLOT_QUEUED &&
-		    s->nrunning < s->cur->conf->max_workers)
+		    sched_has_room(s->nrunning, s->cur->conf->max_workers))
 			CONSIDER(0);
 	}
 	/* once past it every worker got SIGKILL: wait for SIGCHLD alone */

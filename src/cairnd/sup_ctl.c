@@ -54,7 +54,7 @@ struct ticket {
 	size_t		 n;
 	size_t		 left;
 	int		 worst;		/* CAIRN_E_OK until a member fails */
-	struct ctl_buf	 text;		/* a line per member, as they end */
+	struct buf	 text;		/* a line per member, as they end */
 };
 
 struct sup_ctl {
@@ -150,7 +150,7 @@ ticket_free(struct ticket *t)
 	for (size_t i = 0; i < t->n; i++)
 		free(t->m[i].job);
 	free(t->m);
-	ctl_buf_free(&t->text);
+	buf_free(&t->text);
 	free(t);
 }
 

@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
@@ -339,6 +340,9 @@ w_sandbox(const struct frame_job *fj, pid_t parent, int dirfd)
 	spec.rw_paths = rw;
 	spec.allow_network = job->kind == JOB_VERIFY &&
 	    fj->verify_restore_test;
+	/* "cairnd-sqlite" in ps(1); strace runs tell kinds apart by it */
+	snprintf(line, sizeof(line), "cairnd-%s", conf_kind_name(job->kind));
+	(void)prctl(PR_SET_NAME, line, 0, 0, 0);
 	if (sandbox_enter(&spec, &rep, err, sizeof(err)) == -1)
 		w_done(CAIRN_E_NOPERM, "sandbox: %s", err);
 	sandbox_report_format(&rep, line, sizeof(line));

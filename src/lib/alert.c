@@ -67,14 +67,14 @@ alert_init(struct alert *a, enum alert_event e, const char *job)
 }
 
 static void
-json_opt_str(struct ctl_buf *b, const char *key, const char *v)
+json_opt_str(struct buf *b, const char *key, const char *v)
 {
 	ctl_buf_printf(b, ",\"%s\":", key);
 	ctl_buf_json_str(b, v[0] != '\0' ? v : NULL);
 }
 
 static void
-json_opt_int(struct ctl_buf *b, const char *key, int64_t v)
+json_opt_int(struct buf *b, const char *key, int64_t v)
 {
 	if (v < 0)
 		ctl_buf_printf(b, ",\"%s\":null", key);
@@ -85,7 +85,7 @@ json_opt_int(struct ctl_buf *b, const char *key, int64_t v)
 char *
 alert_json(const struct alert *a)
 {
-	struct ctl_buf	 b;
+	struct buf	 b;
 
 	memset(&b, 0, sizeof(b));
 	ctl_buf_printf(&b, "{\"version\":%d,\"id\":%llu,\"event\":\"%s\","

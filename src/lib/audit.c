@@ -14,6 +14,7 @@
 
 
 #include "cairn/audit.h"
+#include "cairn/buf.h"
 #include "cairn/sha256.h"
 #include "cairn/util.h"
 
@@ -28,56 +29,6 @@ struct audit {
 	audit_hook_fn	 hook;		/* after each write, or NULL */
 	void		*hook_arg;
 };
-
-struct buf {
-	char		*p;
-	size_t		 len;
-	size_t		 cap;
-};
-
-static void
-buf_grow(struct buf *b, size_t more)
-{
-	size_t	 cap;
-
-	if (b->len + more + 1 <= b->cap)
-		return;
-	cap = b->cap == 0 ? 256 : b->cap;
-	while (cap < b->len + more + 1)
-		cap *= 2;
-	b->p = xreallocarray(b->p, cap, 1);
-	b->cap = cap;
-}
-
-static void
-buf_add(struct buf *b, const void *p, size_t n)
-{
-	buf_grow(b, n);
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-buf_str(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-static void __attribute__((format(printf, 2, 3)))
-buf_fmt(struct buf *b, const char *fmt, ...)
-{
-	char	 tmp[64];
-	va_list	 ap;
-	int	 n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		buf_add(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n
-		    : sizeof(tmp) - 1);
-}
 
 static void __attribute__((format(printf, 3, 4)))
 seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -156,7 +107,7 @@ json_str(struct buf *b, const char *str, size_t vmax)
 		case '\t':	buf_add(b, "\\t", 2); continue;
 		}
 		if (s[i] < 0x20 || s[i] == 0x7f) {
-			buf_fmt(b, "\\u%04x", s[i]);
+			buf_printf(b, "\\u%04x", s[i]);
 			continue;
 		}
 		if (s[i] < 0x80) {
@@ -171,7 +122,7 @@ json_str(struct buf *b, const char *str, size_t vmax)
 		/* line and paragraph separators break naive JS readers */
 		if (k == 3 && s[i] == 0xe2 && s[i + 1] == 0x80 &&
 		    (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
-			buf_fmt(b, "\\u%04x", s[i + 2] == 0xa8 ? 0x2028 : 0x2029);
+			buf_printf(b, "\\u%04x", s[i + 2] == 0xa8 ? 0x2028 : 0x2029);
 			continue;
 		}
 		buf_add(b, s + i, k);
@@ -233,26 +184,26 @@ build_line(struct buf *b, uint64_t seq, const char *stamp, const char *event,
 			}
 	}
 	b->len = 0;
-	buf_fmt(b, "{\"seq\":%" PRIu64 ",\"time\":", seq);
+	buf_printf(b, "{\"seq\":%" PRIu64 ",\"time\":", seq);
 	json_str(b, stamp, SIZE_MAX);
-	buf_str(b, ",\"event\":");
+	buf_adds(b, ",\"event\":");
 	json_str(b, event, SIZE_MAX);
 	for (i = 0; f != NULL && f[i].key != NULL; i++) {
-		buf_str(b, ",\"");
-		buf_str(b, f[i].key);
-		buf_str(b, "\":");
+		buf_adds(b, ",\"");
+		buf_adds(b, f[i].key);
+		buf_adds(b, "\":");
 		switch (f[i].type) {
 		case AUDIT_STR:
 			if (f[i].v.s == NULL)
-				buf_str(b, "null");
+				buf_adds(b, "null");
 			else
 				json_str(b, f[i].v.s, vmax);
 			break;
 		case AUDIT_INT:
-			buf_fmt(b, "%" PRId64, f[i].v.i);
+			buf_printf(b, "%" PRId64, f[i].v.i);
 			break;
 		case AUDIT_UINT:
-			buf_fmt(b, "%" PRIu64, f[i].v.u);
+			buf_printf(b, "%" PRIu64, f[i].v.u);
 			break;
 		default:
 			seterr(err, errlen, "bad type for key \"%s\"", f[i].key);
@@ -260,9 +211,9 @@ build_line(struct buf *b, uint64_t seq, const char *stamp, const char *event,
 			return -1;
 		}
 	}
-	buf_str(b, ",\"prev\":\"");
-	buf_str(b, prev);
-	buf_str(b, "\"}");
+	buf_adds(b, ",\"prev\":\"");
+	buf_adds(b, prev);
+	buf_adds(b, "\"}");
 	if (b->len + 1 > AUDIT_LINE_MAX) {
 		seterr(err, errlen, "line of %zu bytes is too long", b->len);
 		errno = EMSGSIZE;
@@ -457,7 +408,7 @@ audit_parse_line(const char *line, size_t len, struct audit_record *r,
 {
 	struct parser		 ps;
 	struct audit_field	*kv = NULL;
-	struct buf		 b = { NULL, 0, 0 };
+	struct buf		 b = { 0 };
 	size_t			 nkv = 0, cap = 0, i;
 	char			*arena, *key, *v;
 	const char		*q;
@@ -816,7 +767,7 @@ static int
 audit_append(struct audit *a, time_t t, const char *event,
     const struct audit_field *fields)
 {
-	struct buf	 b = { NULL, 0, 0 };
+	struct buf	 b = { 0 };
 	char		 stamp[32];
 	ssize_t		 n;
 	int		 saved;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cairn/age.h"
+#include "cairn/buf.h"
 #include "cairn/conf.h"
 #include "cairn/rootfs.h"
 #include "cairn/util.h"
@@ -163,32 +164,8 @@ struct ctx {
 	void		*held_arg;
 };
 
-struct buf {
-	char		*p;
-	size_t		 len, cap;
-};
-
 /* libconfuse's callbacks carry no user pointer: conf_load() sets this. */
 static struct ctx	*cur;
-
-static void
-buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		while (b->len + n + 1 > b->cap)
-			b->cap = b->cap ? b->cap * 2 : 256;
-		b->p = xreallocarray(b->p, b->cap, 1);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-buf_addc(struct buf *b, char ch)
-{
-	buf_add(b, &ch, 1);
-}
 
 /* Appends s escaped for a libconfuse double-quoted string. */
 static void
@@ -1524,21 +1501,6 @@ job_check_level(struct ctx *c, const struct job_conf *j,
 	    j->compression_level);
 }
 
-static bool
-job_name_ok(const char *n)
-{
-	size_t	 i, len = strlen(n);
-
-	if (len == 0 || len > CONF_NAME_MAX)
-		return false;
-	if (!isalnum((unsigned char)n[0]) && n[0] != '_')
-		return false;
-	for (i = 1; i < len; i++)
-		if (!isalnum((unsigned char)n[i]) && strchr("_.-", n[i]) == NULL)
-			return false;
-	return true;
-}
-
 /* Names that would clash with cairnctl's "all" or with the files cairnd
  * keeps next to the job folders in backup_dir. */
 static bool
@@ -1652,10 +1614,10 @@ job_build(struct ctx *c, cfg_t *sec, enum job_kind kind,
 	j->lock_wait_timeout = 60;
 	j->connect_retry = 120;
 
-	if (!job_name_ok(j->name))
+	if (!conf_job_name_ok(j->name))
 		ctx_err(c, j->line, kname, "\"%s\" is not a valid job name (1 "
 		    "to %d of A-Z a-z 0-9 _ . -, starting with a letter, a "
-		    "digit or _)", j->name, CONF_NAME_MAX);
+		    "digit or _)", j->name, CONF_JOB_NAME_MAX);
 	else if (job_name_reserved(j->name))
 		ctx_err(c, j->line, kname, "\"%s\" is a reserved name (any "
 		    "name but all, catalog.db*, audit.log*, backup.log*)",
@@ -1761,7 +1723,7 @@ notify_build_one(struct ctx *c, cfg_t *sec, struct notify_conf *n)
 	n->line = sec_line(c, sec);
 	n->timeout = 10;
 	n->retries = 5;
-	if (!job_name_ok(n->name))
+	if (!conf_job_name_ok(n->name))
 		ctx_err(c, n->line, "notify", "\"%s\" is not a valid notifier "
 		    "name (1 to %d of A-Z a-z 0-9 _ . -)", n->name,
 		    CONF_NAME_MAX);
@@ -1944,7 +1906,7 @@ s3_build_one(struct ctx *c, cfg_t *sec, struct s3_conf *r)
 	r->part_size_mib = 8;
 	r->concurrency = 4;
 	r->retention_keep_min = 1;
-	if (!job_name_ok(r->name))
+	if (!conf_job_name_ok(r->name))
 		ctx_err(c, r->line, "s3", "\"%s\" is not a valid remote name "
 		    "(1 to %d of A-Z a-z 0-9 _ . -)", r->name, CONF_NAME_MAX);
 	if ((line = get_str(c, sec, "endpoint", false, "a URL: http://HOST"

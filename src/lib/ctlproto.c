@@ -22,54 +22,19 @@
 /* -- buffers ------------------------------------------------------------ */
 
 void
-ctl_buf_add(struct ctl_buf *b, const char *s, size_t n)
+ctl_buf_add(struct buf *b, const char *s, size_t n)
 {
-	size_t	 want;
-
-	if (b->cut)
-		return;
-	if (b->len + n > CTL_REPLY_MAX) {
-		n = CTL_REPLY_MAX - b->len;
-		b->cut = true;
-	}
-	want = b->len + n + 1;
-	if (want > b->cap) {
-		size_t	 cap = b->cap ? b->cap : 1024;
-
-		while (cap < want)
-			cap *= 2;
-		b->p = xreallocarray(b->p, cap, 1);
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
+	buf_add_max(b, s, n, CTL_REPLY_MAX);
 }
 
 void
-ctl_buf_vprintf(struct ctl_buf *b, const char *fmt, va_list ap)
+ctl_buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
-	char	 small[512], *big;
-	int	 n;
-	va_list	 ap2;
-
-	va_copy(ap2, ap);
-	n = vsnprintf(small, sizeof(small), fmt, ap2);
-	va_end(ap2);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(small)) {
-		ctl_buf_add(b, small, (size_t)n);
-		return;
-	}
-	big = xmalloc((size_t)n + 1);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	ctl_buf_add(b, big, (size_t)n);
-	free(big);
+	buf_vprintf_max(b, CTL_REPLY_MAX, fmt, ap);
 }
 
 void
-ctl_buf_printf(struct ctl_buf *b, const char *fmt, ...)
+ctl_buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list	 ap;
 
@@ -79,7 +44,7 @@ ctl_buf_printf(struct ctl_buf *b, const char *fmt, ...)
 }
 
 void
-ctl_buf_json_str(struct ctl_buf *b, const char *s)
+ctl_buf_json_str(struct buf *b, const char *s)
 {
 	const unsigned char	*u = (const unsigned char *)s;
 	char			 esc[8];
@@ -108,7 +73,7 @@ ctl_buf_json_str(struct ctl_buf *b, const char *s)
 }
 
 void
-ctl_buf_text(struct ctl_buf *b, const char *s)
+ctl_buf_text(struct buf *b, const char *s)
 {
 	char	 chunk[256], tmp[4 * sizeof(chunk)];
 	size_t	 take;
@@ -124,7 +89,7 @@ ctl_buf_text(struct ctl_buf *b, const char *s)
 }
 
 void
-ctl_buf_json_time(struct ctl_buf *b, time_t t)
+ctl_buf_json_time(struct buf *b, time_t t)
 {
 	char	 ts[32];
 
@@ -134,13 +99,6 @@ ctl_buf_json_time(struct ctl_buf *b, time_t t)
 	}
 	util_utc_stamp(ts, sizeof(ts), t);
 	ctl_buf_json_str(b, ts);
-}
-
-void
-ctl_buf_free(struct ctl_buf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof(*b));
 }
 
 /* -- wire --------------------------------------------------------------- */
@@ -597,7 +555,7 @@ fmt_dur(char *out, size_t len, int64_t s)
 
 static void
 status_job_json(const struct ctl_status *st, const struct ctl_job_status *j,
-    struct ctl_buf *o)
+    struct buf *o)
 {
 	double	 rate;
 	int64_t	 eta;
@@ -658,7 +616,7 @@ status_job_json(const struct ctl_status *st, const struct ctl_job_status *j,
 }
 
 void
-ctl_status_format(const struct ctl_status *st, bool json, struct ctl_buf *o)
+ctl_status_format(const struct ctl_status *st, bool json, struct buf *o)
 {
 	char	 a[32], b[32], c[32], d[32];
 	double	 rate;
@@ -768,7 +726,7 @@ ctl_status_format(const struct ctl_status *st, bool json, struct ctl_buf *o)
 }
 
 void
-ctl_health_format(const struct ctl_status *st, bool json, struct ctl_buf *o)
+ctl_health_format(const struct ctl_status *st, bool json, struct buf *o)
 {
 	if (json) {
 		ctl_buf_printf(o, "{\"healthy\":%s,\"problem\":",

@@ -596,19 +596,6 @@ frame_encode_job(unsigned char *buf, size_t cap, const struct frame_job *f)
 	return w_end(&w);
 }
 
-static int
-job_name_ok(const char *s)
-{
-	if (*s == '\0' || *s == '.')
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' ||
-		    *s == '-'))
-			return 0;
-	return 1;
-}
-
 int
 frame_decode_job(const unsigned char *buf, size_t len, struct frame_job *f)
 {
@@ -672,7 +659,7 @@ frame_decode_job(const unsigned char *buf, size_t len, struct frame_job *f)
 	    f->s3.secret_key == NULL || f->s3.part_size == 0 ||
 	    f->s3.concurrency == 0))
 		r.bad = 1;
-	if (!r.bad && (j->name == NULL || !job_name_ok(j->name) ||
+	if (!r.bad && (j->name == NULL || !conf_job_name_ok(j->name) ||
 	    f->dir == NULL || f->dir[0] != '/'))
 		r.bad = 1;
 	return r_end(&r);

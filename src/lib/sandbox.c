@@ -117,7 +117,10 @@ static const struct sb_path sb_exec_paths[] = {
 	{ NULL, 0 }
 };
 
-/* No worker of any kind needs these: the filter kills on sight. */
+/*
+ * No worker of any kind needs these: no allow-list may name one (checked
+ * when the filter is built), so the filter kills them on sight.
+ */
 static const char *const sb_kill_syscalls[] = {
 	/* running anything else, looking into other processes */
 	"execve", "execveat", "ptrace", "process_vm_readv",
@@ -148,6 +151,113 @@ static const char *const sb_kill_syscalls[] = {
 	"keyctl", "add_key", "request_key",
 	NULL
 };
+
+/*
+ * The allow-lists: what a worker may call once sealed; anything else kills
+ * it with SIGSYS.  Found with strace -f on real runs of each kind (cairnd
+ * -o under the integration tests, the MariaDB client library, zlib and zstd
+ * threads, SQLite's unix VFS), then rounded up to the call families libc
+ * picks among (openat/open, newfstatat/fstat/statx, ...).  Syscalls with
+ * argument rules (signals, socket, prctl, personality, prlimit64) are in
+ * sb_seccomp(), not here.  Names this architecture lacks are skipped.
+ */
+
+/* Every worker: memory, threads, time, the channel, exit. */
+static const char *const sb_sys_base[] = {
+	"brk", "mmap", "mmap2", "munmap", "mremap", "mprotect", "madvise",
+	"clone", "clone3", "futex", "futex_time64", "set_robust_list",
+	"get_robust_list", "rseq", "set_tid_address", "sched_yield",
+	"sched_getaffinity", "exit", "exit_group",
+	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack",
+	"restart_syscall", "pause", "rt_sigsuspend", "rt_sigtimedwait",
+	"rt_sigtimedwait_time64", "rt_sigpending",
+	"clock_gettime", "clock_gettime64", "clock_getres",
+	"clock_nanosleep", "clock_nanosleep_time64", "nanosleep",
+	"gettimeofday", "time",
+	"getpid", "gettid", "getppid", "getpgrp", "getpgid", "getuid",
+	"geteuid", "getgid", "getegid", "getrlimit", "ugetrlimit",
+	"sysinfo", "uname", "getrandom", "umask", "getcwd",
+	"read", "readv", "write", "writev", "close", "lseek", "_llseek",
+	"fcntl", "fcntl64", "fstat", "fstat64", "newfstatat", "fstatat64",
+	"statx", "poll", "ppoll", "ppoll_time64",
+	"sendmsg", "recvmsg",
+	/* reading what the base Landlock paths allow (libc, /proc/self) */
+	"open", "openat", "stat", "lstat", "readlink", "readlinkat",
+	"access", "faccessat", "faccessat2",
+	NULL
+};
+
+/* Kinds that read a file or a folder's listing. */
+static const char *const sb_sys_read[] = {
+	"pread64", "preadv", "getdents64", "fadvise64", "fadvise64_64",
+	NULL
+};
+
+/* Kinds that create, write and rename files (in their job folder). */
+static const char *const sb_sys_write[] = {
+	"pwrite64", "pwritev", "ftruncate", "ftruncate64", "fallocate",
+	"fsync", "fdatasync", "fchmod", "rename", "renameat", "renameat2",
+	"unlink", "unlinkat", "mkdir", "mkdirat", "rmdir",
+	NULL
+};
+
+/* Kinds that remove files (the pruner: nothing else is written). */
+static const char *const sb_sys_remove[] = {
+	"unlink", "unlinkat", "fsync",
+	NULL
+};
+
+/* Kinds that talk to a server (over AF_UNIX or TCP, per sb_net). */
+static const char *const sb_sys_client[] = {
+	"connect", "sendto", "recvfrom", "sendmmsg", "recvmmsg",
+	"setsockopt", "getsockopt", "getsockname", "getpeername",
+	"shutdown",
+	NULL
+};
+
+/* HTTP(S) clients (libcurl): its wake-up pair, and the resolver's. */
+static const char *const sb_sys_http[] = {
+	"socketpair", "pipe", "pipe2", "eventfd2", "getdents64",
+	NULL
+};
+
+/*
+ * One entry per worker kind.  A new kind is one row here plus, when it
+ * needs a call no list has, a list above.
+ *
+ * The notifier is the exception (runs_programs): a `command` notifier
+ * runs a program the operator chose, whose calls no allow-list can know,
+ * so its filter allows by default and kills the never-list (all of it but
+ * execve).  It gets nothing else: no folder to write, no secret but its
+ * webhook headers, and Landlock still limits what it reads and runs.
+ */
+#define SB_MAX_LISTS	4
+static const struct sb_kind {
+	enum job_kind		 kind;
+	const char *const	*lists[SB_MAX_LISTS];
+	bool			 runs_programs;
+} sb_kinds[] = {
+	{ JOB_MYSQL,	{ sb_sys_base, sb_sys_read, sb_sys_write,
+			  sb_sys_client }, false },
+	{ JOB_SQLITE,	{ sb_sys_base, sb_sys_read, sb_sys_write }, false },
+	{ JOB_VERIFY,	{ sb_sys_base, sb_sys_read, sb_sys_write,
+			  sb_sys_client }, false },
+	{ JOB_PRUNE,	{ sb_sys_base, sb_sys_read, sb_sys_remove }, false },
+	{ JOB_UPLOAD,	{ sb_sys_base, sb_sys_read, sb_sys_client,
+			  sb_sys_http }, false },
+	{ JOB_NOTIFY,	{ NULL }, true },
+};
+
+static const struct sb_kind *
+sb_kind_find(enum job_kind kind)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(sb_kinds) / sizeof(sb_kinds[0]); i++)
+		if (sb_kinds[i].kind == kind)
+			return &sb_kinds[i];
+	return NULL;
+}
 
 static void
 sb_note(struct sandbox_report *r, const char *fmt, ...)
@@ -226,12 +336,13 @@ void
 sandbox_report_format(const struct sandbox_report *r, char *buf, size_t len)
 {
 	snprintf(buf, len, "sandbox: landlock %s (abi %d)%s%s%s, seccomp %s "
-	    "(%d syscalls kill), network %s, %d inherited fds closed",
+	    "(%d syscalls allowed, %d named to kill), network %s, "
+	    "%d inherited fds closed",
 	    sandbox_level_name(r->landlock), r->landlock_abi,
 	    r->landlock_note[0] != '\0' ? " [" : "", r->landlock_note,
 	    r->landlock_note[0] != '\0' ? "]" : "",
 	    !r->seccomp ? "off" : r->seccomp_thread_kill ? "on, thread kill" :
-	    "on", r->nkill, sandbox_net_name(r->net),
+	    "on", r->nallow, r->nkill, sandbox_net_name(r->net),
 	    r->fds_closed);
 }
 
@@ -487,36 +598,189 @@ sb_rule(scmp_filter_ctx ctx, uint32_t action, const char *name,
 	return 1;
 }
 
+/* How many never-list calls this architecture has (for the report). */
+static int
+sb_never_count(void)
+{
+	size_t	 i;
+	int	 n = 0;
+
+	for (i = 0; sb_kill_syscalls[i] != NULL; i++)
+		n += seccomp_syscall_resolve_name(sb_kill_syscalls[i]) >= 0;
+	return n;
+}
+
+/* 1 (err, errno EINVAL) when an allow-list names a never-list call. */
+static int
+sb_never_listed(const char *const *names, char *err, size_t errlen)
+{
+	size_t	 i;
+
+	for (; *names != NULL; names++)
+		for (i = 0; sb_kill_syscalls[i] != NULL; i++)
+			if (strcmp(*names, sb_kill_syscalls[i]) == 0) {
+				util_fail(err, errlen, EINVAL, "sandbox: an "
+				    "allow-list names %s, which no worker "
+				    "may call", *names);
+				return 1;
+			}
+	return 0;
+}
+
+/* Adds one rule per name of a NULL-terminated list; returns how many. */
+static int
+sb_rules(scmp_filter_ctx ctx, uint32_t action, const char *const *names,
+    unsigned nargs, const struct scmp_arg_cmp *arg, char *err,
+    size_t errlen)
+{
+	int	 rc, n = 0;
+
+	for (; *names != NULL; names++) {
+		if ((rc = sb_rule(ctx, action, *names, nargs, arg, err,
+		    errlen)) == -1)
+			return -1;
+		n += rc;
+	}
+	return n;
+}
+
+/* The calls allowed only with some arguments (the rest EPERM or kill). */
+static int
+sb_seccomp_args(scmp_filter_ctx ctx, const struct sandbox_spec *spec,
+    struct sandbox_report *r, char *err, size_t errlen)
+{
+	static const char *const sig_self[] = {
+		"kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", NULL
+	};
+	static const char *const never[] = {
+		"tkill", "pidfd_send_signal", "listen", "accept", "accept4",
+		"bind", NULL
+	};
+	static const char *const chown[] = {
+		"fchown", "fchown32", "fchownat", "chown", "chown32", "lchown",
+		"lchown32", NULL
+	};
+	/* prctl: reading the process's own state, naming threads */
+	static const int prctl_ok[] = {
+		PR_GET_DUMPABLE, PR_GET_PDEATHSIG, PR_GET_NAME, PR_SET_NAME,
+		PR_GET_NO_NEW_PRIVS, PR_GET_SECCOMP,
+	};
+	const uint32_t	 eperm = SCMP_ACT_ERRNO(EPERM);
+	struct scmp_arg_cmp arg;
+	size_t		 i;
+	pid_t		 self = getpid();
+
+	(void)spec;
+	/* personality(0xffffffff) only reads it: glibc and ASan do that */
+	arg = SCMP_A0(SCMP_CMP_EQ, 0xffffffffUL);
+	if (sb_rule(ctx, SCMP_ACT_ALLOW, "personality", 1, &arg, err,
+	    errlen) == -1)
+		return -1;
+	/* signals go to this process only: the supervisor shares our uid */
+	arg = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self);
+	if (sb_rules(ctx, SCMP_ACT_ALLOW, sig_self, 1, &arg, err,
+	    errlen) == -1)
+		return -1;
+	arg = SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)self);
+	if (sb_rules(ctx, eperm, sig_self, 1, &arg, err, errlen) == -1 ||
+	    sb_rules(ctx, eperm, never, 0, NULL, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < sizeof(prctl_ok) / sizeof(prctl_ok[0]); i++) {
+		arg = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)prctl_ok[i]);
+		if (sb_rule(ctx, SCMP_ACT_ALLOW, "prctl", 1, &arg, err,
+		    errlen) == -1)
+			return -1;
+	}
+	/* prlimit64 may read limits (libc, ASan), never set them */
+	arg = SCMP_A2(SCMP_CMP_EQ, 0);
+	if (sb_rule(ctx, SCMP_ACT_ALLOW, "prlimit64", 1, &arg, err,
+	    errlen) == -1)
+		return -1;
+	arg = SCMP_A2(SCMP_CMP_NE, 0);
+	if (sb_rule(ctx, eperm, "prlimit64", 1, &arg, err, errlen) == -1)
+		return -1;
+	/* SQLite running as root hands its files to their owner: no need */
+	if (sb_rules(ctx, eperm, chown, 0, NULL, err, errlen) == -1)
+		return -1;
+	/* isatty() and friends: no terminal here */
+	if (sb_rule(ctx, SCMP_ACT_ERRNO(ENOTTY), "ioctl", 0, NULL, err,
+	    errlen) == -1)
+		return -1;
+	switch (r->net) {
+	case SANDBOX_NET_ANY:
+		return sb_rule(ctx, SCMP_ACT_ALLOW, "socket", 0, NULL, err,
+		    errlen) == -1 ? -1 : 0;
+	case SANDBOX_NET_UNIX:
+		arg = SCMP_A0(SCMP_CMP_EQ, AF_UNIX);
+		if (sb_rule(ctx, SCMP_ACT_ALLOW, "socket", 1, &arg, err,
+		    errlen) == -1)
+			return -1;
+		arg = SCMP_A0(SCMP_CMP_NE, AF_UNIX);
+		return sb_rule(ctx, eperm, "socket", 1, &arg, err,
+		    errlen) == -1 ? -1 : 0;
+	case SANDBOX_NET_NONE:
+		break;
+	}
+	return sb_rule(ctx, eperm, "socket", 0, NULL, err, errlen) == -1 ||
+	    sb_rule(ctx, eperm, "connect", 0, NULL, err, errlen) == -1 ?
+	    -1 : 0;
+}
+
+/*
+ * The filter of a kind that runs programs (sb_kinds): *ctx is replaced by
+ * one that allows by default and kills the never-list but execve.  Returns
+ * how many calls it kills, or -1.
+ */
+static int
+sb_seccomp_programs(scmp_filter_ctx *ctx, uint32_t kill_action, char *err,
+    size_t errlen)
+{
+	size_t	 i;
+	int	 rc, n = 0;
+
+	seccomp_release(*ctx);
+	if ((*ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
+		return util_fail(err, errlen, ENOMEM, "sandbox: seccomp_init");
+	if ((rc = seccomp_attr_set(*ctx, SCMP_FLTATR_ACT_BADARCH,
+	    kill_action)) < 0 ||
+	    (rc = seccomp_attr_set(*ctx, SCMP_FLTATR_CTL_NNP, 1)) < 0)
+		return util_fail(err, errlen, -rc, "sandbox: seccomp_attr_set");
+	for (i = 0; sb_kill_syscalls[i] != NULL; i++) {
+		if (strcmp(sb_kill_syscalls[i], "execve") == 0)
+			continue;
+		if ((rc = sb_rule(*ctx, kill_action, sb_kill_syscalls[i], 0,
+		    NULL, err, errlen)) == -1)
+			return -1;
+		n += rc;
+	}
+	return n;
+}
+
+/*
+ * Loads the kind's filter: its allow-lists (sb_kinds), the argument rules,
+ * and the never-list by name (so that an allow-list naming one of those
+ * fails here, loudly, instead of quietly allowing it); anything else kills
+ * the process with SIGSYS.
+ */
 static int
 sb_seccomp(const struct sandbox_spec *spec, struct sandbox_report *r,
     char *err, size_t errlen)
 {
-	static const char *const sig_self[] = {
-		"kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo",
-	};
-	static const char *const sig_never[] = {
-		"tkill", "pidfd_send_signal",
-	};
-	static const char *const no_server[] = {
-		"listen", "accept", "accept4",
-	};
-	static const char *const no_net[] = {
-		"bind", "connect",
-	};
-	const uint32_t	 eperm = SCMP_ACT_ERRNO(EPERM);
+	const struct sb_kind *k;
 	scmp_filter_ctx	 ctx;
-	struct scmp_arg_cmp arg;
 	size_t		 i;
 	uint32_t	 kill_action = SCMP_ACT_KILL_PROCESS;
-	int		 rc, nkill = 0;
-	pid_t		 self = getpid();
+	int		 rc, nkill, nallow = 0;
 
+	if ((k = sb_kind_find(spec->kind)) == NULL)
+		return util_fail(err, errlen, EINVAL, "sandbox: no seccomp "
+		    "allow-list for %s workers", conf_kind_name(spec->kind));
 	/* kernels before 4.14 (and valgrind) only kill the thread */
 	if (seccomp_api_get() < 3) {
 		kill_action = SCMP_ACT_KILL;
 		r->seccomp_thread_kill = 1;
 	}
-	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
+	if ((ctx = seccomp_init(kill_action)) == NULL)
 		return util_fail(err, errlen, ENOMEM, "sandbox: seccomp_init");
 	/* the native arch only: i386 (int 0x80) and x32 calls kill */
 	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
@@ -525,53 +789,26 @@ sb_seccomp(const struct sandbox_spec *spec, struct sandbox_report *r,
 		seccomp_release(ctx);
 		return util_fail(err, errlen, -rc, "sandbox: seccomp_attr_set");
 	}
-	for (i = 0; sb_kill_syscalls[i] != NULL; i++) {
-		/* the notifier's command notifiers: execve, nothing else */
-		if (spec->kind == JOB_NOTIFY &&
-		    strcmp(sb_kill_syscalls[i], "execve") == 0)
-			continue;
-		if ((rc = sb_rule(ctx, kill_action,
-		    sb_kill_syscalls[i], 0, NULL, err, errlen)) == -1)
+	if (k->runs_programs) {
+		if ((nkill = sb_seccomp_programs(&ctx, kill_action, err,
+		    errlen)) == -1)
 			goto fail;
-		nkill += rc;
+		goto load;
 	}
-	/* personality(0xffffffff) only reads it: glibc and ASan do that */
-	arg = SCMP_A0(SCMP_CMP_NE, 0xffffffffUL);
-	if ((rc = sb_rule(ctx, kill_action, "personality", 1, &arg,
-	    err, errlen)) == -1)
+	nkill = sb_never_count();
+	if (sb_seccomp_args(ctx, spec, r, err, errlen) == -1)
 		goto fail;
-	nkill += rc;
-	/* signals go to this process only: the supervisor shares our uid */
-	arg = SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)self);
-	for (i = 0; i < sizeof(sig_self) / sizeof(sig_self[0]); i++)
-		if (sb_rule(ctx, eperm, sig_self[i], 1, &arg, err,
-		    errlen) == -1)
+	for (i = 0; i < SB_MAX_LISTS && k->lists[i] != NULL; i++) {
+		if (k->lists[i] == sb_sys_client &&
+		    r->net == SANDBOX_NET_NONE)
+			continue;
+		if (sb_never_listed(k->lists[i], err, errlen) ||
+		    (rc = sb_rules(ctx, SCMP_ACT_ALLOW, k->lists[i], 0, NULL,
+		    err, errlen)) == -1)
 			goto fail;
-	for (i = 0; i < sizeof(sig_never) / sizeof(sig_never[0]); i++)
-		if (sb_rule(ctx, eperm, sig_never[i], 0, NULL, err,
-		    errlen) == -1)
-			goto fail;
-	for (i = 0; i < sizeof(no_server) / sizeof(no_server[0]); i++)
-		if (sb_rule(ctx, eperm, no_server[i], 0, NULL, err,
-		    errlen) == -1)
-			goto fail;
-	switch (r->net) {
-	case SANDBOX_NET_ANY:
-		break;
-	case SANDBOX_NET_UNIX:
-		arg = SCMP_A0(SCMP_CMP_NE, AF_UNIX);
-		if (sb_rule(ctx, eperm, "socket", 1, &arg, err, errlen) == -1)
-			goto fail;
-		break;
-	case SANDBOX_NET_NONE:
-		if (sb_rule(ctx, eperm, "socket", 0, NULL, err, errlen) == -1)
-			goto fail;
-		for (i = 0; i < sizeof(no_net) / sizeof(no_net[0]); i++)
-			if (sb_rule(ctx, eperm, no_net[i], 0, NULL, err,
-			    errlen) == -1)
-				goto fail;
-		break;
+		nallow += rc;
 	}
+load:
 	if ((rc = seccomp_load(ctx)) < 0) {
 		util_fail(err, errlen, -rc, "sandbox: seccomp_load");
 		goto fail;
@@ -579,6 +816,7 @@ sb_seccomp(const struct sandbox_spec *spec, struct sandbox_report *r,
 	seccomp_release(ctx);
 	r->seccomp = 1;
 	r->nkill = nkill;
+	r->nallow = nallow;
 	return 0;
 fail:
 	rc = errno;

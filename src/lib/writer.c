@@ -29,11 +29,11 @@
 #define WRITER_MAX_THREADS	64
 #define WRITER_SLOTS_PER_THREAD	2	/* queue depth */
 
-enum slot_state {
-	SLOT_FREE,		/* the caller may fill it */
-	SLOT_READY,		/* full, waiting for a worker */
-	SLOT_BUSY,		/* a worker compresses it */
-	SLOT_DONE,		/* compressed, waiting for its turn to be written */
+enum buf_slot_state {
+	BSLOT_FREE,		/* the caller may fill it */
+	BSLOT_READY,		/* full, waiting for a worker */
+	BSLOT_BUSY,		/* a worker compresses it */
+	BSLOT_DONE,		/* compressed, waiting for its turn to be written */
 };
 
 struct slot {
@@ -41,7 +41,7 @@ struct slot {
 	size_t		 in_len;
 	unsigned char	*out;		/* owns; out_cap bytes */
 	size_t		 out_len;
-	enum slot_state	 state;
+	enum buf_slot_state	 state;
 };
 
 struct writer {
@@ -226,7 +226,7 @@ writer_worker(void *arg)
 		if (w->next_comp == w->submitted)
 			break;		/* stop, and nothing left to take */
 		s = &w->slots[w->next_comp++ % w->depth];
-		s->state = SLOT_BUSY;
+		s->state = BSLOT_BUSY;
 		skip = w->failed;
 		pthread_mutex_unlock(&w->mtx);
 
@@ -240,11 +240,11 @@ writer_worker(void *arg)
 		if (!skip && c != NULL && s->out_len == 0)
 			writer_fail_locked(w, EOVERFLOW, "compressing %s",
 			    w->partial);
-		s->state = SLOT_DONE;
+		s->state = BSLOT_DONE;
 		/* write out every finished slot that is next in order */
 		while (!w->writing && w->next_write < w->submitted &&
 		    (ws = &w->slots[w->next_write % w->depth])->state ==
-		    SLOT_DONE) {
+		    BSLOT_DONE) {
 			w->writing = 1;
 			skip = w->failed;
 			pthread_mutex_unlock(&w->mtx);
@@ -256,7 +256,7 @@ writer_worker(void *arg)
 			if (errnum != 0)
 				writer_fail_locked(w, errnum, "writing %s",
 				    w->partial);
-			ws->state = SLOT_FREE;
+			ws->state = BSLOT_FREE;
 			ws->in_len = 0;
 			w->next_write++;
 			w->writing = 0;
@@ -305,7 +305,7 @@ static void
 writer_gzip_submit(struct writer *w)
 {
 	pthread_mutex_lock(&w->mtx);
-	w->cur->state = SLOT_READY;
+	w->cur->state = BSLOT_READY;
 	w->submitted++;
 	w->cur = NULL;
 	pthread_cond_signal(&w->cv_work);
@@ -321,7 +321,7 @@ writer_gzip_acquire(struct writer *w)
 
 	pthread_mutex_lock(&w->mtx);
 	s = &w->slots[w->submitted % w->depth];
-	while (!w->failed && s->state != SLOT_FREE)
+	while (!w->failed && s->state != BSLOT_FREE)
 		pthread_cond_wait(&w->cv_free, &w->mtx);
 	failed = w->failed;
 	pthread_mutex_unlock(&w->mtx);

@@ -35,7 +35,7 @@
 #include <sqlite3.h>
 
 #include "cairn/errors.h"
-#include "cairn/job.h"
+#include "engine.h"
 #include "cairn/util.h"
 
 static void

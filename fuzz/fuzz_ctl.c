@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cairn/ctl.h"
+#include "cairn/ctlproto.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -21,7 +21,7 @@
 #include <zlib.h>
 
 #include "cairn/errors.h"
-#include "cairn/job.h"
+#include "engine.h"
 #include "cairn/util.h"
 #include "tap.h"
 

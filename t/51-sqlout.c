@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cairn/sqlout.h"
+#include "sqlout.h"
 #include "cairn/util.h"
 #include "tap.h"
 

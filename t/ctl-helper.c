@@ -25,7 +25,7 @@
 
 #include "cairn/audit.h"
 #include "cairn/catalog.h"
-#include "cairn/job.h"
+#include "engine.h"
 #include "cairn/writer.h"
 
 static time_t

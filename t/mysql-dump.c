@@ -33,7 +33,7 @@
 
 #include "cairn/conf.h"
 #include "cairn/errors.h"
-#include "cairn/job.h"
+#include "engine.h"
 #include "cairn/log.h"
 #include "cairn/util.h"
 #include "cairn/verify.h"

@@ -29,7 +29,7 @@
 #include <time.h>
 
 #include "cairn/conf.h"
-#include "cairn/job.h"
+#include "engine.h"
 
 #define CATALOG_FILE		"catalog.db"
 #define CATALOG_SCHEMA_VERSION	2

@@ -51,7 +51,7 @@
 #include <sys/types.h>
 
 #include "cairn/conf.h"
-#include "cairn/job.h"
+#include "engine.h"
 
 #define CAIRN_PROTO_VERSION	1
 #define FRAME_HDR_LEN		16
@@ -71,7 +71,7 @@ enum frame_type {
 	MSG_ARTIFACT,
 	MSG_TABLES,
 	MSG_DONE,
-	/* house: verify and prune workers (docs/verify-and-prune.md) */
+	/* maint: verify and prune workers (docs/verify-and-prune.md) */
 	MSG_ITEM,		/* sup -> worker: one thing to check or remove */
 	MSG_END,		/* sup -> worker: no more items */
 	MSG_RESULT,		/* worker -> sup: the outcome of one item */
@@ -160,7 +160,7 @@ struct msg_done {
 	char		 message[256];
 };
 
-/* house: ITEM, one artifact to verify or one file to remove. */
+/* maint: ITEM, one artifact to verify or one file to remove. */
 enum item_op {
 	ITEM_VERIFY = 1,
 	ITEM_UNLINK,
@@ -179,7 +179,7 @@ struct msg_item {
 };
 
 /*
- * house: RESULT, the worker's answer to ITEM number index.  For an
+ * maint: RESULT, the worker's answer to ITEM number index.  For an
  * ITEM_UPLOAD that succeeded, message is the object's ETag, sha256_hex the
  * x-amz-meta-sha256 and stored_bytes the size its HEAD reported.
  */
@@ -241,7 +241,7 @@ int	 frame_decode_tables(const unsigned char *, size_t,
 ssize_t	 frame_encode_done(unsigned char *, size_t, const struct msg_done *);
 int	 frame_decode_done(const unsigned char *, size_t, struct msg_done *);
 
-/* house: ITEM, RESULT (END has no payload). */
+/* maint: ITEM, RESULT (END has no payload). */
 ssize_t	 frame_encode_item(unsigned char *, size_t, const struct msg_item *);
 int	 frame_decode_item(const unsigned char *, size_t, struct msg_item *);
 ssize_t	 frame_encode_result(unsigned char *, size_t,

@@ -46,7 +46,7 @@
 
 #include "cairn/age.h"
 #include "cairn/conf.h"
-#include "cairn/job.h"
+#include "engine.h"
 
 enum verify_check {
 	VERIFY_STREAM,		/* decompresses to the end, CRCs good */

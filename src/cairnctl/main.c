@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "cairn/conf.h"
-#include "cairn/ctl.h"
+#include "cairn/ctlproto.h"
 #include "cairn/errors.h"
 #include "cairn/util.h"
 #include "cairnctl.h"

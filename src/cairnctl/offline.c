@@ -15,7 +15,7 @@
 
 #include "cairn/audit.h"
 #include "cairn/catalog.h"
-#include "cairn/ctl.h"
+#include "cairn/ctlproto.h"
 #include "cairn/errors.h"
 #include "cairn/util.h"
 #include "cairnctl.h"

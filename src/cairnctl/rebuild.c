@@ -17,7 +17,7 @@
 
 #include "cairn/catalog.h"
 #include "cairn/errors.h"
-#include "cairn/job.h"
+#include "engine.h"
 #include "cairn/lock.h"
 #include "cairn/util.h"
 #include "cairn/verify.h"

@@ -360,7 +360,7 @@ alerts_run_end(struct alerts *a, const struct slot *sl,
 	int64_t		 prev, raw;
 	int		 small = 0;
 
-	if (a == NULL || sl->house || (j = alerts_job(a, sl->name)) == NULL)
+	if (a == NULL || sl->maint || (j = alerts_job(a, sl->name)) == NULL)
 		return;
 	if (code != CAIRN_E_OK) {
 		if (!final || w->shutdown_kill)

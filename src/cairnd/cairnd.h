@@ -19,7 +19,7 @@
 #include "cairn/chan.h"
 #include "cairn/conf.h"
 #include "cairn/frame.h"
-#include "cairn/job.h"
+#include "engine.h"
 
 #define WORKER_CHAN_FD		3	/* the worker's end of its channel */
 #define WORKER_FLAG		"-W"	/* argv[1] of a re-executed worker */
@@ -86,7 +86,7 @@ struct slot {
 	int		 last_code;	/* -1: never ran */
 	time_t		 last_end;
 	int		 done_once;	/* -o: this cycle is over for it */
-	int		 house;		/* verify/prune slot: job owned by house.c */
+	int		 maint;		/* verify/prune slot: job owned by maint.c */
 	/* sup_ctl.c: the last finished run, for cairnctl and the metrics */
 	struct slot_stats {
 		time_t		 start;		/* 0: none since start-up */
@@ -152,7 +152,7 @@ void		 alerts_daemon(struct alerts *, int started, const char *why);
 void		 alerts_run_end(struct alerts *, const struct slot *,
 		    const struct worker *, int code, unsigned attempt,
 		    int final, int64_t art_id);
-/* A verification's outcome (house.c). */
+/* A verification's outcome (maint.c). */
 void		 alerts_verified(struct alerts *, const char *job,
 		    const char *artifact, int ok, const char *why);
 /* Staleness and repeats; alerts_wait_ms(): ms until due, -1 never. */
@@ -186,7 +186,7 @@ int		 sup_reload(struct sup *, char *err, size_t errlen);
 int		 sup_running(const struct sup *);
 int		 sup_stopping(const struct sup *);
 struct sup_boot	*sup_boot(struct sup *);
-struct house	*sup_house(struct sup *);
+struct maint	*sup_maint(struct sup *);
 struct alerts	*sup_alerts(struct sup *);
 /* Rewrites the metrics file now (a state it shows has changed). */
 void		 sup_metrics(struct sup *);
@@ -210,7 +210,7 @@ void		 sup_ctl_dispatch(struct sup_ctl *, const struct pollfd *,
 int		 sup_ctl_wait_ms(struct sup_ctl *);
 /* Each turn: runs a ticket waits for that will not happen (cancelled). */
 void		 sup_ctl_sweep(struct sup_ctl *);
-/* A run ended (a backup or house slot); attempt: the one that ended. */
+/* A run ended (a backup or maint slot); attempt: the one that ended. */
 void		 sup_ctl_run_end(struct sup_ctl *, struct slot *,
 		    const struct worker *, int code, unsigned attempt);
 /* Rewrites the metrics file (start-up, reload, after a run). */
@@ -226,81 +226,81 @@ void		 sup_ctl_metrics(struct sup_ctl *);
  */
 void		 sup_catalog_fault(struct sup_boot *, const char *what);
 
-/* -- house: the verify and prune workers (house.c, house_worker.c) -------- */
+/* -- maint: the verify and prune workers (maint.c, maint_worker.c) -------- */
 struct sup;
-struct house;
+struct maint;
 
-/* sup.c, for house.c: slots it adds, queues and looks at */
+/* sup.c, for maint.c: slots it adds, queues and looks at */
 struct slot	*sup_slot_add(struct sup *, const char *name,
 		    const struct job_conf *);
 void		 sup_slot_queue(struct sup *, struct slot *);
 struct slot	*const *sup_slot_list(struct sup *, size_t *n);
 const struct conf *sup_conf(struct sup *);
 
-/* house.c: the supervisor's side */
-struct house	*house_new(struct sup *, struct sup_boot *, int once);
-void		 house_free(struct house *);
+/* maint.c: the supervisor's side */
+struct maint	*maint_new(struct sup *, struct sup_boot *, int once);
+void		 maint_free(struct maint *);
 /* After start-up and each reload: one verify and one prune slot per job. */
-void		 house_conf(struct house *, const struct conf *, time_t now);
+void		 maint_conf(struct maint *, const struct conf *, time_t now);
 /* Queues ITEM, TABLES and END on a new verify/prune worker's channel. */
-void		 house_spawned(struct house *, struct worker *);
+void		 maint_spawned(struct maint *, struct worker *);
 /* A RESULT frame; -1 if it is a protocol violation. */
-int		 house_result(struct house *, struct worker *,
+int		 maint_result(struct maint *, struct worker *,
 		    const unsigned char *, size_t);
 /* Any run ended (art_id: the artifact a backup run recorded, or 0). */
-void		 house_end(struct house *, struct worker *, int code,
+void		 maint_end(struct maint *, struct worker *, int code,
 		    int64_t art_id);
-void		 house_timers(struct house *, time_t now);
-/* Milliseconds until house_timers() has something to do. */
-int64_t		 house_wait_ms(struct house *, int64_t wall_ms);
+void		 maint_timers(struct maint *, time_t now);
+/* Milliseconds until maint_timers() has something to do. */
+int64_t		 maint_wait_ms(struct maint *, int64_t wall_ms);
 /* Verifications and removals that failed (-o exits non-zero). */
-int		 house_failures(const struct house *);
+int		 maint_failures(const struct maint *);
 /* Why the last prune plan held this job ("" if it did not, or no plan). */
-const char	*house_prune_hold(const struct house *, const char *job);
+const char	*maint_prune_hold(const struct maint *, const char *job);
 struct prune_plan;
 /*
  * cairnctl verify and prune: work queued on request.  Each returns a
  * CAIRN_E_* code (err set on failure) and *queued, the items queued; when
  * that is non-zero, fn(arg, ticket, worst code, one-line summary) is
  * called exactly once, when the last of them is in (or by
- * house_requests_cancel()).  what: NULL for every artifact, a job name
+ * maint_requests_cancel()).  what: NULL for every artifact, a job name
  * for its artifacts, "JOB/NAME" or a file name for one (unknown:
  * CAIRN_E_USAGE).  A held prune plan is CAIRN_E_UNAVAILABLE.
  */
-typedef void	(*house_done_fn)(void *arg, uint64_t ticket, int code,
+typedef void	(*maint_done_fn)(void *arg, uint64_t ticket, int code,
 		    const char *summary);
-int		 house_verify_request(struct house *, const char *what,
-		    uint64_t ticket, house_done_fn, void *arg,
+int		 maint_verify_request(struct maint *, const char *what,
+		    uint64_t ticket, maint_done_fn, void *arg,
 		    size_t *queued, char *err, size_t errlen);
-int		 house_prune_request(struct house *, uint64_t ticket,
-		    house_done_fn, void *arg, size_t *queued, size_t *kept,
+int		 maint_prune_request(struct maint *, uint64_t ticket,
+		    maint_done_fn, void *arg, size_t *queued, size_t *kept,
 		    char *err, size_t errlen);
 /* Answers every request still waiting with CAIRN_E_UNAVAILABLE and why. */
-void		 house_requests_cancel(struct house *, const char *why);
+void		 maint_requests_cancel(struct maint *, const char *why);
 /* What a prune now would do, deleting nothing (cairnctl prune --dry-run). */
-int		 house_prune_dry_run(struct house *, struct prune_plan *,
+int		 maint_prune_dry_run(struct maint *, struct prune_plan *,
 		    char *err, size_t errlen);
 
-/* house_worker.c: the worker's side */
-struct house_item {
+/* maint_worker.c: the worker's side */
+struct maint_item {
 	struct msg_item	 m;
 	struct table_stat *tables;	/* owns; m.ntables entries */
 	size_t		 ntables;	/* received so far */
 };
 
-struct house_items {
-	struct house_item *v;		/* owns */
+struct maint_items {
+	struct maint_item *v;		/* owns */
 	size_t		 n;
 };
 
-typedef void	(*house_send_fn)(enum frame_type, const void *, size_t);
+typedef void	(*maint_send_fn)(enum frame_type, const void *, size_t);
 
 /* Reads ITEM (+TABLES) frames up to END.  0, or -1 with err. */
-int	house_items_read(struct chan *, uint32_t gen, struct house_items *,
+int	maint_items_read(struct chan *, uint32_t gen, struct maint_items *,
 	    char *err, size_t errlen);
-void	house_items_free(struct house_items *);
+void	maint_items_free(struct maint_items *);
 /* Verifies or removes every item, one RESULT each; a CAIRN_E_* code. */
-int	house_worker_run(const struct frame_job *, const struct job_env *,
-	    const struct house_items *, house_send_fn, struct job_result *);
+int	maint_worker_run(const struct frame_job *, const struct job_env *,
+	    const struct maint_items *, maint_send_fn, struct job_result *);
 
 #endif /* CAIRN_CAIRND_H */

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cairn/ctl.h"
-#include "cairn/metrics.h"
+#include "cairn/ctlproto.h"
+#include "metrics.h"
 #include "cairn/util.h"
 
 /* a label value: backslash, double quote and newline escaped */

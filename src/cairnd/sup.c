@@ -26,7 +26,7 @@
 #include "cairn/catalog.h"
 #include "cairn/chan.h"
 #include "cairn/cron.h"
-#include "cairn/ctlsrv.h"
+#include "ctl_server.h"
 #include "cairn/errors.h"
 #include "cairn/frame.h"
 #include "cairn/log.h"
@@ -55,7 +55,7 @@ struct sup {
 	int64_t		 watchdog_next;
 	int64_t		 retry_base_ms;
 	int		 failed_runs;	/* -o: runs that finally failed */
-	struct house	*house;		/* verify and prune (house.c) */
+	struct maint	*maint;		/* verify and prune (maint.c) */
 	struct sup_ctl	*ctl;		/* control socket, metrics (sup_ctl.c) */
 	struct alerts	*alerts;	/* alert state and delivery (alerts.c) */
 };
@@ -121,9 +121,9 @@ sup_status(struct sup *s)
 {
 	size_t	 queued = 0, backoff = 0;
 
-	/* the configured jobs; not house.c's verify and prune slots */
+	/* the configured jobs; not maint.c's verify and prune slots */
 	for (size_t i = 0; i < s->nslots; i++) {
-		if (s->slots[i]->house)
+		if (s->slots[i]->maint)
 			continue;
 		if (s->slots[i]->state == SLOT_QUEUED)
 			queued++;
@@ -186,7 +186,7 @@ static struct slot *
 sup_slot_find(struct sup *s, const char *name)
 {
 	for (size_t i = 0; i < s->nslots; i++)
-		if (!s->slots[i]->house && strcmp(s->slots[i]->name, name) == 0)
+		if (!s->slots[i]->maint && strcmp(s->slots[i]->name, name) == 0)
 			return s->slots[i];
 	return NULL;
 }
@@ -218,7 +218,7 @@ sup_slots_sync(struct sup *s, time_t now, int starting)
 	size_t			 i, j;
 
 	for (i = 0; i < s->nslots; i++)
-		if (!s->slots[i]->house)
+		if (!s->slots[i]->maint)
 			s->slots[i]->job = NULL;
 	for (i = 0; i < c->njobs; i++) {
 		if ((sl = sup_slot_find(s, c->jobs[i].name)) == NULL) {
@@ -254,13 +254,13 @@ sup_slots_sync(struct sup *s, time_t now, int starting)
 		s->slots[j++] = sl;
 	}
 	s->nslots = j;
-	if (s->house != NULL)
-		house_conf(s->house, c, now);
+	if (s->maint != NULL)
+		maint_conf(s->maint, c, now);
 	if (s->alerts != NULL)
 		alerts_conf(s->alerts, c);
 }
 
-/* -- house.c's view of the slots --------------------------------------- */
+/* -- maint.c's view of the slots --------------------------------------- */
 
 struct slot *
 sup_slot_add(struct sup *s, const char *name, const struct job_conf *job)
@@ -269,7 +269,7 @@ sup_slot_add(struct sup *s, const char *name, const struct job_conf *job)
 
 	sl->name = xstrdup(name);
 	sl->job = job;
-	sl->house = 1;
+	sl->maint = 1;
 	sl->last_code = -1;
 	sl->next_fire = -1;
 	sl->done_once = 1;	/* -o waits for it only once it is queued */
@@ -597,8 +597,8 @@ sup_spawn(struct sup *s, struct slot *sl)
 	fj.file_mode = (uint32_t)c->file_mode;
 	fj.heartbeat_interval = (uint32_t)c->heartbeat_interval;
 	fj.heartbeat_timeout = (uint32_t)c->heartbeat_timeout;
-	if (sl->house) {
-		/* house: "verify:JOB", "prune:JOB" in CAIRN_FAULT */
+	if (sl->maint) {
+		/* maint: "verify:JOB", "prune:JOB" in CAIRN_FAULT */
 		char	*key = xasprintf("%s:%s", conf_kind_name(job->kind),
 			    job->name);
 
@@ -642,8 +642,8 @@ sup_spawn(struct sup *s, struct slot *sl)
 		chan_queue(w->chan, MSG_HELLO, w->gen, hb, (size_t)hn, -1);
 	}
 	chan_queue(w->chan, MSG_JOB, w->gen, buf, (size_t)n, dirfd);
-	if (sl->house)
-		house_spawned(s->house, w);	/* its items, then END */
+	if (sl->maint)
+		maint_spawned(s->maint, w);	/* its items, then END */
 	/* the password is in the chan's buffer until flushed; wipe ours */
 	explicit_bzero(buf, (size_t)n);
 	free(buf);
@@ -821,8 +821,8 @@ sup_frame(struct sup *s, struct worker *w, const struct frame_hdr *h,
 		w->have_done = 1;
 		break;
 	case MSG_RESULT:
-		if (!w->slot->house ||
-		    house_result(s->house, w, p, h->len) == -1)
+		if (!w->slot->maint ||
+		    maint_result(s->maint, w, p, h->len) == -1)
 			sup_violation(s, w, "bad result frame");
 		break;
 	default:
@@ -930,7 +930,7 @@ sup_catalog_run(struct sup *s, struct worker *w, int code, int64_t art_id)
 		return;
 	memset(&run, 0, sizeof(run));
 	/* a verify or prune run is not the job's last run (status, metrics) */
-	if (w->slot->house)
+	if (w->slot->maint)
 		snprintf(run.job, sizeof(run.job), "%s:%s",
 		    conf_kind_name(w->job->kind), w->job->name);
 	else
@@ -1075,7 +1075,7 @@ sup_worker_end(struct sup *s, struct worker *w)
 out:
 	alerts_run_end(s->alerts, sl, w, code, attempt,
 	    sl->state != SLOT_BACKOFF, id);
-	house_end(s->house, w, code, id);
+	maint_end(s->maint, w, code, id);
 	sup_ctl_run_end(s->ctl, sl, w, code, attempt);
 	chan_free(w->chan);
 	free(w->tables);
@@ -1246,10 +1246,10 @@ sup_alerts(struct sup *s)
 	return s->alerts;
 }
 
-struct house *
-sup_house(struct sup *s)
+struct maint *
+sup_maint(struct sup *s)
 {
-	return s->house;
+	return s->maint;
 }
 
 void
@@ -1317,7 +1317,7 @@ sup_timers(struct sup *s)
 	}
 	if (s->stopping)
 		return;
-	house_timers(s->house, now);
+	maint_timers(s->maint, now);
 	alerts_timers(s->alerts);
 	/* start queued runs, oldest first, while there is room */
 	while (sched_has_room(s->nrunning, c->max_workers)) {
@@ -1363,7 +1363,7 @@ sup_next_wait(struct sup *s)
 	if (s->stopping && s->stop_deadline > ms)
 		CONSIDER(s->stop_deadline - ms);
 	else
-		CONSIDER(house_wait_ms(s->house, wall));
+		CONSIDER(maint_wait_ms(s->maint, wall));
 	if (s->watchdog_ms > 0)
 		CONSIDER(s->watchdog_next - ms);
 	if ((d = alerts_wait_ms(s->alerts)) >= 0)
@@ -1525,7 +1525,7 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 			s->watchdog_ms = 1;
 		s->watchdog_next = now_ms() + s->watchdog_ms;
 	}
-	s->house = house_new(s, boot, once);
+	s->maint = maint_new(s, boot, once);
 	s->alerts = alerts_new(s, boot);
 	sup_slots_sync(s, time(NULL), 1);
 	alerts_daemon(s->alerts, 1, once ? "one cycle (-o)" : "running");
@@ -1589,7 +1589,7 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 
 	rc = CAIRN_E_OK;
 	if (s->once && (s->stopping || s->failed_runs > 0 ||
-	    house_failures(s->house) > 0))
+	    maint_failures(s->maint) > 0))
 		rc = CAIRN_E_FAIL;
 	log_info("stopped (%s); at most %d worker%s ran at once",
 	    s->once ? (rc == 0 ? "all jobs succeeded" : "some jobs failed") :
@@ -1608,7 +1608,7 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 		free(s->slots[i]);
 	}
 	free(s->slots);
-	house_free(s->house);
+	maint_free(s->maint);
 	alerts_free(s->alerts);
 	conf_ref_drop(s->cur);
 	close(s->sigfd);

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "cairn/alert.h"
-#include "cairn/ctl.h"
+#include "cairn/ctlproto.h"
 #include "cairn/util.h"
 
 static const char *const alert_names[ALERT_EVENT_MAX] = {

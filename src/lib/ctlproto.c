@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cairn/ctl.h"
+#include "cairn/ctlproto.h"
 #include "cairn/errors.h"
 #include "cairn/util.h"
 

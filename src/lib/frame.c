@@ -46,7 +46,7 @@ static const struct frame_rule {
 			    2 + FRAME_TABLES_PER_FRAME * (2 + 191 + 17),
 			    ST_TABLES | ST_ITABLES, 0 },
 	[MSG_DONE] =	  { "done", FRAME_TO_SUP, 6, 6 + 255, ST_RUN, 0 },
-	/* house: verify and prune workers */
+	/* maint: verify and prune workers */
 	[MSG_ITEM] =	  { "item", FRAME_TO_WORKER, 4 + 1 + 2 + 2 + 16 + 4,
 			    4 + 1 + 2 + 255 + 2 + 64 + 16 + 4, ST_JOB, 0 },
 	[MSG_END] =	  { "end", FRAME_TO_WORKER, 0, 0, ST_JOB, 0 },
@@ -212,7 +212,7 @@ frame_seq_payload(struct frame_seq *s, const struct frame_hdr *h,
 			s->state = s->dir == FRAME_TO_WORKER ? ST_JOB : ST_RUN;
 		return 0;
 	case MSG_ITEM:
-		/* house: like ARTIFACT, the table count is the last field */
+		/* maint: like ARTIFACT, the table count is the last field */
 		n = be32_get(p + h->len - 4);
 		if (s->state != ST_JOB || n > FRAME_TABLES_MAX)
 			goto bad;
@@ -872,7 +872,7 @@ frame_decode_done(const unsigned char *buf, size_t len, struct msg_done *d)
 	return r_end(&r);
 }
 
-/* -- house: ITEM and RESULT (verify and prune workers) ------------------ */
+/* -- maint: ITEM and RESULT (verify and prune workers) ------------------ */
 
 /* A plain file name in one folder: not a path, not "." or "..". */
 static int

@@ -22,7 +22,7 @@
 
 #include "cairn/errors.h"
 #include "cairn/frame.h"
-#include "cairn/job.h"
+#include "engine.h"
 #include "cairn/log.h"
 #include "cairn/s3.h"
 #include "cairn/util.h"

@@ -9,7 +9,7 @@
 #include <mysql.h>
 #include <mysqld_error.h>
 
-#include "cairn/myconn.h"
+#include "myconn.h"
 
 void
 myconn_where(const struct db_conn *c, char *buf, size_t len)

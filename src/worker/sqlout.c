@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cairn/sqlout.h"
+#include "sqlout.h"
 #include "cairn/util.h"
 
 struct sqlout {

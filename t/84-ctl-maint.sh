@@ -1,5 +1,5 @@
 #!/bin/sh
-# t/84-ctl-house.sh -- cairnctl verify and prune through the real cairnd:
+# t/84-ctl-maint.sh -- cairnctl verify and prune through the real cairnd:
 # verify --all --wait marks every artifact verified, prune --dry-run only
 # lists an expired artifact and prune --wait deletes it (audited), and a
 # flipped byte makes verify ARTIFACT --wait fail with code 93, naming the

@@ -1,5 +1,5 @@
 #!/bin/sh
-# t/78-house-prune.sh -- the prune worker of cairnd, scenario by scenario
+# t/78-maint-prune.sh -- the prune worker of cairnd, scenario by scenario
 # through the real daemon: each leaves exactly the expected files, every
 # deletion is audited (artifact-pruned) and gone from the catalog, and a
 # plan that looks wrong deletes nothing.

@@ -33,7 +33,7 @@
 
 #include "cairn/buf.h"
 #include "cairn/conf.h"
-#include "cairn/job.h"
+#include "engine.h"
 
 #define CTL_PROTO_VERSION	1
 #define CTL_HDR_LEN		16

@@ -1,5 +1,5 @@
 #!/bin/sh
-# t/79-house-restore.sh -- the verify worker's restore test through the real
+# t/79-maint-restore.sh -- the verify worker's restore test through the real
 # daemon and a real MariaDB server: a good dump restores and passes; an
 # edited dump whose table lost a row (its catalog row updated to the edited
 # file, so the stream, SHA-256, size and row-count checks all pass) is

@@ -31,10 +31,10 @@
 #include <mysql.h>
 
 #include "cairn/errors.h"
-#include "cairn/job.h"
+#include "engine.h"
 #include "cairn/log.h"
-#include "cairn/myconn.h"
-#include "cairn/sqlout.h"
+#include "myconn.h"
+#include "sqlout.h"
 #include "cairn/util.h"
 #include "cairn/writer.h"
 

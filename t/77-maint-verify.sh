@@ -1,5 +1,5 @@
 #!/bin/sh
-# t/77-house-verify.sh -- the verify worker of cairnd: a byte flipped
+# t/77-maint-verify.sh -- the verify worker of cairnd: a byte flipped
 # anywhere in an artifact, a truncated artifact, a deleted catalog row and
 # an artifact replaced by a valid gzip of other data are each found, named
 # in the catalog and the audit trail, and make cairnd -o exit non-zero.

@@ -1,5 +1,5 @@
 /*
- * house_worker.c -- the verify and prune engines of a re-executed worker
+ * maint_worker.c -- the verify and prune engines of a re-executed worker
  * (JOB_VERIFY, JOB_PRUNE), called by worker.c once the sandbox is on.
  *
  * The supervisor decided everything: which artifacts to check (with what
@@ -29,7 +29,7 @@
 #define HOUSE_ITEM_WAIT_MS	10000	/* between two frames of the list */
 
 void
-house_items_free(struct house_items *it)
+maint_items_free(struct maint_items *it)
 {
 	for (size_t i = 0; i < it->n; i++)
 		free(it->v[i].tables);
@@ -38,12 +38,12 @@ house_items_free(struct house_items *it)
 }
 
 int
-house_items_read(struct chan *c, uint32_t gen, struct house_items *it,
+maint_items_read(struct chan *c, uint32_t gen, struct maint_items *it,
     char *err, size_t errlen)
 {
 	struct frame_hdr	 h;
 	const unsigned char	*p;
-	struct house_item	*cur = NULL;
+	struct maint_item	*cur = NULL;
 	size_t			 n;
 
 	memset(it, 0, sizeof(*it));
@@ -93,7 +93,7 @@ bad:
 }
 
 static void
-house_send_result(house_send_fn send, const struct msg_result *r)
+maint_send_result(maint_send_fn send, const struct msg_result *r)
 {
 	unsigned char	 buf[512];
 	ssize_t		 n;
@@ -103,7 +103,7 @@ house_send_result(house_send_fn send, const struct msg_result *r)
 }
 
 static void
-house_tick(const struct job_env *env, const char *what, uint64_t done,
+maint_tick(const struct job_env *env, const char *what, uint64_t done,
     uint64_t total)
 {
 	struct job_progress	 p;
@@ -119,8 +119,8 @@ house_tick(const struct job_env *env, const char *what, uint64_t done,
 /* -- verify ------------------------------------------------------------ */
 
 static int
-house_verify(const struct frame_job *fj, const struct job_env *env,
-    const struct house_items *it, house_send_fn send, struct job_result *res)
+maint_verify(const struct frame_job *fj, const struct job_env *env,
+    const struct maint_items *it, maint_send_fn send, struct job_result *res)
 {
 	struct verify_expect	 e;
 	struct verify_opts	 o;
@@ -154,7 +154,7 @@ house_verify(const struct frame_job *fj, const struct job_env *env,
 	o.progress_arg = env->progress_arg;
 	o.cancel = env->cancel;
 	for (size_t i = 0; i < it->n; i++) {
-		const struct house_item	*x = &it->v[i];
+		const struct maint_item	*x = &it->v[i];
 
 		if (*env->cancel) {
 			snprintf(res->message, sizeof(res->message),
@@ -162,7 +162,7 @@ house_verify(const struct frame_job *fj, const struct job_env *env,
 			age_identities_free(ids, (size_t)nids);
 			return CAIRN_E_TEMPFAIL;
 		}
-		house_tick(env, x->m.name, i, it->n);
+		maint_tick(env, x->m.name, i, it->n);
 		verify_expect_init(&e);
 		e.sha256_hex = x->m.sha256_hex[0] != '\0' ? x->m.sha256_hex :
 		    NULL;
@@ -205,7 +205,7 @@ house_verify(const struct frame_job *fj, const struct job_env *env,
 			log_warnx("%s: %s", x->m.name, r.message);
 		} else
 			log_debug("%s: verified", x->m.name);
-		house_send_result(send, &r);
+		maint_send_result(send, &r);
 	}
 	age_identities_free(ids, (size_t)nids);
 	/* a failed check is a result, not a failed run */
@@ -217,8 +217,8 @@ house_verify(const struct frame_job *fj, const struct job_env *env,
 /* -- prune ------------------------------------------------------------- */
 
 static int
-house_prune(const struct job_env *env, const struct house_items *it,
-    house_send_fn send, struct job_result *res)
+maint_prune(const struct job_env *env, const struct maint_items *it,
+    maint_send_fn send, struct job_result *res)
 {
 	struct msg_result	*r;
 	size_t			 nfail = 0;
@@ -226,9 +226,9 @@ house_prune(const struct job_env *env, const struct house_items *it,
 
 	r = xcalloc(it->n > 0 ? it->n : 1, sizeof(*r));
 	for (size_t i = 0; i < it->n; i++) {
-		const struct house_item	*x = &it->v[i];
+		const struct maint_item	*x = &it->v[i];
 
-		house_tick(env, x->m.name, i, it->n);
+		maint_tick(env, x->m.name, i, it->n);
 		r[i].index = x->m.index;
 		if (x->m.op != ITEM_UNLINK) {
 			r[i].code = CAIRN_E_PROTOCOL;
@@ -257,7 +257,7 @@ house_prune(const struct job_env *env, const struct house_items *it,
 		code = CAIRN_E_IOERR;
 	}
 	for (size_t i = 0; i < it->n; i++)
-		house_send_result(send, &r[i]);
+		maint_send_result(send, &r[i]);
 	free(r);
 	if (it->n > 0)
 		log_info("removed %zu of %zu file%s", it->n - nfail, it->n,
@@ -268,8 +268,8 @@ house_prune(const struct job_env *env, const struct house_items *it,
 /* -- upload ------------------------------------------------------------ */
 
 static int
-house_upload(const struct frame_job *fj, const struct job_env *env,
-    const struct house_items *it, house_send_fn send, struct job_result *res)
+maint_upload(const struct frame_job *fj, const struct job_env *env,
+    const struct maint_items *it, maint_send_fn send, struct job_result *res)
 {
 	struct msg_result	 r;
 	size_t			 nfail = 0, nretry = 0;
@@ -280,7 +280,7 @@ house_upload(const struct frame_job *fj, const struct job_env *env,
 		return CAIRN_E_SOFTWARE;
 	}
 	for (size_t i = 0; i < it->n; i++) {
-		const struct house_item	*x = &it->v[i];
+		const struct maint_item	*x = &it->v[i];
 
 		if (*env->cancel) {
 			snprintf(res->message, sizeof(res->message),
@@ -300,7 +300,7 @@ house_upload(const struct frame_job *fj, const struct job_env *env,
 			    x->m.sha256_hex, (uint64_t)x->m.stored_bytes, &r);
 			if (r.code != CAIRN_E_OK)
 				log_warnx("%s: %s", x->m.name, r.message);
-			house_send_result(send, &r);
+			maint_send_result(send, &r);
 			continue;
 		} else
 			job_upload_one(env, &fj->s3, x->m.name,
@@ -315,7 +315,7 @@ house_upload(const struct frame_job *fj, const struct job_env *env,
 			nretry += r.code != CAIRN_E_CONFIG;
 			log_warnx("%s: %s", x->m.name, r.message);
 		}
-		house_send_result(send, &r);
+		maint_send_result(send, &r);
 	}
 	s3_global_cleanup();
 	if (nfail > 0) {
@@ -331,16 +331,16 @@ house_upload(const struct frame_job *fj, const struct job_env *env,
 }
 
 int
-house_worker_run(const struct frame_job *fj, const struct job_env *env,
-    const struct house_items *it, house_send_fn send, struct job_result *res)
+maint_worker_run(const struct frame_job *fj, const struct job_env *env,
+    const struct maint_items *it, maint_send_fn send, struct job_result *res)
 {
 	switch (fj->job.kind) {
 	case JOB_VERIFY:
-		return house_verify(fj, env, it, send, res);
+		return maint_verify(fj, env, it, send, res);
 	case JOB_PRUNE:
-		return house_prune(env, it, send, res);
+		return maint_prune(env, it, send, res);
 	case JOB_UPLOAD:
-		return house_upload(fj, env, it, send, res);
+		return maint_upload(fj, env, it, send, res);
 	default:
 		snprintf(res->message, sizeof(res->message),
 		    "not a verify or prune job");

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cairn/job.h"
+#include "engine.h"
 #include "cairn/util.h"
 #include "cairn/age.h"
 #include "cairn/util.h"

@@ -29,11 +29,11 @@
 #include "cairn/audit.h"
 #include "cairn/catalog.h"
 #include "cairn/cron.h"
-#include "cairn/ctl.h"
-#include "cairn/ctlsrv.h"
+#include "cairn/ctlproto.h"
+#include "ctl_server.h"
 #include "cairn/errors.h"
 #include "cairn/log.h"
-#include "cairn/metrics.h"
+#include "metrics.h"
 #include "cairn/prune.h"
 #include "cairn/rootfs.h"
 #include "cairn/util.h"
@@ -223,7 +223,7 @@ sup_ctl_slot(struct sup_ctl *sc, const char *job)
 
 	sl = sup_slot_list(sc->sup, &n);
 	for (size_t i = 0; i < n; i++)
-		if (!sl[i]->house && strcmp(sl[i]->name, job) == 0)
+		if (!sl[i]->maint && strcmp(sl[i]->name, job) == 0)
 			return sl[i];
 	return NULL;
 }
@@ -268,7 +268,7 @@ sup_ctl_run_end(struct sup_ctl *sc, struct slot *sl, const struct worker *w,
 	struct slot_stats	*st = &sl->stats;
 	char			 line[400], size[32];
 
-	if (sc == NULL || sl->house || sl->state == SLOT_BACKOFF)
+	if (sc == NULL || sl->maint || sl->state == SLOT_BACKOFF)
 		return;		/* verify/prune, or a retry follows */
 	st->start = w->started;
 	st->end = time(NULL);
@@ -408,7 +408,7 @@ sup_ctl_job(struct sup_ctl *sc, const struct slot *sl, time_t now,
 	alerts_job_problems(sup_alerts(sc->sup), sl->name, j->alerts,
 	    sizeof(j->alerts), &j->verify_failures);
 	snprintf(j->prune_hold, sizeof(j->prune_hold), "%s",
-	    house_prune_hold(sup_house(sc->sup), sl->name));
+	    maint_prune_hold(sup_maint(sc->sup), sl->name));
 	if (sl->state != SLOT_IDLE)
 		j->attempt = sl->attempt;
 }
@@ -437,7 +437,7 @@ sup_ctl_snapshot(struct sup_ctl *sc, struct ctl_status *st)
 	sl = sup_slot_list(sc->sup, &n);
 	st->jobs = xcalloc(n > 0 ? n : 1, sizeof(*st->jobs));
 	for (size_t i = 0; i < n; i++) {
-		if (sl[i]->house || (sl[i]->job == NULL && sl[i]->w == NULL))
+		if (sl[i]->maint || (sl[i]->job == NULL && sl[i]->w == NULL))
 			continue;
 		sup_ctl_job(sc, sl[i], now, ms, &st->jobs[st->njobs++]);
 	}
@@ -577,7 +577,7 @@ op_run(void *arg, const char *job, uint64_t *ticket, char *err,
 	sl = sup_slot_list(sc->sup, &n);
 	t = NULL;
 	for (size_t i = 0; i < n; i++) {
-		if (sl[i]->house || sl[i]->job == NULL)
+		if (sl[i]->maint || sl[i]->job == NULL)
 			continue;
 		if (t == NULL)
 			t = ticket_new(sc);
@@ -593,9 +593,9 @@ op_run(void *arg, const char *job, uint64_t *ticket, char *err,
 	return CAIRN_E_OK;
 }
 
-/* house.c: the verify or prune work of a ticket is over. */
+/* maint.c: the verify or prune work of a ticket is over. */
 static void
-sup_ctl_house_done(void *arg, uint64_t ticket, int code, const char *summary)
+sup_ctl_maint_done(void *arg, uint64_t ticket, int code, const char *summary)
 {
 	struct sup_ctl	*sc = arg;
 
@@ -617,8 +617,8 @@ op_verify(void *arg, const char *artifact, uint64_t *ticket, char *err,
 		return CAIRN_E_UNAVAILABLE;
 	}
 	id = ++sc->next_id;
-	code = house_verify_request(sup_house(sc->sup), artifact, id,
-	    sup_ctl_house_done, sc, &queued, err, errlen);
+	code = maint_verify_request(sup_maint(sc->sup), artifact, id,
+	    sup_ctl_maint_done, sc, &queued, err, errlen);
 	if (code != CAIRN_E_OK)
 		return code;
 	if (queued == 0) {
@@ -647,8 +647,8 @@ op_prune(void *arg, int dry_run, struct ctl_prune_plan *out,
 			return CAIRN_E_UNAVAILABLE;
 		}
 		id = ++sc->next_id;
-		code = house_prune_request(sup_house(sc->sup), id,
-		    sup_ctl_house_done, sc, &queued, &kept, err, errlen);
+		code = maint_prune_request(sup_maint(sc->sup), id,
+		    sup_ctl_maint_done, sc, &queued, &kept, err, errlen);
 		if (code != CAIRN_E_OK)
 			return code;
 		if (queued == 0) {
@@ -659,7 +659,7 @@ op_prune(void *arg, int dry_run, struct ctl_prune_plan *out,
 		*ticket = id;
 		return CAIRN_E_OK;
 	}
-	if (house_prune_dry_run(sup_house(sc->sup), &p, err, errlen) == -1)
+	if (maint_prune_dry_run(sup_maint(sc->sup), &p, err, errlen) == -1)
 		return CAIRN_E_SOFTWARE;
 	if (p.hold) {
 		snprintf(err, errlen, "prune is held, nothing would be "
@@ -790,7 +790,7 @@ sup_ctl_free(struct sup_ctl *sc)
 	/* what still waits is cancelled; its clients get that answer */
 	sup_ctl_sweep(sc);
 	if (sc->sup != NULL)
-		house_requests_cancel(sup_house(sc->sup),
+		maint_requests_cancel(sup_maint(sc->sup),
 		    "cancelled: cairnd is stopping");
 	while (sc->nt > 0) {
 		struct ticket	*t = sc->t[sc->nt - 1];

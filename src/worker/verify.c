@@ -27,7 +27,7 @@
 #include <zstd.h>
 
 #include "cairn/errors.h"
-#include "cairn/myconn.h"
+#include "myconn.h"
 #include "cairn/retention.h"
 #include "cairn/sqlscan.h"
 #include "cairn/util.h"

@@ -16,7 +16,7 @@
 
 #include <stddef.h>
 
-#include "cairn/ctl.h"
+#include "cairn/ctlproto.h"
 
 /* Appends the text of the metrics to out. */
 void	 metrics_format(const struct ctl_status *, struct buf *out);

@@ -34,7 +34,7 @@
 #include <sqlite3.h>
 
 #include "cairn/errors.h"
-#include "cairn/job.h"
+#include "engine.h"
 #include "cairn/util.h"
 #include "cairn/writer.h"
 

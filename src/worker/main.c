@@ -31,7 +31,7 @@
 #include "cairn/chan.h"
 #include "cairn/errors.h"
 #include "cairn/frame.h"
-#include "cairn/job.h"
+#include "engine.h"
 #include "cairn/log.h"
 #include "cairn/sandbox.h"
 #include "cairn/util.h"
@@ -46,8 +46,8 @@ static struct job_progress	 w_progress;	/* under w_lock */
 static int64_t			 w_progress_ms;	/* last engine report */
 static int			 w_hb_stop;	/* under w_lock */
 static int			 w_hb_mute;	/* fault: stay silent */
-static const struct frame_job	*w_fj;		/* house: verify, prune */
-static struct house_items	 w_items;
+static const struct frame_job	*w_fj;		/* maint: verify, prune */
+static struct maint_items	 w_items;
 
 static void
 w_on_term(int sig)
@@ -424,7 +424,7 @@ w_engine(const struct job_env *env, struct job_result *res)
 	case JOB_VERIFY:
 	case JOB_PRUNE:
 	case JOB_UPLOAD:
-		return house_worker_run(w_fj, env, &w_items, w_send, res);
+		return maint_worker_run(w_fj, env, &w_items, w_send, res);
 	default:
 		snprintf(res->message, sizeof(res->message),
 		    "%s jobs are not run by this worker",
@@ -487,7 +487,7 @@ worker_main(void)
 	    fj.job.kind == JOB_UPLOAD) {
 		/* before the heartbeat thread: the channel is ours alone */
 		w_fj = &fj;
-		if (house_items_read(w_chan, w_gen, &w_items, err,
+		if (maint_items_read(w_chan, w_gen, &w_items, err,
 		    sizeof(err)) == -1)
 			w_done(CAIRN_E_PROTOCOL, "%s", err);
 	}
@@ -526,7 +526,7 @@ worker_main(void)
 	snprintf(err, sizeof(err), "%s", code == CAIRN_E_OK ? "ok" :
 	    res.message[0] != '\0' ? res.message : cairn_strerror(code));
 	job_result_free(&res);
-	house_items_free(&w_items);
+	maint_items_free(&w_items);
 	frame_job_free(&fj);		/* wipes the password */
 	w_done(code, "%s", err);
 }

@@ -1,4 +1,4 @@
-/* t/64-house-frame.c -- ITEM, END and RESULT: payloads and order rules */
+/* t/64-maint-frame.c -- ITEM, END and RESULT: payloads and order rules */
 #include "config.h"
 
 #include <errno.h>

@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "cairn/audit.h"
-#include "cairn/ctl.h"
-#include "cairn/ctlsrv.h"
+#include "cairn/ctlproto.h"
+#include "ctl_server.h"
 #include "cairn/errors.h"
 #include "cairn/log.h"
 #include "cairn/util.h"

@@ -1,5 +1,5 @@
 /*
- * house.c -- the supervisor's side of the verify and prune workers:
+ * maint.c -- the supervisor's side of the verify and prune workers:
  * what runs when, what each worker is sent, and what its answers change
  * in the catalog and the audit trail (docs/verify-and-prune.md).
  *
@@ -16,11 +16,11 @@
  *     plan deletes nothing and is audited; otherwise each job with files to
  *     remove gets a prune worker, and each reported removal is checked on
  *     disk before its catalog row is deleted and `artifact-pruned` audited.
- * cairnctl verify and prune (house_verify_request(), house_prune_request())
+ * cairnctl verify and prune (maint_verify_request(), maint_prune_request())
  * queue the same work and keep a request: the keys (catalog ids, or the
  * files to remove) it waits for.  Each answer, an item a worker never
  * answered or an artifact gone before it was sent ticks its key off; the
- * last one calls the request's house_done_fn once, with the worst code.
+ * last one calls the request's maint_done_fn once, with the worst code.
  */
 #include "config.h"
 
@@ -93,7 +93,7 @@ struct hkey {
 
 struct hreq {
 	uint64_t	 ticket;
-	house_done_fn	 fn;
+	maint_done_fn	 fn;
 	void		*arg;
 	int		 prune;
 	struct hkey	*k;		/* owns */
@@ -103,7 +103,7 @@ struct hreq {
 	char		 first[400];	/* the first failure's line */
 };
 
-struct house {
+struct maint {
 	struct sup	*sup;
 	struct sup_boot	*boot;
 	int		 once;
@@ -119,16 +119,16 @@ struct house {
 	size_t		 nreq;
 };
 
-#define house_audit(h, ev, ...) do {					\
+#define maint_audit(h, ev, ...) do {					\
 	if ((h)->boot->audit != NULL &&					\
 	    audit_write((h)->boot->audit, (ev), __VA_ARGS__) == -1)	\
 		log_warn("audit %s", (ev));				\
 } while (0)
 
-struct house *
-house_new(struct sup *s, struct sup_boot *b, int once)
+struct maint *
+maint_new(struct sup *s, struct sup_boot *b, int once)
 {
-	struct house	*h = xcalloc(1, sizeof(*h));
+	struct maint	*h = xcalloc(1, sizeof(*h));
 
 	h->sup = s;
 	h->boot = b;
@@ -138,7 +138,7 @@ house_new(struct sup *s, struct sup_boot *b, int once)
 }
 
 void
-house_free(struct house *h)
+maint_free(struct maint *h)
 {
 	if (h == NULL)
 		return;
@@ -162,13 +162,13 @@ house_free(struct house *h)
 }
 
 int
-house_failures(const struct house *h)
+maint_failures(const struct maint *h)
 {
 	return h->failures;
 }
 
 static struct hjob *
-house_job(struct house *h, const char *name)
+maint_job(struct maint *h, const char *name)
 {
 	for (size_t i = 0; i < h->njobs; i++)
 		if (strcmp(h->jobs[i]->name, name) == 0)
@@ -178,7 +178,7 @@ house_job(struct house *h, const char *name)
 
 /* The hjob whose verify or prune slot this is; NULL for a backup slot. */
 static struct hjob *
-house_job_of(struct house *h, const struct slot *sl)
+maint_job_of(struct maint *h, const struct slot *sl)
 {
 	for (size_t i = 0; i < h->njobs; i++)
 		if (h->jobs[i]->vslot == sl || h->jobs[i]->pslot == sl ||
@@ -188,7 +188,7 @@ house_job_of(struct house *h, const struct slot *sl)
 }
 
 static int
-house_configured(const struct conf *c, const char *name)
+maint_configured(const struct conf *c, const char *name)
 {
 	return conf_job_find(c, name) != NULL;
 }
@@ -196,7 +196,7 @@ house_configured(const struct conf *c, const char *name)
 /* -- cairnctl requests ------------------------------------------------ */
 
 static void
-house_req_key(struct hreq *q, struct hjob *hj, int64_t id, const char *name)
+maint_req_key(struct hreq *q, struct hjob *hj, int64_t id, const char *name)
 {
 	q->k = xreallocarray(q->k, q->n + 1, sizeof(*q->k));
 	memset(&q->k[q->n], 0, sizeof(*q->k));
@@ -209,7 +209,7 @@ house_req_key(struct hreq *q, struct hjob *hj, int64_t id, const char *name)
 
 /* The request is answered: one line, the worst code. */
 static void
-house_req_finish(struct house *h, size_t qi)
+maint_req_finish(struct maint *h, size_t qi)
 {
 	struct hreq	*q = h->req[qi];
 	char		 text[600];
@@ -236,7 +236,7 @@ house_req_finish(struct house *h, size_t qi)
 
 /* An item of a prune (prune) or verification ended: every request on it. */
 static void
-house_req_item(struct house *h, int prune, struct hjob *hj, int64_t id,
+maint_req_item(struct maint *h, int prune, struct hjob *hj, int64_t id,
     const char *name, int code, const char *line)
 {
 	for (size_t qi = h->nreq; qi-- > 0;) {
@@ -260,14 +260,14 @@ house_req_item(struct house *h, int prune, struct hjob *hj, int64_t id,
 			if (code > q->worst)
 				q->worst = code;
 			if (q->left == 0)
-				house_req_finish(h, qi);
+				maint_req_finish(h, qi);
 			break;
 		}
 	}
 }
 
 static struct hreq *
-house_req_new(struct house *h, int prune, uint64_t ticket, house_done_fn fn,
+maint_req_new(struct maint *h, int prune, uint64_t ticket, maint_done_fn fn,
     void *arg)
 {
 	struct hreq	*q = xcalloc(1, sizeof(*q));
@@ -283,7 +283,7 @@ house_req_new(struct house *h, int prune, uint64_t ticket, house_done_fn fn,
 
 /* Drops a request that queued nothing (it is never answered). */
 static void
-house_req_drop(struct house *h, struct hreq *q)
+maint_req_drop(struct maint *h, struct hreq *q)
 {
 	for (size_t i = 0; i < h->nreq; i++)
 		if (h->req[i] == q) {
@@ -295,7 +295,7 @@ house_req_drop(struct house *h, struct hreq *q)
 }
 
 void
-house_requests_cancel(struct house *h, const char *why)
+maint_requests_cancel(struct maint *h, const char *why)
 {
 	while (h != NULL && h->nreq > 0) {
 		struct hreq	*q = h->req[h->nreq - 1];
@@ -309,7 +309,7 @@ house_requests_cancel(struct house *h, const char *why)
 
 /* Queue catalog id for verification (once) and wake the verify slot. */
 static void
-house_verify_queue(struct house *h, struct hjob *hj, int64_t id)
+maint_verify_queue(struct maint *h, struct hjob *hj, int64_t id)
 {
 	for (size_t i = 0; i < hj->npending; i++)
 		if (hj->pending[i] == id)
@@ -324,7 +324,7 @@ wake:
 
 /* Every artifact of a job (all: true) or only the unverified ones. */
 static void
-house_verify_catalog(struct house *h, const char *job, int all,
+maint_verify_catalog(struct maint *h, const char *job, int all,
     struct hreq *q)
 {
 	struct artifact	*a = NULL;
@@ -336,15 +336,15 @@ house_verify_catalog(struct house *h, const char *job, int all,
 		return;
 	/* oldest first: the list is newest first */
 	for (size_t i = n; i-- > 0;) {
-		if ((hj = house_job(h, a[i].job)) == NULL ||
-		    !house_configured(sup_conf(h->sup), a[i].job))
+		if ((hj = maint_job(h, a[i].job)) == NULL ||
+		    !maint_configured(sup_conf(h->sup), a[i].job))
 			continue;
 		if (a[i].status == ART_MISSING || a[i].status == ART_DELETED)
 			continue;
 		if (all || a[i].status == ART_UNVERIFIED) {
 			if (q != NULL)
-				house_req_key(q, hj, a[i].id, a[i].path);
-			house_verify_queue(h, hj, a[i].id);
+				maint_req_key(q, hj, a[i].id, a[i].path);
+			maint_verify_queue(h, hj, a[i].id);
 		}
 	}
 	free(a);
@@ -353,7 +353,7 @@ house_verify_catalog(struct house *h, const char *job, int all,
 /* -- upload: queueing -------------------------------------------------- */
 
 static void
-house_upload_conf(struct house *h, struct hjob *hj, const struct job_conf *j)
+maint_upload_conf(struct maint *h, struct hjob *hj, const struct job_conf *j)
 {
 	if (j->upload == NULL && hj->uslot == NULL)
 		return;
@@ -369,7 +369,7 @@ house_upload_conf(struct house *h, struct hjob *hj, const struct job_conf *j)
 
 /* Has the job's remote a copy of path ("JOB/NAME") on record? */
 static int
-house_has_copy(struct house *h, struct hjob *hj, const char *path)
+maint_has_copy(struct maint *h, struct hjob *hj, const char *path)
 {
 	struct remote_copy	*rc = NULL;
 	size_t			 n = 0;
@@ -387,7 +387,7 @@ house_has_copy(struct house *h, struct hjob *hj, const char *path)
 
 /* Queue catalog id for upload (once) and wake the upload slot. */
 static void
-house_upload_queue(struct house *h, struct hjob *hj, int64_t id)
+maint_upload_queue(struct maint *h, struct hjob *hj, int64_t id)
 {
 	if (hj->uslot == NULL || hj->ujob.upload == NULL)
 		return;
@@ -404,7 +404,7 @@ wake:
 
 /* Check every remote copy of the job on its next upload run. */
 static void
-house_remote_queue(struct house *h, struct hjob *hj)
+maint_remote_queue(struct maint *h, struct hjob *hj)
 {
 	if (hj->uslot == NULL || hj->ujob.upload == NULL)
 		return;
@@ -415,7 +415,7 @@ house_remote_queue(struct house *h, struct hjob *hj)
 
 /* At start-up: verified artifacts without a copy on their job's remote. */
 static void
-house_upload_catalog(struct house *h)
+maint_upload_catalog(struct maint *h)
 {
 	struct artifact		*a = NULL;
 	struct remote_copy	*rc = NULL;
@@ -429,7 +429,7 @@ house_upload_catalog(struct house *h)
 		nrc = 0;
 	for (size_t i = n; i-- > 0;) {
 		if (a[i].status != ART_OK ||
-		    (hj = house_job(h, a[i].job)) == NULL ||
+		    (hj = maint_job(h, a[i].job)) == NULL ||
 		    hj->ujob.upload == NULL)
 			continue;
 		for (k = 0; k < nrc; k++)
@@ -437,20 +437,20 @@ house_upload_catalog(struct house *h)
 			    strcmp(rc[k].remote, hj->ujob.upload) == 0)
 				break;
 		if (k == nrc)
-			house_upload_queue(h, hj, a[i].id);
+			maint_upload_queue(h, hj, a[i].id);
 	}
 	free(rc);
 	free(a);
 }
 
 void
-house_conf(struct house *h, const struct conf *c, time_t now)
+maint_conf(struct maint *h, const struct conf *c, time_t now)
 {
 	const struct verify_conf	*v = &c->verify;
 	struct hjob			*hj;
 
 	for (size_t i = 0; i < c->njobs; i++) {
-		if ((hj = house_job(h, c->jobs[i].name)) == NULL) {
+		if ((hj = maint_job(h, c->jobs[i].name)) == NULL) {
 			hj = xcalloc(1, sizeof(*hj));
 			hj->name = xstrdup(c->jobs[i].name);
 			h->jobs = xreallocarray(h->jobs, h->njobs + 1,
@@ -476,7 +476,7 @@ house_conf(struct house *h, const struct conf *c, time_t now)
 		hj->pjob.name = hj->name;
 		hj->pjob.kind = JOB_PRUNE;
 		hj->pjob.retries = 0;	/* the next plan tries again */
-		house_upload_conf(h, hj, &c->jobs[i]);
+		maint_upload_conf(h, hj, &c->jobs[i]);
 	}
 	if (!h->once) {
 		h->verify_next = cron_next(&v->cron, now, c->timezone);
@@ -489,16 +489,16 @@ house_conf(struct house *h, const struct conf *c, time_t now)
 		 * every artifact (a cycle includes the scheduled full check).
 		 */
 		h->started = 1;
-		house_verify_catalog(h, NULL, h->once, NULL);
-		house_upload_catalog(h);
+		maint_verify_catalog(h, NULL, h->once, NULL);
+		maint_upload_catalog(h);
 		for (size_t i = 0; h->once && i < h->njobs; i++)
-			house_remote_queue(h, h->jobs[i]);
+			maint_remote_queue(h, h->jobs[i]);
 	}
 }
 
 int
-house_verify_request(struct house *h, const char *what, uint64_t ticket,
-    house_done_fn fn, void *arg, size_t *queued, char *err, size_t errlen)
+maint_verify_request(struct maint *h, const char *what, uint64_t ticket,
+    maint_done_fn fn, void *arg, size_t *queued, char *err, size_t errlen)
 {
 	struct artifact	*a = NULL, *hit = NULL;
 	struct hjob	*hj;
@@ -517,17 +517,17 @@ house_verify_request(struct house *h, const char *what, uint64_t ticket,
 		    "%s", h->boot->catalog_problem);
 		return CAIRN_E_SOFTWARE;
 	}
-	q = house_req_new(h, 0, ticket, fn, arg);
+	q = maint_req_new(h, 0, ticket, fn, arg);
 	if (what == NULL || (strchr(what, '/') == NULL &&
-	    house_configured(sup_conf(h->sup), what))) {
+	    maint_configured(sup_conf(h->sup), what))) {
 		/* every artifact, or every artifact of one job */
-		house_verify_catalog(h, what, 1, q);
+		maint_verify_catalog(h, what, 1, q);
 		goto out;
 	}
 	if (catalog_list(h->boot->catalog, NULL, &a, &n) == -1) {
 		snprintf(err, errlen, "verify: catalog: %s",
 		    catalog_error(h->boot->catalog));
-		house_req_drop(h, q);
+		maint_req_drop(h, q);
 		return CAIRN_E_SOFTWARE;
 	}
 	/* "JOB/NAME" (relative to backup_dir) or the file name alone */
@@ -537,36 +537,36 @@ house_verify_request(struct house *h, const char *what, uint64_t ticket,
 		    strchr(what, '/') == NULL && strcmp(base + 1, what) == 0))
 			hit = &a[i];
 	}
-	if (hit == NULL || (hj = house_job(h, hit->job)) == NULL ||
-	    !house_configured(sup_conf(h->sup), hit->job)) {
+	if (hit == NULL || (hj = maint_job(h, hit->job)) == NULL ||
+	    !maint_configured(sup_conf(h->sup), hit->job)) {
 		snprintf(err, errlen, "no artifact %s in the catalog of a "
 		    "configured job (give JOB/NAME, a file name or a job)",
 		    what);
 		free(a);
-		house_req_drop(h, q);
+		maint_req_drop(h, q);
 		return CAIRN_E_USAGE;
 	}
 	if (hit->status == ART_MISSING || hit->status == ART_DELETED) {
 		snprintf(err, errlen, "%s: the file is %s", hit->path,
 		    hit->status == ART_MISSING ? "missing" : "deleted");
 		free(a);
-		house_req_drop(h, q);
+		maint_req_drop(h, q);
 		return CAIRN_E_NOINPUT;
 	}
-	house_req_key(q, hj, hit->id, hit->path);
-	house_verify_queue(h, hj, hit->id);
+	maint_req_key(q, hj, hit->id, hit->path);
+	maint_verify_queue(h, hj, hit->id);
 	free(a);
 out:
 	*queued = q->n;
 	if (q->n == 0)
-		house_req_drop(h, q);
+		maint_req_drop(h, q);
 	return CAIRN_E_OK;
 }
 
 /* -- sending the items ------------------------------------------------- */
 
 static void
-house_queue_tables(struct worker *w, const struct table_stat *t, size_t n)
+maint_queue_tables(struct worker *w, const struct table_stat *t, size_t n)
 {
 	unsigned char	*buf = xmalloc(FRAME_MAX_PAYLOAD);
 	ssize_t		 len;
@@ -584,7 +584,7 @@ house_queue_tables(struct worker *w, const struct table_stat *t, size_t n)
 }
 
 static void
-house_send_verify(struct house *h, struct hjob *hj, struct worker *w)
+maint_send_verify(struct maint *h, struct hjob *hj, struct worker *w)
 {
 	struct artifact		 a;
 	struct table_stat	*t;
@@ -602,7 +602,7 @@ house_send_verify(struct house *h, struct hjob *hj, struct worker *w)
 		    a.status == ART_DELETED || strncmp(a.path, hj->name,
 		    plen) != 0 || a.path[plen] != '/') {
 			/* pruned or gone meanwhile */
-			house_req_item(h, 0, hj, hj->pending[i], NULL,
+			maint_req_item(h, 0, hj, hj->pending[i], NULL,
 			    CAIRN_E_NOINPUT, "artifact gone before it was "
 			    "verified");
 			continue;
@@ -636,14 +636,14 @@ house_send_verify(struct house *h, struct hjob *hj, struct worker *w)
 		hj->nvfly++;
 		chan_queue(w->chan, MSG_ITEM, w->gen, buf, (size_t)len, -1);
 		if (m.ntables > 0)
-			house_queue_tables(w, t, m.ntables);
+			maint_queue_tables(w, t, m.ntables);
 		free(t);
 	}
 	hj->npending = 0;
 }
 
 static void
-house_send_prune(struct hjob *hj, struct worker *w)
+maint_send_prune(struct hjob *hj, struct worker *w)
 {
 	struct msg_item	 m;
 	unsigned char	 buf[512];
@@ -668,7 +668,7 @@ house_send_prune(struct hjob *hj, struct worker *w)
 
 /* Every copy of the job on its remote, to HEAD (verify schedule, -o). */
 static void
-house_send_rchecks(struct house *h, struct hjob *hj, struct worker *w)
+maint_send_rchecks(struct maint *h, struct hjob *hj, struct worker *w)
 {
 	struct remote_copy	*rc = NULL;
 	struct msg_item		 m;
@@ -711,7 +711,7 @@ house_send_rchecks(struct house *h, struct hjob *hj, struct worker *w)
 }
 
 static void
-house_send_upload(struct house *h, struct hjob *hj, struct worker *w)
+maint_send_upload(struct maint *h, struct hjob *hj, struct worker *w)
 {
 	struct artifact	 a;
 	struct msg_item	 m;
@@ -750,23 +750,23 @@ house_send_upload(struct house *h, struct hjob *hj, struct worker *w)
 	}
 	hj->nupending = 0;
 	if (hj->rcheck)
-		house_send_rchecks(h, hj, w);
+		maint_send_rchecks(h, hj, w);
 	hj->rcheck = 0;
 }
 
 void
-house_spawned(struct house *h, struct worker *w)
+maint_spawned(struct maint *h, struct worker *w)
 {
-	struct hjob	*hj = house_job_of(h, w->slot);
+	struct hjob	*hj = maint_job_of(h, w->slot);
 
 	if (w->chan == NULL)
 		return;
 	if (hj != NULL && w->slot == hj->uslot)
-		house_send_upload(h, hj, w);
+		maint_send_upload(h, hj, w);
 	else if (hj != NULL && w->slot == hj->vslot)
-		house_send_verify(h, hj, w);
+		maint_send_verify(h, hj, w);
 	else if (hj != NULL)
-		house_send_prune(hj, w);
+		maint_send_prune(hj, w);
 	chan_queue(w->chan, MSG_END, w->gen, NULL, 0, -1);
 }
 
@@ -774,7 +774,7 @@ house_spawned(struct house *h, struct worker *w)
 
 /* The first failed check's name, or what kind of failure it was. */
 static const char *
-house_check_name(const struct msg_result *r)
+maint_check_name(const struct msg_result *r)
 {
 	for (int c = 0; c < VERIFY_CHECK_MAX; c++)
 		if (r->failed & (1u << c))
@@ -787,7 +787,7 @@ house_check_name(const struct msg_result *r)
  * missing (catalog, audit artifact-missing, answer 66), not damaged.
  */
 static int
-house_verify_gone(struct house *h, struct hjob *hj, struct hitem *it)
+maint_verify_gone(struct maint *h, struct hjob *hj, struct hitem *it)
 {
 	struct stat	 st;
 	char		*rel, line[600];
@@ -802,25 +802,25 @@ house_verify_gone(struct house *h, struct hjob *hj, struct hitem *it)
 			log_warnx("catalog: %s: %s", rel,
 			    catalog_error(h->boot->catalog));
 		log_warnx("%s: %s is missing", hj->name, it->name);
-		house_audit(h, "artifact-missing", AF_STR("job", hj->name),
+		maint_audit(h, "artifact-missing", AF_STR("job", hj->name),
 		    AF_STR("artifact", rel));
 		snprintf(line, sizeof(line), "%s: missing: the file is gone",
 		    rel);
-		house_req_item(h, 0, hj, it->id, NULL, CAIRN_E_NOINPUT, line);
+		maint_req_item(h, 0, hj, it->id, NULL, CAIRN_E_NOINPUT, line);
 	}
 	free(rel);
 	return gone;
 }
 
 static void
-house_verified(struct house *h, struct hjob *hj, struct hitem *it,
+maint_verified(struct maint *h, struct hjob *hj, struct hitem *it,
     const struct msg_result *r)
 {
 	char		 text[512], line[900], *rel;
 	const char	*check = NULL;
 	int		 ok = r->code == CAIRN_E_OK, record;
 
-	if (r->code == CAIRN_E_NOINPUT && house_verify_gone(h, hj, it))
+	if (r->code == CAIRN_E_NOINPUT && maint_verify_gone(h, hj, it))
 		return;
 	if (ok && it->sha256[0] != '\0' &&
 	    strcmp(it->sha256, r->sha256_hex) != 0) {
@@ -846,7 +846,7 @@ house_verified(struct house *h, struct hjob *hj, struct hitem *it,
 			log_warnx("catalog: %s/%s: %s", hj->name, it->name,
 			    catalog_error(h->boot->catalog));
 	} else if (!ok) {
-		check = house_check_name(r);
+		check = maint_check_name(r);
 		snprintf(text, sizeof(text), "%s", r->message);
 	} else	/* "ok", and for an age file which level ran */
 		snprintf(text, sizeof(text), "%s", strncmp(r->message, "ok",
@@ -867,17 +867,17 @@ house_verified(struct house *h, struct hjob *hj, struct hitem *it,
 	else
 		snprintf(line, sizeof(line), "%s/%s: %s check failed: %s",
 		    hj->name, it->name, check, text);
-	house_req_item(h, 0, hj, it->id, NULL, ok ? CAIRN_E_OK :
+	maint_req_item(h, 0, hj, it->id, NULL, ok ? CAIRN_E_OK :
 	    strcmp(check, "error") == 0 && r->code != CAIRN_E_OK ? r->code :
 	    CAIRN_E_VERIFY, line);
 	if (ok) {
 		log_info("%s: verified %s", hj->name, it->name);
 		rel = xasprintf("%s/%s", hj->name, it->name);
 		if (!it->found && hj->ujob.upload != NULL &&
-		    !house_has_copy(h, hj, rel))
-			house_upload_queue(h, hj, it->id);
+		    !maint_has_copy(h, hj, rel))
+			maint_upload_queue(h, hj, it->id);
 		free(rel);
-		house_audit(h, "artifact-verified", AF_STR("job", hj->name),
+		maint_audit(h, "artifact-verified", AF_STR("job", hj->name),
 		    AF_STR("artifact", it->name),
 		    AF_STR("sha256", r->sha256_hex));
 		alerts_verified(sup_alerts(h->sup), hj->name, it->name, 1,
@@ -887,7 +887,7 @@ house_verified(struct house *h, struct hjob *hj, struct hitem *it,
 	h->failures++;
 	log_warnx("%s: verification of %s failed: %s: %s", hj->name,
 	    it->name, check, text);
-	house_audit(h, "artifact-verify-failed", AF_STR("job", hj->name),
+	maint_audit(h, "artifact-verify-failed", AF_STR("job", hj->name),
 	    AF_STR("artifact", it->name), AF_STR("check", check),
 	    AF_STR("cause", text), AF_INT("code", (int64_t)r->code));
 	if (record) {
@@ -898,7 +898,7 @@ house_verified(struct house *h, struct hjob *hj, struct hitem *it,
 }
 
 static void
-house_pruned(struct house *h, struct hjob *hj, struct hitem *it,
+maint_pruned(struct maint *h, struct hjob *hj, struct hitem *it,
     const struct msg_result *r)
 {
 	struct stat	 st;
@@ -910,17 +910,17 @@ house_pruned(struct house *h, struct hjob *hj, struct hitem *it,
 	    AT_SYMLINK_NOFOLLOW) == -1 && errno == ENOENT;
 	free(rel);
 	if (gone)
-		house_req_item(h, 1, hj, 0, it->name, CAIRN_E_OK, "");
+		maint_req_item(h, 1, hj, 0, it->name, CAIRN_E_OK, "");
 	if (!gone) {
 		snprintf(line, sizeof(line), "%s/%s: not removed: %s", hj->name,
 		    it->name, r->code == CAIRN_E_OK ? "still there" :
 		    r->message);
-		house_req_item(h, 1, hj, 0, it->name, r->code == CAIRN_E_OK ?
+		maint_req_item(h, 1, hj, 0, it->name, r->code == CAIRN_E_OK ?
 		    CAIRN_E_IOERR : r->code, line);
 		h->failures++;
 		log_warnx("%s: could not remove %s: %s", hj->name, it->name,
 		    r->code == CAIRN_E_OK ? "still there" : r->message);
-		house_audit(h, "prune-failed", AF_STR("job", hj->name),
+		maint_audit(h, "prune-failed", AF_STR("job", hj->name),
 		    AF_STR("file", it->name), AF_STR("error",
 		    r->code == CAIRN_E_OK ? "reported removed, still there" :
 		    r->message));
@@ -928,7 +928,7 @@ house_pruned(struct house *h, struct hjob *hj, struct hitem *it,
 	}
 	if (it->what == PRUNE_TEMP) {
 		log_info("%s: removed stale %s", hj->name, it->name);
-		house_audit(h, "partial-removed", AF_STR("job", hj->name),
+		maint_audit(h, "partial-removed", AF_STR("job", hj->name),
 		    AF_STR("file", it->name), AF_STR("reason", it->reason));
 		return;
 	}
@@ -939,13 +939,13 @@ house_pruned(struct house *h, struct hjob *hj, struct hitem *it,
 		sup_catalog_fault(h->boot, catalog_error(h->boot->catalog));
 	}
 	log_info("%s: pruned %s (%s)", hj->name, it->name, it->reason);
-	house_audit(h, "artifact-pruned", AF_STR("job", hj->name),
+	maint_audit(h, "artifact-pruned", AF_STR("job", hj->name),
 	    AF_STR("artifact", it->name), AF_STR("reason", it->reason));
 }
 
 /* PREFIX JOB/NAME on the remote named remote. */
 static void
-house_remote_key(struct house *h, const char *remote, const char *path,
+maint_remote_key(struct maint *h, const char *remote, const char *path,
     char *out, size_t outlen)
 {
 	const struct s3_conf	*r = conf_s3_find(sup_conf(h->sup), remote);
@@ -954,7 +954,7 @@ house_remote_key(struct house *h, const char *remote, const char *path,
 }
 
 static void
-house_uploaded(struct house *h, struct hjob *hj, struct hitem *it,
+maint_uploaded(struct maint *h, struct hjob *hj, struct hitem *it,
     const struct msg_result *r, unsigned attempt)
 {
 	struct remote_copy	 rc;
@@ -977,7 +977,7 @@ house_uploaded(struct house *h, struct hjob *hj, struct hitem *it,
 		snprintf(rc.job, sizeof(rc.job), "%s", hj->name);
 		snprintf(rc.path, sizeof(rc.path), "%s/%s", hj->name,
 		    it->name);
-		house_remote_key(h, remote, rc.path, rc.key, sizeof(rc.key));
+		maint_remote_key(h, remote, rc.path, rc.key, sizeof(rc.key));
 		/* pruned while it went up: the copy outlives the row */
 		rc.artifact_id = h->boot->catalog != NULL &&
 		    catalog_get(h->boot->catalog, it->id, &a) == 0 ? it->id : 0;
@@ -991,7 +991,7 @@ house_uploaded(struct house *h, struct hjob *hj, struct hitem *it,
 			    catalog_error(h->boot->catalog));
 		log_info("%s: uploaded %s to %s as %s", hj->name, it->name,
 		    remote, rc.key);
-		house_audit(h, "artifact-uploaded", AF_STR("job", hj->name),
+		maint_audit(h, "artifact-uploaded", AF_STR("job", hj->name),
 		    AF_STR("artifact", it->name), AF_STR("remote", remote),
 		    AF_STR("key", rc.key), AF_UINT("bytes", rc.size),
 		    AF_STR("etag", rc.etag), AF_STR("sha256", rc.sha256));
@@ -1001,7 +1001,7 @@ house_uploaded(struct house *h, struct hjob *hj, struct hitem *it,
 	h->failures++;
 	log_warnx("%s: upload of %s to %s failed: %s", hj->name, it->name,
 	    remote, why);
-	house_audit(h, "upload-failed", AF_STR("job", hj->name),
+	maint_audit(h, "upload-failed", AF_STR("job", hj->name),
 	    AF_STR("artifact", it->name), AF_STR("remote", remote),
 	    AF_STR("error", why), AF_INT("code", (int64_t)r->code),
 	    AF_UINT("attempt", attempt));
@@ -1013,7 +1013,7 @@ house_uploaded(struct house *h, struct hjob *hj, struct hitem *it,
  * uploaded again; a check that could not run changes nothing.
  */
 static void
-house_remote_checked(struct house *h, struct hjob *hj, struct hitem *it,
+maint_remote_checked(struct maint *h, struct hjob *hj, struct hitem *it,
     const struct msg_result *r)
 {
 	const char	*remote = hj->ujob.upload;
@@ -1021,12 +1021,12 @@ house_remote_checked(struct house *h, struct hjob *hj, struct hitem *it,
 	int		 lost;
 
 	snprintf(path, sizeof(path), "%s/%s", hj->name, it->name);
-	house_remote_key(h, remote, path, key, sizeof(key));
+	maint_remote_key(h, remote, path, key, sizeof(key));
 	if (r->code == CAIRN_E_OK && strcmp(r->sha256_hex, it->sha256) == 0 &&
 	    r->stored_bytes == it->size) {
 		log_info("%s: remote copy %s on %s: ok", hj->name, key,
 		    remote);
-		house_audit(h, "remote-verified", AF_STR("job", hj->name),
+		maint_audit(h, "remote-verified", AF_STR("job", hj->name),
 		    AF_STR("artifact", it->name), AF_STR("remote", remote),
 		    AF_STR("key", key));
 		return;
@@ -1037,7 +1037,7 @@ house_remote_checked(struct house *h, struct hjob *hj, struct hitem *it,
 	log_warnx("%s: remote copy %s on %s: %s%s", hj->name, key, remote,
 	    r->code == CAIRN_E_OK ? "does not match the catalog" : r->message,
 	    lost ? "" : " (not checked)");
-	house_audit(h, "remote-verify-failed", AF_STR("job", hj->name),
+	maint_audit(h, "remote-verify-failed", AF_STR("job", hj->name),
 	    AF_STR("artifact", it->name), AF_STR("remote", remote),
 	    AF_STR("key", key), AF_STR("error", r->code == CAIRN_E_OK ?
 	    "does not match the catalog" : r->message),
@@ -1051,14 +1051,14 @@ house_remote_checked(struct house *h, struct hjob *hj, struct hitem *it,
 		log_warnx("catalog: %s: %s", path,
 		    catalog_error(h->boot->catalog));
 	if (it->art_id > 0)
-		house_upload_queue(h, hj, it->art_id);
+		maint_upload_queue(h, hj, it->art_id);
 }
 
 int
-house_result(struct house *h, struct worker *w, const unsigned char *p,
+maint_result(struct maint *h, struct worker *w, const unsigned char *p,
     size_t len)
 {
-	struct hjob		*hj = house_job_of(h, w->slot);
+	struct hjob		*hj = maint_job_of(h, w->slot);
 	struct msg_result	 r;
 	struct hitem		*v;
 	size_t			 n;
@@ -1076,19 +1076,19 @@ house_result(struct house *h, struct worker *w, const unsigned char *p,
 		return -1;
 	v[r.index].answered = 1;
 	if (w->slot == hj->uslot && v[r.index].rcheck)
-		house_remote_checked(h, hj, &v[r.index], &r);
+		maint_remote_checked(h, hj, &v[r.index], &r);
 	else if (w->slot == hj->uslot)
-		house_uploaded(h, hj, &v[r.index], &r, w->slot->attempt);
+		maint_uploaded(h, hj, &v[r.index], &r, w->slot->attempt);
 	else if (w->slot == hj->vslot)
-		house_verified(h, hj, &v[r.index], &r);
+		maint_verified(h, hj, &v[r.index], &r);
 	else
-		house_pruned(h, hj, &v[r.index], &r);
+		maint_pruned(h, hj, &v[r.index], &r);
 	return 0;
 }
 
 /* An item the worker never answered: its requests learn why. */
 static void
-house_unanswered(struct house *h, int prune, struct hjob *hj,
+maint_unanswered(struct maint *h, int prune, struct hjob *hj,
     const struct hitem *it, const struct worker *w, int code)
 {
 	char	 line[600];
@@ -1096,21 +1096,21 @@ house_unanswered(struct house *h, int prune, struct hjob *hj,
 	snprintf(line, sizeof(line), "%s/%s: not %s: worker failed: %s",
 	    hj->name, it->name, prune ? "removed" : "verified",
 	    w->cause[0] != '\0' ? w->cause : "no answer");
-	house_req_item(h, prune, hj, it->id, it->name,
+	maint_req_item(h, prune, hj, it->id, it->name,
 	    code != CAIRN_E_OK ? code : CAIRN_E_SOFTWARE, line);
 }
 
 void
-house_end(struct house *h, struct worker *w, int code, int64_t art_id)
+maint_end(struct maint *h, struct worker *w, int code, int64_t art_id)
 {
-	struct hjob	*hj = house_job_of(h, w->slot);
+	struct hjob	*hj = maint_job_of(h, w->slot);
 
 	if (hj == NULL) {
 		/* a backup run */
 		h->dirty = 1;
-		if (art_id > 0 && (hj = house_job(h, w->slot->name)) != NULL &&
+		if (art_id > 0 && (hj = maint_job(h, w->slot->name)) != NULL &&
 		    sup_conf(h->sup)->verify.after_backup)
-			house_verify_queue(h, hj, art_id);
+			maint_verify_queue(h, hj, art_id);
 		return;
 	}
 	if (w->slot == hj->uslot) {
@@ -1125,10 +1125,10 @@ house_end(struct house *h, struct worker *w, int code, int64_t art_id)
 			if (hj->ufly[i].answered && !hj->ufly[i].failed)
 				continue;
 			if (w->slot->state == SLOT_BACKOFF)
-				house_upload_queue(h, hj, hj->ufly[i].id);
+				maint_upload_queue(h, hj, hj->ufly[i].id);
 			else if (!hj->ufly[i].answered) {
 				h->failures++;
-				house_audit(h, "upload-failed",
+				maint_audit(h, "upload-failed",
 				    AF_STR("job", hj->name),
 				    AF_STR("artifact", hj->ufly[i].name),
 				    AF_STR("remote", hj->ujob.upload != NULL ?
@@ -1152,9 +1152,9 @@ house_end(struct house *h, struct worker *w, int code, int64_t art_id)
 			if (hj->vfly[i].answered)
 				continue;
 			else if (w->slot->state == SLOT_BACKOFF)
-				house_verify_queue(h, hj, hj->vfly[i].id);
+				maint_verify_queue(h, hj, hj->vfly[i].id);
 			else
-				house_unanswered(h, 0, hj, &hj->vfly[i], w,
+				maint_unanswered(h, 0, hj, &hj->vfly[i], w,
 				    code);
 		free(hj->vfly);
 		hj->vfly = NULL;
@@ -1167,7 +1167,7 @@ house_end(struct house *h, struct worker *w, int code, int64_t art_id)
 	} else {
 		for (size_t i = 0; i < hj->npfly; i++)
 			if (!hj->pfly[i].answered)
-				house_unanswered(h, 1, hj, &hj->pfly[i], w,
+				maint_unanswered(h, 1, hj, &hj->pfly[i], w,
 				    code);
 		free(hj->pfly);
 		hj->pfly = NULL;
@@ -1179,7 +1179,7 @@ house_end(struct house *h, struct worker *w, int code, int64_t art_id)
 
 /* What running workers hold, for the planner; *namesp: free each. */
 static struct prune_busy *
-house_busy(struct house *h, size_t *np, char ***namesp)
+maint_busy(struct maint *h, size_t *np, char ***namesp)
 {
 	struct slot *const	*sl;
 	struct prune_busy	*b;
@@ -1208,7 +1208,7 @@ house_busy(struct house *h, size_t *np, char ***namesp)
 }
 
 static int
-house_plan(struct house *h, struct prune_plan *p, char *err, size_t errlen)
+maint_plan(struct maint *h, struct prune_plan *p, char *err, size_t errlen)
 {
 	struct prune_busy	*b;
 	char			**names;
@@ -1227,7 +1227,7 @@ house_plan(struct house *h, struct prune_plan *p, char *err, size_t errlen)
 		errno = EIO;
 		return -1;
 	}
-	b = house_busy(h, &nb, &names);
+	b = maint_busy(h, &nb, &names);
 	r = prune_plan_build(h->boot->catalog, h->boot->backup_dirfd,
 	    sup_conf(h->sup), time(NULL), b, nb, p, err, errlen);
 	for (size_t i = 0; i < nb; i++)
@@ -1238,10 +1238,10 @@ house_plan(struct house *h, struct prune_plan *p, char *err, size_t errlen)
 }
 
 int
-house_prune_dry_run(struct house *h, struct prune_plan *p, char *err,
+maint_prune_dry_run(struct maint *h, struct prune_plan *p, char *err,
     size_t errlen)
 {
-	return house_plan(h, p, err, errlen);
+	return maint_plan(h, p, err, errlen);
 }
 
 /*
@@ -1250,7 +1250,7 @@ house_prune_dry_run(struct house *h, struct prune_plan *p, char *err,
  * health, status and metrics until a plan without it.
  */
 static void
-house_holds(struct house *h, const struct prune_plan *p)
+maint_holds(struct maint *h, const struct prune_plan *p)
 {
 	char	 now[sizeof(h->jobs[0]->hold)];
 	int	 changed = 0;
@@ -1269,11 +1269,11 @@ house_holds(struct house *h, const struct prune_plan *p)
 			continue;
 		if (now[0] != '\0') {
 			log_warnx("%s: pruning held: %s", hj->name, now);
-			house_audit(h, "prune-held", AF_STR("job", hj->name),
+			maint_audit(h, "prune-held", AF_STR("job", hj->name),
 			    AF_STR("warning", now));
 		} else {
 			log_info("%s: pruning resumed", hj->name);
-			house_audit(h, "prune-resumed",
+			maint_audit(h, "prune-resumed",
 			    AF_STR("job", hj->name));
 		}
 		if (hj->hold[0] == '\0')
@@ -1288,7 +1288,7 @@ house_holds(struct house *h, const struct prune_plan *p)
 }
 
 const char *
-house_prune_hold(const struct house *h, const char *job)
+maint_prune_hold(const struct maint *h, const char *job)
 {
 	/* status asks for every job: no lookup in the usual case */
 	if (h == NULL || h->nheld == 0)
@@ -1305,7 +1305,7 @@ house_prune_hold(const struct house *h, const char *job)
  * removed) or CAIRN_E_SOFTWARE, with the cause in err.
  */
 static int
-house_prune_now(struct house *h, const char *why, struct hreq *q,
+maint_prune_now(struct maint *h, const char *why, struct hreq *q,
     size_t *kept, char *err, size_t errlen)
 {
 	struct prune_plan	 p;
@@ -1314,9 +1314,9 @@ house_prune_now(struct house *h, const char *why, struct hreq *q,
 	struct hitem		*it;
 	int			 code = CAIRN_E_OK;
 
-	if (house_plan(h, &p, err, errlen) == -1) {
+	if (maint_plan(h, &p, err, errlen) == -1) {
 		log_warnx("%s", err);
-		house_audit(h, "prune-failed", AF_STR("error", err));
+		maint_audit(h, "prune-failed", AF_STR("error", err));
 		h->failures++;
 		return CAIRN_E_SOFTWARE;
 	}
@@ -1327,21 +1327,21 @@ house_prune_now(struct house *h, const char *why, struct hreq *q,
 	}
 	if (p.warning[0] != '\0') {
 		log_warnx("prune: %s", p.warning);
-		house_audit(h, p.hold ? "prune-held" : "prune-warning",
+		maint_audit(h, p.hold ? "prune-held" : "prune-warning",
 		    AF_STR("reason", why), AF_STR("warning", p.warning));
 	}
-	house_holds(h, &p);
+	maint_holds(h, &p);
 	log_info("prune (%s): %zu file%s to remove of %zu", why, p.nremove,
 	    p.nremove == 1 ? "" : "s", p.n);
 	for (size_t i = 0; i < p.n; i++) {
 		e = &p.entries[i];
-		if (!e->remove || (hj = house_job(h, e->job)) == NULL) {
+		if (!e->remove || (hj = maint_job(h, e->job)) == NULL) {
 			if (kept != NULL && !e->remove)
 				(*kept)++;
 			continue;
 		}
 		if (q != NULL)
-			house_req_key(q, hj, 0, e->name);
+			maint_req_key(q, hj, 0, e->name);
 		hj->planned = xreallocarray(hj->planned, hj->nplanned + 1,
 		    sizeof(*hj->planned));
 		it = &hj->planned[hj->nplanned++];
@@ -1360,7 +1360,7 @@ house_prune_now(struct house *h, const char *why, struct hreq *q,
 }
 
 int
-house_prune_request(struct house *h, uint64_t ticket, house_done_fn fn,
+maint_prune_request(struct maint *h, uint64_t ticket, maint_done_fn fn,
     void *arg, size_t *queued, size_t *kept, char *err, size_t errlen)
 {
 	struct hreq	*q;
@@ -1373,22 +1373,22 @@ house_prune_request(struct house *h, uint64_t ticket, house_done_fn fn,
 			    "way", h->jobs[i]->name);
 			return CAIRN_E_TEMPFAIL;
 		}
-	q = house_req_new(h, 1, ticket, fn, arg);
-	code = house_prune_now(h, "cairnctl", q, kept, err, errlen);
+	q = maint_req_new(h, 1, ticket, fn, arg);
+	code = maint_prune_now(h, "cairnctl", q, kept, err, errlen);
 	*queued = q->n;
 	if (q->n == 0)
-		house_req_drop(h, q);
+		maint_req_drop(h, q);
 	return code;
 }
 
 static int
-house_busy_state(const struct slot *sl)
+maint_busy_state(const struct slot *sl)
 {
 	return sl->state != SLOT_IDLE;
 }
 
 void
-house_timers(struct house *h, time_t now)
+maint_timers(struct maint *h, time_t now)
 {
 	const struct conf	*c = sup_conf(h->sup);
 	struct slot *const	*sl;
@@ -1399,9 +1399,9 @@ house_timers(struct house *h, time_t now)
 
 	if (h->verify_next != -1 && now >= h->verify_next) {
 		log_info("verify: scheduled check of every artifact");
-		house_verify_catalog(h, NULL, 1, NULL);
+		maint_verify_catalog(h, NULL, 1, NULL);
 		for (size_t i = 0; i < h->njobs; i++)
-			house_remote_queue(h, h->jobs[i]);
+			maint_remote_queue(h, h->jobs[i]);
 		h->verify_next = cron_next(&c->verify.cron, now, c->timezone);
 	}
 	if (h->prune_next != -1 && now >= h->prune_next) {
@@ -1410,14 +1410,14 @@ house_timers(struct house *h, time_t now)
 		    c->timezone);
 	}
 	for (size_t i = 0; i < h->njobs; i++) {
-		verifying |= house_busy_state(h->jobs[i]->vslot) ||
+		verifying |= maint_busy_state(h->jobs[i]->vslot) ||
 		    h->jobs[i]->npending > 0;
-		pruning |= house_busy_state(h->jobs[i]->pslot);
+		pruning |= maint_busy_state(h->jobs[i]->pslot);
 	}
 	/* backups still waiting to start: the cycle is not over yet */
 	sl = sup_slot_list(h->sup, &n);
 	for (size_t i = 0; i < n; i++)
-		if (!sl[i]->house && (sl[i]->state == SLOT_QUEUED ||
+		if (!sl[i]->maint && (sl[i]->state == SLOT_QUEUED ||
 		    sl[i]->state == SLOT_BACKOFF))
 			waiting = 1;
 	/*
@@ -1433,13 +1433,13 @@ house_timers(struct house *h, time_t now)
 			return;
 		}
 		h->dirty = 0;
-		house_prune_now(h, force ? "schedule" : "after backup", NULL,
+		maint_prune_now(h, force ? "schedule" : "after backup", NULL,
 		    NULL, err, sizeof(err));
 	}
 }
 
 int64_t
-house_wait_ms(struct house *h, int64_t wall_ms)
+maint_wait_ms(struct maint *h, int64_t wall_ms)
 {
 	int64_t	 best = INT64_MAX;
 

@@ -35,7 +35,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "cairn/ctl.h"
+#include "cairn/ctlproto.h"
 
 /*
  * Connections: at most CTL_MAX_ACTIVE being read or answered, and besides

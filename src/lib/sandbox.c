@@ -198,6 +198,8 @@ static const char *const sb_sys_write[] = {
 	"pwrite64", "pwritev", "ftruncate", "ftruncate64", "fallocate",
 	"fsync", "fdatasync", "fchmod", "rename", "renameat", "renameat2",
 	"unlink", "unlinkat", "mkdir", "mkdirat", "rmdir",
+	/* the free-space checks before and during a run */
+	"fstatfs", "fstatfs64", "statfs", "statfs64",
 	NULL
 };
 

@@ -1,5 +1,5 @@
 /*
- * ctl -- the control protocol between cairnctl and cairnd, and the status
+ * ctlproto -- the control protocol between cairnctl and cairnd, and the status
  * snapshot both sides talk about.  docs/control.md describes it.
  *
  * Wire format (one request, one reply, per connection on a unix stream

@@ -87,7 +87,7 @@ struct slot {
 	time_t		 last_end;
 	int		 done_once;	/* -o: this cycle is over for it */
 	int		 maint;		/* verify/prune slot: job owned by maint.c */
-	/* sup_ctl.c: the last finished run, for cairnctl and the metrics */
+	/* ctl_ops.c: the last finished run, for cairnctl and the metrics */
 	struct slot_stats {
 		time_t		 start;		/* 0: none since start-up */
 		time_t		 end;
@@ -177,11 +177,11 @@ void		 alerts_job_problems(struct alerts *, const char *job,
 void		 alerts_drain(struct alerts *);
 void		 alerts_free(struct alerts *);
 
-/* -- ctl: the control socket and the metrics file (sup_ctl.c) ------------ */
+/* -- ctl: the control socket and the metrics file (ctl_ops.c) ------------ */
 struct sup;
 struct pollfd;
 
-/* sup.c, for sup_ctl.c */
+/* sup.c, for ctl_ops.c */
 int		 sup_reload(struct sup *, char *err, size_t errlen);
 int		 sup_running(const struct sup *);
 int		 sup_stopping(const struct sup *);

@@ -1,8 +1,8 @@
 /*
- * sup_ctl.c -- the supervisor's side of the control socket (cairnctl) and
+ * ctl_ops.c -- the supervisor's side of the control socket (cairnctl) and
  * of the metrics file: struct ctl_ops over sup.c's slot table, tickets for
  * the runs cairnctl asked for, and the status snapshot both are made from.
- * docs/control.md describes what cairnctl sees; ctl.c (cairn/ctlsrv.h)
+ * docs/control.md describes what cairnctl sees; ctl.c (cairn/ctl_server.h)
  * owns the socket and formats every reply.
  *
  * Tickets: `run JOB` and `run all` get one ticket each, made of the slot

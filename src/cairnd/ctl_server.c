@@ -1,5 +1,5 @@
 /*
- * ctl.c -- cairnd's control socket (see cairn/ctlsrv.h, docs/control.md).
+ * ctl_server.c -- cairnd's control socket (see ctl_server.h, docs/control.md).
  */
 #include "config.h"
 

@@ -56,7 +56,7 @@ struct sup {
 	int64_t		 retry_base_ms;
 	int		 failed_runs;	/* -o: runs that finally failed */
 	struct maint	*maint;		/* verify and prune (maint.c) */
-	struct sup_ctl	*ctl;		/* control socket, metrics (sup_ctl.c) */
+	struct sup_ctl	*ctl;		/* control socket, metrics (ctl_ops.c) */
 	struct alerts	*alerts;	/* alert state and delivery (alerts.c) */
 };
 
@@ -1220,7 +1220,7 @@ sup_reload(struct sup *s, char *out, size_t outlen)
 	return 0;
 }
 
-/* -- sup_ctl.c's view -------------------------------------------------- */
+/* -- ctl_ops.c's view -------------------------------------------------- */
 
 int
 sup_running(const struct sup *s)

@@ -1,4 +1,4 @@
-/* job.c -- see job.h: what every engine shares */
+/* job.c -- see engine.h: what every engine shares */
 #include "config.h"
 
 #include <stdio.h>

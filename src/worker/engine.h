@@ -1,5 +1,5 @@
 /*
- * job -- the contract between a worker and the engine that does its job
+ * engine -- the contract between a worker and the engine that does its job
  * (sqlite snapshot, mysql dump, verify, prune).
  *
  * Contract

@@ -1,5 +1,5 @@
 /*
- * worker.c -- cairnd re-executed as a worker ("cairnd -W"): one job run.
+ * main.c -- cairnd re-executed as a worker ("cairnd -W"): one job run.
  *
  * The supervisor forked and re-executed us with our end of the channel on
  * fd 3 and nothing else of its memory.  We read HELLO and JOB (the job
@@ -363,7 +363,7 @@ w_sandbox(const struct frame_job *fj, pid_t parent, int dirfd)
  * A dump's size is known only once it is written: the last artifact of the
  * job in its folder stands for the next, with a quarter more for growth
  * and some slack.  No artifact yet, or a folder whose free space cannot be
- * read: not judged.  (SQLite snapshots check their own copy: job_sqlite.c.)
+ * read: not judged.  (SQLite snapshots check their own copy: sqlite.c.)
  */
 static int
 w_space_mysql(const struct job_env *env, struct job_result *res)

@@ -1,5 +1,5 @@
 /*
- * job_mysql.c -- the mysql dump engine (see job.h, docs/mysql-dumps.md and
+ * mysql.c -- the mysql dump engine (see engine.h, docs/mysql-dumps.md and
  * docs/dump-format.md).
  *
  * One connection, one REPEATABLE READ transaction started WITH CONSISTENT

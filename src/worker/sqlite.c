@@ -1,5 +1,5 @@
 /*
- * job_sqlite.c -- the sqlite snapshot engine (job.h); the design and the
+ * sqlite.c -- the sqlite snapshot engine (engine.h); the design and the
  * measurements behind it are in docs/sqlite-snapshots.md.
  *
  *   1. copy: the online backup API from a read-only connection into

@@ -1,9 +1,6 @@
 /* s3.c -- see s3.h and docs/offsite.md */
 #include "config.h"
 
-/* plain prototypes: the calls below go through the table cu */
-#define CURL_DISABLE_TYPECHECK
-#include <curl/curl.h>
 #include <openssl/evp.h>
 
 #include <dlfcn.h>
@@ -17,6 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* libcurl's own names, called through the dlopen()ed table */
+#define CURL_DL_MACROS
+#include "cairn/curl_dl.h"
 #include "cairn/errors.h"
 #include "cairn/log.h"
 #include "cairn/s3.h"
@@ -47,104 +47,14 @@ struct s3_req {
 	int		 have_clen;
 };
 
-/*
- * libcurl is loaded with dlopen() by the processes that talk S3 (the
- * upload worker, t/s3-helper), never linked into cairnd: its two dozen
- * dependent libraries would add about 3 MiB to the resident set of the
- * supervisor, which must stay under 8 MiB (t/72-daemon-scale.sh).
- */
-#define S3_CURL_SONAME	"libcurl.so.4"
-
-static struct {
-	void		*dl;
-	CURLcode	(*global_init)(long);
-	void		(*global_cleanup)(void);
-	CURL		*(*easy_init)(void);
-	CURLcode	(*easy_setopt)(CURL *, CURLoption, ...);
-	CURLcode	(*easy_perform)(CURL *);
-	CURLcode	(*easy_getinfo)(CURL *, CURLINFO, ...);
-	void		(*easy_cleanup)(CURL *);
-	const char	*(*easy_strerror)(CURLcode);
-	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
-	void		(*slist_free_all)(struct curl_slist *);
-	CURLM		*(*multi_init)(void);
-	CURLMcode	(*multi_add_handle)(CURLM *, CURL *);
-	CURLMcode	(*multi_remove_handle)(CURLM *, CURL *);
-	CURLMcode	(*multi_perform)(CURLM *, int *);
-	CURLMsg		*(*multi_info_read)(CURLM *, int *);
-	CURLMcode	(*multi_poll)(CURLM *, struct curl_waitfd *, unsigned,
-			    int, int *);
-	CURLMcode	(*multi_cleanup)(CURLM *);
-} cu;
-
-/* curl.h maps some of these to themselves with macros */
-#undef curl_easy_setopt
-#undef curl_easy_getinfo
-#undef curl_multi_setopt
-#define curl_global_init	cu.global_init
-#define curl_global_cleanup	cu.global_cleanup
-#define curl_easy_init		cu.easy_init
-#define curl_easy_setopt	cu.easy_setopt
-#define curl_easy_perform	cu.easy_perform
-#define curl_easy_getinfo	cu.easy_getinfo
-#define curl_easy_cleanup	cu.easy_cleanup
-#define curl_easy_strerror	cu.easy_strerror
-#define curl_slist_append	cu.slist_append
-#define curl_slist_free_all	cu.slist_free_all
-#define curl_multi_init		cu.multi_init
-#define curl_multi_add_handle	cu.multi_add_handle
-#define curl_multi_remove_handle cu.multi_remove_handle
-#define curl_multi_perform	cu.multi_perform
-#define curl_multi_info_read	cu.multi_info_read
-#define curl_multi_poll		cu.multi_poll
-#define curl_multi_cleanup	cu.multi_cleanup
-
-static int
-s3_sym(void *fnp, size_t size, const char *name)
-{
-	void	*f = dlsym(cu.dl, name);
-
-	if (f == NULL || size != sizeof(f))
-		return -1;
-	memcpy(fnp, &f, sizeof(f));	/* object to function pointer */
-	return 0;
-}
-
-#define S3_SYM(field, name) \
-	(s3_sym(&cu.field, sizeof(cu.field), name) == 0)
-
 int
 s3_global_init(void)
 {
-	if (cu.dl == NULL) {
-		if ((cu.dl = dlopen(S3_CURL_SONAME, RTLD_NOW | RTLD_LOCAL)) ==
-		    NULL) {
-			log_warnx("%s", dlerror());
-			return -1;
-		}
-		if (!S3_SYM(global_init, "curl_global_init") ||
-		    !S3_SYM(global_cleanup, "curl_global_cleanup") ||
-		    !S3_SYM(easy_init, "curl_easy_init") ||
-		    !S3_SYM(easy_setopt, "curl_easy_setopt") ||
-		    !S3_SYM(easy_perform, "curl_easy_perform") ||
-		    !S3_SYM(easy_getinfo, "curl_easy_getinfo") ||
-		    !S3_SYM(easy_cleanup, "curl_easy_cleanup") ||
-		    !S3_SYM(easy_strerror, "curl_easy_strerror") ||
-		    !S3_SYM(slist_append, "curl_slist_append") ||
-		    !S3_SYM(slist_free_all, "curl_slist_free_all") ||
-		    !S3_SYM(multi_init, "curl_multi_init") ||
-		    !S3_SYM(multi_add_handle, "curl_multi_add_handle") ||
-		    !S3_SYM(multi_remove_handle, "curl_multi_remove_handle") ||
-		    !S3_SYM(multi_perform, "curl_multi_perform") ||
-		    !S3_SYM(multi_info_read, "curl_multi_info_read") ||
-		    !S3_SYM(multi_poll, "curl_multi_poll") ||
-		    !S3_SYM(multi_cleanup, "curl_multi_cleanup")) {
-			log_warnx("%s: a curl function is missing (libcurl "
-			    ">= 7.75 needed)", S3_CURL_SONAME);
-			dlclose(cu.dl);
-			cu.dl = NULL;
-			return -1;
-		}
+	char	 err[256];
+
+	if (curl_dl_load(err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return -1;
 	}
 	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
 }

@@ -21,8 +21,6 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#include <curl/curl.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -33,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cairn/curl_dl.h"
 #include "cairn/errors.h"
 #include "cairn/log.h"
 #include "cairn/sandbox.h"
@@ -53,54 +52,6 @@ struct delivery_req {
 };
 
 static int64_t	n_backoff_ms = N_BACKOFF_MS;
-
-/*
- * libcurl is loaded here, in the notifier, with dlopen(): linked into
- * cairnd it would map its dozen dependencies into the supervisor too
- * (about 3 MiB of resident memory it never uses; t/72 keeps it under
- * 8 MiB).  Only these functions are used.
- */
-#define N_CURL_SONAME	"libcurl.so.4"
-static struct {
-	CURLcode	(*global_init)(long);
-	void		(*global_cleanup)(void);
-	CURL		*(*easy_init)(void);
-	CURLcode	(*easy_setopt)(CURL *, CURLoption, ...);
-	CURLcode	(*easy_perform)(CURL *);
-	CURLcode	(*easy_getinfo)(CURL *, CURLINFO, ...);
-	void		(*easy_cleanup)(CURL *);
-	const char	*(*easy_strerror)(CURLcode);
-	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
-	void		(*slist_free_all)(struct curl_slist *);
-} cu;
-
-static int
-n_curl_load(char *err, size_t errlen)
-{
-	void	*h;
-
-	if ((h = dlopen(N_CURL_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		snprintf(err, errlen, "%s", dlerror());
-		return -1;
-	}
-#define SYM(f, name) \
-	if ((*(void **)&cu.f = dlsym(h, name)) == NULL) { \
-		snprintf(err, errlen, "%s: no %s", N_CURL_SONAME, name); \
-		return -1; \
-	}
-	SYM(global_init, "curl_global_init");
-	SYM(global_cleanup, "curl_global_cleanup");
-	SYM(easy_init, "curl_easy_init");
-	SYM(easy_setopt, "curl_easy_setopt");
-	SYM(easy_perform, "curl_easy_perform");
-	SYM(easy_getinfo, "curl_easy_getinfo");
-	SYM(easy_cleanup, "curl_easy_cleanup");
-	SYM(easy_strerror, "curl_easy_strerror");
-	SYM(slist_append, "curl_slist_append");
-	SYM(slist_free_all, "curl_slist_free_all");
-#undef SYM
-	return 0;
-}
 
 static int
 n_parse(char *rec, size_t len, struct delivery_req *d)
@@ -160,49 +111,49 @@ n_webhook(const struct delivery_req *d, char *msg, size_t msglen)
 	CURL			*c;
 	int			 ok = 0;
 
-	if (cu.easy_init == NULL) {
+	if (curl_dl.easy_init == NULL) {
 		snprintf(msg, msglen, "libcurl (%s) could not be loaded",
-		    N_CURL_SONAME);
+		    CURL_DL_SONAME);
 		return 0;
 	}
-	if ((c = cu.easy_init()) == NULL) {
+	if ((c = curl_dl.easy_init()) == NULL) {
 		snprintf(msg, msglen, "curl_easy_init failed");
 		return 0;
 	}
 	hdrs = xstrdup(d->headers);
-	if ((t = cu.slist_append(hl, "Content-Type: application/json")))
+	if ((t = curl_dl.slist_append(hl, "Content-Type: application/json")))
 		hl = t;
-	if ((t = cu.slist_append(hl, "User-Agent: cairn/" PACKAGE_VERSION)))
+	if ((t = curl_dl.slist_append(hl, "User-Agent: cairn/" PACKAGE_VERSION)))
 		hl = t;
 	for (line = strtok_r(hdrs, "\r\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\r\n", &save))
 		if (line[0] != '#' && strchr(line, ':') != NULL &&
-		    (t = cu.slist_append(hl, line)) != NULL)
+		    (t = curl_dl.slist_append(hl, line)) != NULL)
 			hl = t;
 	explicit_bzero(hdrs, strlen(hdrs));
 	free(hdrs);
-	cu.easy_setopt(c, CURLOPT_URL, d->url);
-	cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	cu.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	cu.easy_setopt(c, CURLOPT_TIMEOUT, (long)d->timeout);
-	cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)d->timeout);
-	cu.easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-	cu.easy_setopt(c, CURLOPT_POSTFIELDS, d->json);
-	cu.easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(d->json));
-	cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, n_discard);
-	cu.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	rc = cu.easy_perform(c);
+	curl_dl.easy_setopt(c, CURLOPT_URL, d->url);
+	curl_dl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_dl.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_dl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_dl.easy_setopt(c, CURLOPT_TIMEOUT, (long)d->timeout);
+	curl_dl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)d->timeout);
+	curl_dl.easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_dl.easy_setopt(c, CURLOPT_POSTFIELDS, d->json);
+	curl_dl.easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(d->json));
+	curl_dl.easy_setopt(c, CURLOPT_WRITEFUNCTION, n_discard);
+	curl_dl.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	rc = curl_dl.easy_perform(c);
 	if (rc != CURLE_OK)
 		snprintf(msg, msglen, "%s", errbuf[0] != '\0' ? errbuf :
-		    cu.easy_strerror(rc));
+		    curl_dl.easy_strerror(rc));
 	else {
-		cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+		curl_dl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 		ok = status >= 200 && status < 300;
 		snprintf(msg, msglen, "HTTP %ld", status);
 	}
-	cu.slist_free_all(hl);
-	cu.easy_cleanup(c);
+	curl_dl.slist_free_all(hl);
+	curl_dl.easy_cleanup(c);
 	return ok;
 }
 
@@ -374,11 +325,11 @@ notifier_main(void)
 	    atoi(env) > 0)
 		n_backoff_ms = atoi(env);
 	/* before the sandbox: libcurl reads nothing later it cannot */
-	if (n_curl_load(err, sizeof(err)) == -1 ||
-	    cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (curl_dl_load(err, sizeof(err)) == -1 ||
+	    curl_dl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		/* webhooks fail with that cause; commands still work */
 		log_warnx("notifier: libcurl: %s", err);
-		memset(&cu, 0, sizeof(cu));
+		curl_dl.easy_init = NULL;	/* webhooks say it cannot */
 	}
 	n_sandbox();
 	rec = xmalloc(N_RECORD_MAX);
@@ -395,7 +346,7 @@ notifier_main(void)
 		explicit_bzero(rec, (size_t)n);
 	}
 	free(rec);
-	if (cu.global_cleanup != NULL)
-		cu.global_cleanup();
+	if (curl_dl.global_cleanup != NULL)
+		curl_dl.global_cleanup();
 	_exit(CAIRN_E_OK);
 }

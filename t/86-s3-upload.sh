@@ -13,14 +13,22 @@
 
 daemon_setup
 s3_setup
-plan 26
+plan 28
 s3_start
+
+# a webhook receiver for the upload_failed alert (t/alert-receiver.py)
+R=$T/alerts.jsonl
+python3 "$top_srcdir/t/alert-receiver.py" "$R" "$T/port" 0 0 &
+RPID=$!
+at_exit "kill $RPID 2>/dev/null"
+wait_for 10 test -s "$T/port" || bail "the alert receiver did not start"
 
 mkdb "$T/a.db" 2000
 remote()	# BUCKET ACCESS-FILE
 {
 	conf_head "$T/c.conf" \
-	    "defaults { upload = \"offsite\" retries = 1 }" \
+	    "defaults { upload = \"offsite\" retries = 1 notify = { \"ops\" } }" \
+	    "notify ops { type = webhook url = \"http://127.0.0.1:$(cat "$T/port")/\" }" \
 	    "sqlite a { path = \"$T/a.db\" }" \
 	    "s3 offsite {" \
 	    "	endpoint = \"$S3URL\"" \
@@ -104,6 +112,17 @@ grep -q "upload of a_backup_.* failed: PUT: access denied .*check access_key_fil
 ok $? "the log line names the files to check" || show_log
 ! grep -q WRONG "$T/daemon.log" "$T/bk/audit.log"
 ok $? "the wrong key itself is not logged"
+deliveries()	# EVENT: alerts of that event for job a at the receiver
+{
+	python3 -c 'import json, sys
+print(sum(1 for l in open(sys.argv[1]) if l.strip() and
+    json.loads(l).get("event") == sys.argv[2] and
+    json.loads(l).get("job") == "a"))' "$R" "$1"
+}
+is "$(deliveries upload_failed)" 1 \
+    "one upload_failed alert for the two failed attempts"
+grep '"upload_failed"' "$R" | grep -q 'access denied'
+ok $? "and it says why (access denied)"
 
 # a missing bucket
 remote nobucket "$T/s3.access"

@@ -25,6 +25,7 @@ enum alert_event {
 	ALERT_VERIFY_FAILED,	/* an artifact failed verification */
 	ALERT_STALE,		/* no verified artifact younger than stale_after */
 	ALERT_SIZE_DROP,	/* below size_drop of the previous, or min_size */
+	ALERT_UPLOAD_FAILED,	/* an off-site copy could not be made */
 	ALERT_DAEMON_STARTED,
 	ALERT_DAEMON_STOPPED,
 	ALERT_RECOVERED,	/* the problem named in .problem is over */

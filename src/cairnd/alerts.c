@@ -47,6 +47,7 @@
 /* The problems a job can have; each is an alert event. */
 static const enum alert_event problems[] = {
 	ALERT_JOB_FAILED, ALERT_VERIFY_FAILED, ALERT_STALE, ALERT_SIZE_DROP,
+	ALERT_UPLOAD_FAILED,
 };
 #define NPROBLEMS	(sizeof(problems) / sizeof(problems[0]))
 
@@ -428,6 +429,27 @@ alerts_verified(struct alerts *a, const char *job, const char *artifact,
 	snprintf(al.artifact, sizeof(al.artifact), "%s", artifact);
 	snprintf(al.message, sizeof(al.message), "%s: verification of %s "
 	    "failed: %s", job, artifact, why);
+	alerts_raise(a, j, &al);
+}
+
+void
+alerts_uploaded(struct alerts *a, const char *job, const char *artifact,
+    int ok, const char *why)
+{
+	struct ajob	*j;
+	struct alert	 al;
+
+	if (a == NULL || (j = alerts_job(a, job)) == NULL)
+		return;
+	if (ok) {
+		alerts_clear(a, j, ALERT_UPLOAD_FAILED, artifact,
+		    "%s: %s copied off-site", job, artifact);
+		return;
+	}
+	alert_init(&al, ALERT_UPLOAD_FAILED, job);
+	snprintf(al.artifact, sizeof(al.artifact), "%s", artifact);
+	snprintf(al.message, sizeof(al.message), "%s: the off-site copy of "
+	    "%s failed: %s", job, artifact, why);
 	alerts_raise(a, j, &al);
 }
 

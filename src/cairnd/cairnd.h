@@ -155,6 +155,9 @@ void		 alerts_run_end(struct alerts *, const struct slot *,
 /* A verification's outcome (maint.c). */
 void		 alerts_verified(struct alerts *, const char *job,
 		    const char *artifact, int ok, const char *why);
+/* An upload of ARTIFACT ended: ok, or failed with why (a retry may follow). */
+void		 alerts_uploaded(struct alerts *, const char *job,
+		    const char *artifact, int ok, const char *why);
 /* Staleness and repeats; alerts_wait_ms(): ms until due, -1 never. */
 void		 alerts_timers(struct alerts *);
 int64_t		 alerts_wait_ms(struct alerts *);

@@ -991,6 +991,8 @@ maint_uploaded(struct maint *h, struct hjob *hj, struct hitem *it,
 			    catalog_error(h->boot->catalog));
 		log_info("%s: uploaded %s to %s as %s", hj->name, it->name,
 		    remote, rc.key);
+		alerts_uploaded(sup_alerts(h->sup), hj->name, it->name, 1,
+		    NULL);
 		maint_audit(h, "artifact-uploaded", AF_STR("job", hj->name),
 		    AF_STR("artifact", it->name), AF_STR("remote", remote),
 		    AF_STR("key", rc.key), AF_UINT("bytes", rc.size),
@@ -1001,6 +1003,7 @@ maint_uploaded(struct maint *h, struct hjob *hj, struct hitem *it,
 	h->failures++;
 	log_warnx("%s: upload of %s to %s failed: %s", hj->name, it->name,
 	    remote, why);
+	alerts_uploaded(sup_alerts(h->sup), hj->name, it->name, 0, why);
 	maint_audit(h, "upload-failed", AF_STR("job", hj->name),
 	    AF_STR("artifact", it->name), AF_STR("remote", remote),
 	    AF_STR("error", why), AF_INT("code", (int64_t)r->code),
@@ -1128,6 +1131,9 @@ maint_end(struct maint *h, struct worker *w, int code, int64_t art_id)
 				maint_upload_queue(h, hj, hj->ufly[i].id);
 			else if (!hj->ufly[i].answered) {
 				h->failures++;
+				alerts_uploaded(sup_alerts(h->sup), hj->name,
+				    hj->ufly[i].name, 0, w->cause[0] != '\0' ?
+				    w->cause : "worker failed");
 				maint_audit(h, "upload-failed",
 				    AF_STR("job", hj->name),
 				    AF_STR("artifact", hj->ufly[i].name),

@@ -97,7 +97,7 @@ metrics_format(const struct ctl_status *st, struct buf *b)
 	EACH("cairn_job_stale") st->jobs[i].stale);
 	head(b, "cairn_job_alerts", "gauge",
 	    "Open alert problems of the job (stale, verify_failed, size_drop, "
-	    "job_failed).");
+	    "job_failed, upload_failed).");
 	for (i = 0; i < st->njobs; i++)
 		job_line(b, "cairn_job_alerts", &st->jobs[i],
 		    (long long)alert_count(st->jobs[i].alerts));

@@ -15,6 +15,7 @@ static const char *const alert_names[ALERT_EVENT_MAX] = {
 	[ALERT_VERIFY_FAILED] = "verify_failed",
 	[ALERT_STALE] = "stale",
 	[ALERT_SIZE_DROP] = "size_drop",
+	[ALERT_UPLOAD_FAILED] = "upload_failed",
 	[ALERT_DAEMON_STARTED] = "daemon_started",
 	[ALERT_DAEMON_STOPPED] = "daemon_stopped",
 	[ALERT_RECOVERED] = "recovered",
@@ -45,6 +46,7 @@ alert_severity(enum alert_event e)
 	case ALERT_STALE:
 		return "critical";
 	case ALERT_SIZE_DROP:
+	case ALERT_UPLOAD_FAILED:
 	case ALERT_DAEMON_STOPPED:
 		return "warning";
 	default:

@@ -13,7 +13,7 @@
 
 daemon_setup
 s3_setup
-plan 28
+plan 30
 s3_start
 
 # a webhook receiver for the upload_failed alert (t/alert-receiver.py)
@@ -26,7 +26,7 @@ wait_for 10 test -s "$T/port" || bail "the alert receiver did not start"
 mkdb "$T/a.db" 2000
 remote()	# BUCKET ACCESS-FILE
 {
-	conf_head "$T/c.conf" \
+	conf_head "$T/c.conf" "metrics_file = \"$T/cairn.prom\"" \
 	    "defaults { upload = \"offsite\" retries = 1 notify = { \"ops\" } }" \
 	    "notify ops { type = webhook url = \"http://127.0.0.1:$(cat "$T/port")/\" }" \
 	    "sqlite a { path = \"$T/a.db\" }" \
@@ -45,6 +45,10 @@ q() { sqlite3 "$T/bk/catalog.db" "$1"; }
 remote backups "$T/s3.access"
 "$CAIRND" -o -f "$T/c.conf" > "$T/daemon.log" 2>&1
 ok $? "cairnd -o backs up, verifies and uploads" || show_log
+grep -Eq '^cairn_upload_last_success_timestamp_seconds\{job="a",kind="sqlite"\} [1-9][0-9]+$' "$T/cairn.prom" &&
+    grep -q '^cairn_upload_failures_total{job="a",kind="sqlite"} 0$' "$T/cairn.prom"
+ok $? "the metrics show the job's last good upload and no failure" ||
+    grep upload "$T/cairn.prom" | sed 's/^/#   /'
 X=$(cd "$T/bk/a" && ls a_backup_*.db.gz)
 obj=$(s3_object "cairn/host1/a/$X")
 cmp -s "$T/bk/a/$X" "$obj"
@@ -123,6 +127,9 @@ is "$(deliveries upload_failed)" 1 \
     "one upload_failed alert for the two failed attempts"
 grep '"upload_failed"' "$R" | grep -q 'access denied'
 ok $? "and it says why (access denied)"
+grep -q '^cairn_upload_failures_total{job="a",kind="sqlite"} 2$' "$T/cairn.prom"
+ok $? "the metrics count both failed attempts" ||
+    grep upload "$T/cairn.prom" | sed 's/^/#   /'
 
 # a missing bucket
 remote nobucket "$T/s3.access"

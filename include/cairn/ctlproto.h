@@ -146,6 +146,10 @@ struct ctl_job_status {
 	uint64_t	 artifact_bytes;	/* their stored bytes */
 	time_t		 newest_verified;	/* newest status ok, 0: none */
 	uint64_t	 verify_failures;	/* since cairnd started */
+	bool		 upload;	/* the job makes off-site copies */
+	time_t		 upload_last;	/* last good upload, 0: none yet */
+	uint64_t	 upload_failures;	/* failed attempts, since start */
+	uint64_t	 upload_bytes;	/* uploaded since start */
 	char		 prune_hold[320]; /* why pruning holds it; "": none */
 	int64_t		 interval;	/* schedule period in seconds, 0: none */
 	/* running: progress from the worker's heartbeats */

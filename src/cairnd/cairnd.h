@@ -260,6 +260,14 @@ int64_t		 maint_wait_ms(struct maint *, int64_t wall_ms);
 int		 maint_failures(const struct maint *);
 /* Why the last prune plan held this job ("" if it did not, or no plan). */
 const char	*maint_prune_hold(const struct maint *, const char *job);
+/* Off-site copies of a job since cairnd started; 0 when it uploads none. */
+struct maint_upload {
+	time_t		 last_success;	/* 0: none yet */
+	uint64_t	 failures;	/* failed attempts */
+	uint64_t	 bytes;		/* uploaded */
+};
+int		 maint_upload_state(const struct maint *, const char *job,
+		    struct maint_upload *);
 struct prune_plan;
 /*
  * cairnctl verify and prune: work queued on request.  Each returns a

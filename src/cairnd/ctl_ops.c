@@ -409,6 +409,15 @@ sup_ctl_job(struct sup_ctl *sc, const struct slot *sl, time_t now,
 	    sizeof(j->alerts), &j->verify_failures);
 	snprintf(j->prune_hold, sizeof(j->prune_hold), "%s",
 	    maint_prune_hold(sup_maint(sc->sup), sl->name));
+	{
+		struct maint_upload	 u;
+
+		j->upload = maint_upload_state(sup_maint(sc->sup), sl->name,
+		    &u) == 1;
+		j->upload_last = u.last_success;
+		j->upload_failures = u.failures;
+		j->upload_bytes = u.bytes;
+	}
 	if (sl->state != SLOT_IDLE)
 		j->attempt = sl->attempt;
 }

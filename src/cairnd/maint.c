@@ -81,6 +81,7 @@ struct hjob {
 	struct hitem	*ufly;
 	size_t		 nufly;
 	int		 rcheck;	/* HEAD every remote copy next run */
+	struct maint_upload ustate;	/* for status and the metrics */
 };
 
 /* cairnctl verify/prune: one ticket over the items it queued. */
@@ -991,6 +992,9 @@ maint_uploaded(struct maint *h, struct hjob *hj, struct hitem *it,
 			    catalog_error(h->boot->catalog));
 		log_info("%s: uploaded %s to %s as %s", hj->name, it->name,
 		    remote, rc.key);
+		hj->ustate.last_success = rc.uploaded;
+		hj->ustate.bytes += rc.size;
+		sup_metrics(h->sup);
 		alerts_uploaded(sup_alerts(h->sup), hj->name, it->name, 1,
 		    NULL);
 		maint_audit(h, "artifact-uploaded", AF_STR("job", hj->name),
@@ -1003,6 +1007,8 @@ maint_uploaded(struct maint *h, struct hjob *hj, struct hitem *it,
 	h->failures++;
 	log_warnx("%s: upload of %s to %s failed: %s", hj->name, it->name,
 	    remote, why);
+	hj->ustate.failures++;
+	sup_metrics(h->sup);
 	alerts_uploaded(sup_alerts(h->sup), hj->name, it->name, 0, why);
 	maint_audit(h, "upload-failed", AF_STR("job", hj->name),
 	    AF_STR("artifact", it->name), AF_STR("remote", remote),
@@ -1131,6 +1137,8 @@ maint_end(struct maint *h, struct worker *w, int code, int64_t art_id)
 				maint_upload_queue(h, hj, hj->ufly[i].id);
 			else if (!hj->ufly[i].answered) {
 				h->failures++;
+				hj->ustate.failures++;
+				sup_metrics(h->sup);
 				alerts_uploaded(sup_alerts(h->sup), hj->name,
 				    hj->ufly[i].name, 0, w->cause[0] != '\0' ?
 				    w->cause : "worker failed");
@@ -1291,6 +1299,23 @@ maint_holds(struct maint *h, const struct prune_plan *p)
 	}
 	if (changed)
 		sup_metrics(h->sup);
+}
+
+int
+maint_upload_state(const struct maint *h, const char *job,
+    struct maint_upload *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (h == NULL)
+		return 0;
+	for (size_t i = 0; i < h->njobs; i++)
+		if (strcmp(h->jobs[i]->name, job) == 0) {
+			if (h->jobs[i]->uslot == NULL)
+				return 0;
+			*out = h->jobs[i]->ustate;
+			return 1;
+		}
+	return 0;
 }
 
 const char *

@@ -125,6 +125,24 @@ metrics_format(const struct ctl_status *st, struct buf *b)
 	    "1 if the last prune plan held the job (the clock looks wrong).");
 	EACH("cairn_prune_held") st->jobs[i].prune_hold[0] != '\0');
 #undef EACH
+	/* off-site copies: the jobs that make them (docs/offsite.md) */
+#define EACH_UPLOAD(name) \
+	for (i = 0; i < st->njobs; i++) \
+		if (st->jobs[i].upload) \
+			job_line(b, name, &st->jobs[i], (long long)
+	head(b, "cairn_upload_last_success_timestamp_seconds", "gauge",
+	    "End of the job's last good upload since cairnd started (0: "
+	    "none yet).");
+	EACH_UPLOAD("cairn_upload_last_success_timestamp_seconds")
+	    st->jobs[i].upload_last);
+	head(b, "cairn_upload_failures_total", "counter",
+	    "Failed upload attempts of the job since cairnd started.");
+	EACH_UPLOAD("cairn_upload_failures_total")
+	    st->jobs[i].upload_failures);
+	head(b, "cairn_upload_bytes_total", "counter",
+	    "Bytes of the job uploaded since cairnd started.");
+	EACH_UPLOAD("cairn_upload_bytes_total") st->jobs[i].upload_bytes);
+#undef EACH_UPLOAD
 	head(b, "cairn_catalog_ok", "gauge",
 	    "0 if the catalog cannot be trusted or written.");
 	ctl_buf_printf(b, "cairn_catalog_ok %d\n",

@@ -591,6 +591,14 @@ status_job_json(const struct ctl_status *st, const struct ctl_job_status *j,
 	ctl_buf_json_str(o, j->healthy ? NULL : j->why);
 	ctl_buf_printf(o, ",\"alerts\":");
 	ctl_buf_json_str(o, j->alerts[0] != '\0' ? j->alerts : NULL);
+	if (j->upload) {
+		ctl_buf_printf(o, ",\"upload\":{\"last_success\":");
+		ctl_buf_json_time(o, j->upload_last);
+		ctl_buf_printf(o, ",\"failures\":%llu,\"bytes\":%llu}",
+		    (unsigned long long)j->upload_failures,
+		    (unsigned long long)j->upload_bytes);
+	} else
+		ctl_buf_printf(o, ",\"upload\":null");
 	ctl_buf_printf(o, ",\"prune_hold\":");
 	ctl_buf_json_str(o, j->prune_hold[0] != '\0' ? j->prune_hold : NULL);
 	if (j->state == CTL_RUNNING) {

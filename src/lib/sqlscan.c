@@ -276,7 +276,7 @@ emit_cmd(struct sqlscan *s, const char *what, uint64_t line)
 static void
 track_sql_mode(struct sqlscan *s, const char *t, size_t len)
 {
-	const char	*p = skip_ws(t, t + len), *end = t + len, *q;
+	const char	*p = skip_ws(t, t + len), *end = t + len, *q, *m;
 
 	if (end - p > 3 && strncmp(p, "/*!", 3) == 0)
 		for (p += 3; p < end && isdigit((unsigned char)*p); p++)
@@ -285,11 +285,13 @@ track_sql_mode(struct sqlscan *s, const char *t, size_t len)
 	if (end - p < 4 || strncasecmp(p, "set", 3) != 0 ||
 	    !isspace((unsigned char)p[3]))
 		return;
-	for (; (q = memmem(p, (size_t)(end - p), "_mode", 5)) != NULL;
-	    p = q + 5) {
+	/* m: a match of "_mode"; q scans on from it, p resumes after it */
+	for (; p < end && (m = memmem(p, (size_t)(end - p), "_mode", 5)) !=
+	    NULL; p = m + 5) {
 		char	 mode[512], *tok, *save = NULL;
 		size_t	 n = 0;
 
+		q = m;
 		if (q - t < 3 || strncasecmp(q - 3, "sql", 3) != 0 ||
 		    (q - t > 3 && (q[-4] == '@' || q[-4] == '_' ||
 		    isalnum((unsigned char)q[-4]))))

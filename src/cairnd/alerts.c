@@ -600,37 +600,16 @@ alerts_daemon(struct alerts *a, int started, const char *why)
 static void
 alerts_spawn(struct alerts *a)
 {
-	sigset_t	 none;
-	int		 sp[2];
+	int		 fd;
 	pid_t		 pid;
 
 	a->spawn_at = util_now_ms() + ALERTS_RESPAWN_MS;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1) {
-		log_warn("notifier: socketpair");
+	/* one alert a record: a SEQPACKET channel */
+	if ((pid = sup_fork_worker(SOCK_SEQPACKET, NOTIFIER_FLAG, &fd)) == -1) {
+		log_warn("notifier: cannot start it");
 		return;
 	}
-	switch (pid = fork()) {
-	case -1:
-		log_warn("notifier: fork");
-		close(sp[0]);
-		close(sp[1]);
-		return;
-	case 0:
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		if (sp[1] == WORKER_CHAN_FD) {
-			if (fcntl(sp[1], F_SETFD, 0) == -1)
-				_exit(CAIRN_E_OSERR);
-		} else if (dup2(sp[1], WORKER_CHAN_FD) == -1)
-			_exit(CAIRN_E_OSERR);
-		closefrom(WORKER_CHAN_FD + 1);
-		execl("/proc/self/exe", "cairnd", NOTIFIER_FLAG, (char *)NULL);
-		_exit(127);
-	}
-	close(sp[1]);
-	fcntl(sp[0], F_SETFL, O_NONBLOCK);
-	a->fd = sp[0];
+	a->fd = fd;
 	a->pid = pid;
 	a->busy = 0;
 	log_info("notifier: started worker %ld", (long)pid);

@@ -188,6 +188,8 @@ struct pollfd;
 int		 sup_reload(struct sup *, char *err, size_t errlen);
 int		 sup_running(const struct sup *);
 int		 sup_stopping(const struct sup *);
+/* Starts "cairnd FLAG" on a fresh channel (its end: *chanp). */
+pid_t		 sup_fork_worker(int socktype, const char *flag, int *chanp);
 struct sup_boot	*sup_boot(struct sup *);
 struct maint	*sup_maint(struct sup *);
 struct alerts	*sup_alerts(struct sup *);

@@ -489,17 +489,17 @@ sup_kill_grace_ms(const struct conf *c)
 
 /*
  * fork, put the child's end of the channel on fd 3, close everything else
- * and re-execute ourselves as a worker: a fresh address space holding none
- * of the supervisor's memory.
+ * and re-execute ourselves with FLAG (a worker, the notifier): a fresh
+ * address space holding none of the supervisor's memory.
  */
-static pid_t
-sup_fork_worker(int *chanp)
+pid_t
+sup_fork_worker(int socktype, const char *flag, int *chanp)
 {
 	sigset_t	 none;
 	int		 sp[2], saved;
 	pid_t		 pid;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
+	if (socketpair(AF_UNIX, socktype | SOCK_CLOEXEC, 0, sp) == -1)
 		return -1;
 	/* our end only: the worker's end stays blocking */
 	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) == -1 || (pid = fork()) == -1) {
@@ -522,7 +522,7 @@ sup_fork_worker(int *chanp)
 		} else if (dup2(sp[1], WORKER_CHAN_FD) == -1)
 			_exit(CAIRN_E_OSERR);
 		closefrom(WORKER_CHAN_FD + 1);
-		execl("/proc/self/exe", "cairnd", WORKER_FLAG, (char *)NULL);
+		execl("/proc/self/exe", "cairnd", flag, (char *)NULL);
 		_exit(127);
 	}
 	close(sp[1]);
@@ -626,7 +626,7 @@ sup_spawn(struct sup *s, struct slot *sl)
 		    "job description too large for one frame");
 		goto fail;
 	}
-	if ((w->pid = sup_fork_worker(&chanfd)) == -1) {
+	if ((w->pid = sup_fork_worker(SOCK_STREAM, WORKER_FLAG, &chanfd)) == -1) {
 		snprintf(cause, sizeof(cause), "cannot start a worker: %s",
 		    strerror(errno));
 		goto fail;

@@ -37,7 +37,9 @@
 #include "cairn/errors.h"
 #include "cairn/log.h"
 #include "cairn/util.h"
-#include "cairnd.h"
+#include "alerts.h"
+#include "cairn/worker.h"
+#include "sup_api.h"
 
 #define ALERTS_RESPAWN_MS	5000	/* between notifier worker starts */
 #define ALERTS_HEADERS_MAX	8192	/* bytes of a headers_file */

@@ -20,7 +20,7 @@
 #include "cairn/audit.h"
 #include "cairn/catalog.h"
 #include "cairn/log.h"
-#include "cairnd.h"
+#include "auditwatch.h"
 
 static struct {
 	struct catalog	*catalog;	/* borrowed */

@@ -37,7 +37,11 @@
 #include "cairn/prune.h"
 #include "cairn/rootfs.h"
 #include "cairn/util.h"
-#include "cairnd.h"
+#include "alerts.h"
+#include "auditwatch.h"
+#include "ctl_ops.h"
+#include "maint.h"
+#include "sup_api.h"
 
 #define SUP_CTL_FLUSH_MS	1000	/* at exit: time to send last replies */
 #define SUP_CTL_PERIOD_GAPS	8	/* cron gaps sampled for the period */

@@ -33,7 +33,11 @@
 #include "cairn/priv.h"
 #include "cairn/rootfs.h"
 #include "cairn/util.h"
+#include "auditwatch.h"
 #include "cairnd.h"
+#include "cairn/worker.h"
+#include "ctl_ops.h"
+#include "sup_api.h"
 
 struct cairnd_opts {
 	const char	*conf_path;

@@ -44,7 +44,9 @@
 #include "cairn/prune.h"
 #include "cairn/util.h"
 #include "cairn/verify.h"
-#include "cairnd.h"
+#include "alerts.h"
+#include "maint.h"
+#include "sup_api.h"
 
 /* One item sent to a running worker, or planned for the next one. */
 struct hitem {

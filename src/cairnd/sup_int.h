@@ -16,6 +16,11 @@
 #include <time.h>
 
 #include "cairnd.h"
+#include "alerts.h"
+#include "cairn/worker.h"
+#include "ctl_ops.h"
+#include "maint.h"
+#include "sup_api.h"
 
 struct sup {
 	const char	*conf_path;

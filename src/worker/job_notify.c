@@ -36,7 +36,7 @@
 #include "cairn/log.h"
 #include "cairn/sandbox.h"
 #include "cairn/util.h"
-#include "../cairnd/cairnd.h"
+#include "cairn/worker.h"
 
 #define N_RECORD_MAX	65536
 #define N_FIELDS	10		/* before argv */

@@ -35,7 +35,8 @@
 #include "cairn/log.h"
 #include "cairn/sandbox.h"
 #include "cairn/util.h"
-#include "cairnd.h"
+#include "cairn/worker.h"
+#include "maint_worker.h"
 
 static struct chan		*w_chan;
 static uint32_t			 w_gen;

@@ -24,7 +24,7 @@
 #include "cairn/s3.h"
 #include "cairn/util.h"
 #include "cairn/verify.h"
-#include "cairnd.h"
+#include "maint_worker.h"
 
 #define HOUSE_ITEM_WAIT_MS	10000	/* between two frames of the list */
 

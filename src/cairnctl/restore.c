@@ -1137,7 +1137,12 @@ restore_mysql(const struct art *a, const struct ropts *o)
 	case 0:
 		if (dup2(p[0], 0) == -1)
 			_exit(CAIRN_E_OSERR);
-		execl(client, client, arg, "--batch", (char *)NULL);
+		/* --binary-mode: without it the client drops the CR of a
+		 * line ending in CR LF, even inside a quoted name or a
+		 * routine body, and restores another name
+		 * (t/67-mysql-crlf.sh) */
+		execl(client, client, arg, "--batch", "--binary-mode",
+		    (char *)NULL);
 		fprintf(stderr, "cairnctl: restore: %s: %s\n", client,
 		    strerror(errno));
 		_exit(127);

@@ -182,6 +182,175 @@ audit_record_free(struct audit_record *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* A JSON integer at ps->p into f: AUDIT_UINT, or AUDIT_INT if negative. */
+static int
+parse_int(struct parser *ps, struct audit_field *f)
+{
+	const char	*q;
+	uint64_t	 u = 0;
+	int		 neg;
+
+	neg = *ps->p == '-';
+	if (neg)
+		ps->p++;
+	q = ps->p;
+	while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9') {
+		unsigned d = (unsigned)(*ps->p - '0');
+
+		if (u > (UINT64_MAX - d) / 10) {
+			perr(ps, "number out of range");
+			return -1;
+		}
+		u = u * 10 + d;
+		ps->p++;
+	}
+	if (ps->p == q || (ps->p < ps->end && (*ps->p == '.' ||
+	    *ps->p == 'e' || *ps->p == 'E'))) {
+		perr(ps, "integer expected");
+		return -1;
+	}
+	if (neg) {
+		if (u > (uint64_t)INT64_MAX + 1) {
+			perr(ps, "number out of range");
+			return -1;
+		}
+		f->type = AUDIT_INT;
+		f->v.i = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
+	} else {
+		f->type = AUDIT_UINT;
+		f->v.u = u;
+	}
+	return 0;
+}
+
+/* One value into f: a string, null or an integer. */
+static int
+parse_value(struct parser *ps, struct audit_field *f)
+{
+	char	*v;
+
+	if (ps->p < ps->end && *ps->p == '"') {
+		if ((v = parse_str(ps)) == NULL)
+			return -1;
+		f->type = AUDIT_STR;
+		f->v.s = v;
+	} else if (ps->end - ps->p >= 4 && memcmp(ps->p, "null", 4) == 0) {
+		f->type = AUDIT_STR;
+		f->v.s = NULL;
+		ps->p += 4;
+	} else if (ps->p < ps->end && (*ps->p == '-' ||
+	    (*ps->p >= '0' && *ps->p <= '9'))) {
+		return parse_int(ps, f);
+	} else {
+		perr(ps, "string, integer or null expected");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The flat object that is the whole line, into *kvp (grown here, owned by
+ * the caller even on failure) and *nkvp, with room for one more entry.
+ */
+static int
+parse_object(struct parser *ps, struct audit_field **kvp, size_t *nkvp)
+{
+	size_t	 cap = 0;
+	char	*key;
+
+	skip_ws(ps);
+	if (ps->p >= ps->end || *ps->p++ != '{') {
+		perr(ps, "object expected");
+		return -1;
+	}
+	for (;;) {
+		skip_ws(ps);
+		if ((key = parse_str(ps)) == NULL)
+			return -1;
+		skip_ws(ps);
+		if (ps->p >= ps->end || *ps->p++ != ':') {
+			perr(ps, "':' expected");
+			return -1;
+		}
+		skip_ws(ps);
+		if (*nkvp + 1 >= cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			*kvp = xreallocarray(*kvp, cap, sizeof(**kvp));
+		}
+		(*kvp)[*nkvp].key = key;
+		if (parse_value(ps, &(*kvp)[*nkvp]) == -1)
+			return -1;
+		(*nkvp)++;
+		skip_ws(ps);
+		if (ps->p < ps->end && *ps->p == ',') {
+			ps->p++;
+			continue;
+		}
+		if (ps->p < ps->end && *ps->p == '}') {
+			ps->p++;
+			break;
+		}
+		perr(ps, "',' or '}' expected");
+		return -1;
+	}
+	skip_ws(ps);
+	if (ps->p != ps->end) {
+		perr(ps, "garbage after the object");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The fixed keys in their fixed places (seq, time, event first, prev
+ * last), then r's fields: on success r owns kv, shifted down over
+ * seq/time/event and ended with a NULL key.
+ */
+static int
+parse_fields(struct audit_record *r, struct audit_field *kv, size_t nkv,
+    char *err, size_t errlen)
+{
+	char	*v;
+	size_t	 i;
+	time_t	 t;
+
+	if (nkv < 4 || strcmp(kv[0].key, "seq") != 0 ||
+	    kv[0].type != AUDIT_UINT || strcmp(kv[1].key, "time") != 0 ||
+	    kv[1].type != AUDIT_STR || kv[1].v.s == NULL ||
+	    strcmp(kv[2].key, "event") != 0 || kv[2].type != AUDIT_STR ||
+	    kv[2].v.s == NULL || strcmp(kv[nkv - 1].key, "prev") != 0 ||
+	    kv[nkv - 1].type != AUDIT_STR || kv[nkv - 1].v.s == NULL) {
+		seterr(err, errlen, "not an audit record: seq, time, event "
+		    "first and prev last expected");
+		errno = EBADMSG;
+		return -1;
+	}
+	if (stamp_time(kv[1].v.s, &t) == -1) {
+		seterr(err, errlen, "bad time \"%.40s\"", kv[1].v.s);
+		errno = EBADMSG;
+		return -1;
+	}
+	v = (char *)kv[nkv - 1].v.s;
+	for (i = 0; v[i] != '\0'; i++)
+		if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' &&
+		    v[i] <= 'f')))
+			break;
+	if (i != 64 || v[i] != '\0') {
+		seterr(err, errlen, "prev is not a lowercase hex SHA-256");
+		errno = EBADMSG;
+		return -1;
+	}
+	r->seq = kv[0].v.u;
+	snprintf(r->time, sizeof(r->time), "%s", kv[1].v.s);
+	r->event = (char *)kv[2].v.s;
+	memcpy(r->prev, v, 65);
+	memmove(kv, kv + 3, (nkv - 4) * sizeof(*kv));
+	r->nfields = nkv - 4;
+	kv[r->nfields].key = NULL;
+	r->fields = kv;
+	return 0;
+}
+
 int
 audit_parse_line(const char *line, size_t len, struct audit_record *r,
     char *err, size_t errlen)
@@ -189,11 +358,9 @@ audit_parse_line(const char *line, size_t len, struct audit_record *r,
 	struct parser		 ps;
 	struct audit_field	*kv = NULL;
 	struct buf		 b = { 0 };
-	size_t			 nkv = 0, cap = 0, i;
-	char			*arena, *key, *v;
-	const char		*q;
-	time_t			 t;
-	int			 neg;
+	size_t			 nkv = 0;
+	char			*arena;
+	int			 saved;
 
 	memset(r, 0, sizeof(*r));
 	if (len >= AUDIT_LINE_MAX) {
@@ -219,129 +386,9 @@ audit_parse_line(const char *line, size_t len, struct audit_record *r,
 		errno = EBADMSG;
 		goto fail;
 	}
-	skip_ws(&ps);
-	if (ps.p >= ps.end || *ps.p++ != '{') {
-		perr(&ps, "object expected");
+	if (parse_object(&ps, &kv, &nkv) == -1 ||
+	    parse_fields(r, kv, nkv, err, errlen) == -1)
 		goto fail;
-	}
-	for (;;) {
-		skip_ws(&ps);
-		if ((key = parse_str(&ps)) == NULL)
-			goto fail;
-		skip_ws(&ps);
-		if (ps.p >= ps.end || *ps.p++ != ':') {
-			perr(&ps, "':' expected");
-			goto fail;
-		}
-		skip_ws(&ps);
-		if (nkv + 1 >= cap) {
-			cap = cap == 0 ? 16 : cap * 2;
-			kv = xreallocarray(kv, cap, sizeof(*kv));
-		}
-		kv[nkv].key = key;
-		if (ps.p < ps.end && *ps.p == '"') {
-			if ((v = parse_str(&ps)) == NULL)
-				goto fail;
-			kv[nkv].type = AUDIT_STR;
-			kv[nkv].v.s = v;
-		} else if (ps.end - ps.p >= 4 && memcmp(ps.p, "null", 4) == 0) {
-			kv[nkv].type = AUDIT_STR;
-			kv[nkv].v.s = NULL;
-			ps.p += 4;
-		} else if (ps.p < ps.end && (*ps.p == '-' ||
-		    (*ps.p >= '0' && *ps.p <= '9'))) {
-			uint64_t	 u = 0;
-
-			neg = *ps.p == '-';
-			if (neg)
-				ps.p++;
-			q = ps.p;
-			while (ps.p < ps.end && *ps.p >= '0' && *ps.p <= '9') {
-				unsigned d = (unsigned)(*ps.p - '0');
-
-				if (u > (UINT64_MAX - d) / 10) {
-					perr(&ps, "number out of range");
-					goto fail;
-				}
-				u = u * 10 + d;
-				ps.p++;
-			}
-			if (ps.p == q || (ps.p < ps.end && (*ps.p == '.' ||
-			    *ps.p == 'e' || *ps.p == 'E'))) {
-				perr(&ps, "integer expected");
-				goto fail;
-			}
-			if (neg) {
-				if (u > (uint64_t)INT64_MAX + 1) {
-					perr(&ps, "number out of range");
-					goto fail;
-				}
-				kv[nkv].type = AUDIT_INT;
-				kv[nkv].v.i = u == (uint64_t)INT64_MAX + 1 ?
-				    INT64_MIN : -(int64_t)u;
-			} else {
-				kv[nkv].type = AUDIT_UINT;
-				kv[nkv].v.u = u;
-			}
-		} else {
-			perr(&ps, "string, integer or null expected");
-			goto fail;
-		}
-		nkv++;
-		skip_ws(&ps);
-		if (ps.p < ps.end && *ps.p == ',') {
-			ps.p++;
-			continue;
-		}
-		if (ps.p < ps.end && *ps.p == '}') {
-			ps.p++;
-			break;
-		}
-		perr(&ps, "',' or '}' expected");
-		goto fail;
-	}
-	skip_ws(&ps);
-	if (ps.p != ps.end) {
-		perr(&ps, "garbage after the object");
-		goto fail;
-	}
-
-	/* the fixed keys, in their fixed places */
-	if (nkv < 4 || strcmp(kv[0].key, "seq") != 0 ||
-	    kv[0].type != AUDIT_UINT || strcmp(kv[1].key, "time") != 0 ||
-	    kv[1].type != AUDIT_STR || kv[1].v.s == NULL ||
-	    strcmp(kv[2].key, "event") != 0 || kv[2].type != AUDIT_STR ||
-	    kv[2].v.s == NULL || strcmp(kv[nkv - 1].key, "prev") != 0 ||
-	    kv[nkv - 1].type != AUDIT_STR || kv[nkv - 1].v.s == NULL) {
-		seterr(err, errlen, "not an audit record: seq, time, event "
-		    "first and prev last expected");
-		errno = EBADMSG;
-		goto fail;
-	}
-	if (stamp_time(kv[1].v.s, &t) == -1) {
-		seterr(err, errlen, "bad time \"%.40s\"", kv[1].v.s);
-		errno = EBADMSG;
-		goto fail;
-	}
-	v = (char *)kv[nkv - 1].v.s;
-	for (i = 0; v[i] != '\0'; i++)
-		if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' &&
-		    v[i] <= 'f')))
-			break;
-	if (i != 64 || v[i] != '\0') {
-		seterr(err, errlen, "prev is not a lowercase hex SHA-256");
-		errno = EBADMSG;
-		goto fail;
-	}
-	r->seq = kv[0].v.u;
-	snprintf(r->time, sizeof(r->time), "%s", kv[1].v.s);
-	r->event = (char *)kv[2].v.s;
-	memcpy(r->prev, v, 65);
-	/* fields: shift down over seq/time/event, end with AF_END */
-	memmove(kv, kv + 3, (nkv - 4) * sizeof(*kv));
-	r->nfields = nkv - 4;
-	kv[r->nfields].key = NULL;
-	r->fields = kv;
 	kv = NULL;
 
 	/* exactly what audit_write() would have written */
@@ -359,10 +406,10 @@ audit_parse_line(const char *line, size_t len, struct audit_record *r,
 	free(b.p);
 	return 0;
 fail:
-	i = (size_t)errno;
+	saved = errno;
 	free(b.p);
 	free(kv);
 	audit_record_free(r);
-	errno = (int)i;
+	errno = saved;
 	return -1;
 }

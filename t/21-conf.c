@@ -141,7 +141,7 @@ test_inheritance(void)
 	ok(m->db.port == 3306 && m->db.ssl_mode == SSL_MODE_PREFERRED &&
 	    m->db.connect_timeout == 10 && m->db.read_timeout == 300 &&
 	    m->lock_wait_timeout == 60 && m->connect_retry == 120 &&
-	    !m->checksum && m->db.socket == NULL &&
+	    !m->checksum && !m->dump_grants && m->db.socket == NULL &&
 	    m->db.password_file == NULL, "mysql defaults");
 	ok(m->databases[0] != NULL && strcmp(m->databases[0], "app") == 0 &&
 	    m->databases[1] != NULL &&
@@ -321,6 +321,30 @@ test_summary(void)
 	conf_free(cf);
 }
 
+/* dump_grants: off, set in defaults, overridden per job, only a boolean */
+static void
+test_dump_grants(void)
+{
+	struct conf		*cf;
+	const struct job_conf	*x, *y;
+
+	cf = load("grants", "defaults { dump_grants = true }\n"
+	    "mysql x { socket = \"/run/mysqld/mysqld.sock\" }\n"
+	    "mysql y { socket = \"/run/mysqld/mysqld.sock\"\n"
+	    "  dump_grants = no }\n");
+	x = cf != NULL ? conf_job_find(cf, "x") : NULL;
+	y = cf != NULL ? conf_job_find(cf, "y") : NULL;
+	ok(x != NULL && y != NULL && x->dump_grants && !y->dump_grants,
+	    "dump_grants from defaults, overridden by a job");
+	conf_free(cf);
+	cf = load("grants2", "mysql x { socket = \"/s\"\n"
+	    "  dump_grants = maybe }\n");
+	ok(cf == NULL && errbuf != NULL && strstr(errbuf, "dump_grants") !=
+	    NULL && strstr(errbuf, "not a boolean") != NULL,
+	    "dump_grants = maybe: an error naming the option");
+	conf_free(cf);
+}
+
 /* found by fuzz/fuzz_conf: a value quoted in a message kept its newline */
 static void
 test_message_escapes(void)
@@ -347,7 +371,7 @@ test_message_escapes(void)
 int
 main(void)
 {
-	plan(54);
+	plan(56);
 	unsetenv("BACKUP_RETENTION_DAYS");
 	unsetenv("TZDIR");
 	dir = tap_tmpdir();
@@ -358,6 +382,7 @@ main(void)
 	test_ids();
 	test_summary();
 	test_message_escapes();
+	test_dump_grants();
 	free(errbuf);
 	rmdir(dir);
 	free(dir);

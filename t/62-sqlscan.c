@@ -218,6 +218,32 @@ test_insert(void)
 	    "CREATE TABLE is not CREATE DATABASE");
 }
 
+/* the dump_grants statements the verifier's restore test leaves out */
+static void
+test_account(void)
+{
+	static const struct {
+		const char	*s;
+		int		 want;
+	} c[] = {
+		{ "CREATE USER IF NOT EXISTS 'a'@'%' IDENTIFIED BY PASSWORD "
+		    "'*00'", 1 },
+		{ "create role if not exists 'r'", 1 },
+		{ "  GRANT SELECT ON * TO 'a'@'%'", 1 },
+		{ "GRANT 'r' TO 'a'@'%'", 1 },
+		{ "SET DEFAULT ROLE 'r' FOR 'a'@'%'", 1 },
+		{ "CREATE TABLE `user` (a int)", 0 },
+		{ "CREATE USERS", 0 },
+		{ "SET sql_mode = ''", 0 },
+		{ "GRANTED", 0 },
+		{ "INSERT INTO `grant` VALUES (1)", 0 },
+	};
+
+	for (size_t i = 0; i < nitems(c); i++)
+		ok(sqlscan_account(c[i].s, strlen(c[i].s)) == c[i].want,
+		    "account statement or not: %s", c[i].s);
+}
+
 /* what the stock client would run as its own commands (X lines) */
 static void
 test_client(void)
@@ -303,11 +329,12 @@ test_keep(void)
 int
 main(void)
 {
-	plan(3 + 8 + 13 + 11 + 3);
+	plan(3 + 8 + 13 + 11 + 3 + 10);
 	test_keep();
 	test_split();
 	test_errors();
 	test_insert();
 	test_client();
+	test_account();
 	return tap_exit();
 }

@@ -3,14 +3,17 @@
  * and benchmarks only; never installed).
  *
  *   t/mysql-dump -o DIR [-n JOB] [-S socket | -h host -P port] [-u user]
- *       [-p password-file] [-d db]... [-x db.table]... [-c] [-f]
+ *       [-p password-file] [-d db]... [-x db.table]... [-c] [-g] [-f]
  *       [-r connect-retry] [-C connect-timeout] [-T read-timeout]
  *       [-L lock-wait-timeout] [-z gzip|zstd|none] [-l level] [-j threads]
- *       [-s epoch] [-v] [-V] [-w pause-file]
+ *       [-s epoch] [-v] [-V [-R socket]] [-w pause-file]
  *
  * On success prints "artifact NAME", "bytes RAW STORED", then one line
  * "table DB.TABLE ROWS [CHECKSUM]" per table, and exits 0.  On failure
  * prints "error CODE: MESSAGE" on stderr and exits with the CAIRN_E_* code.
+ * -R SOCKET adds the verifier's restore test against the server there (as
+ * root, scratch database cairn_scratch).
+ * -g dumps accounts and grants (dump_grants = true).
  * SIGINT/SIGTERM cancel the dump.  -v prints progress lines on stderr.
  * -V then runs the verifier (verify_artifact(), no restore test) on the
  * artifact with the engine's results as the expectation and prints
@@ -78,9 +81,9 @@ usage(void)
 {
 	fprintf(stderr, "usage: mysql-dump -o dir [-n job] [-S socket | "
 	    "-h host -P port] [-u user] [-p password-file] [-d db]... "
-	    "[-x db.table]... [-cfv] [-r secs] [-C secs] [-T secs] [-L secs] "
+	    "[-x db.table]... [-cfgv] [-r secs] [-C secs] [-T secs] [-L secs] "
 	    "[-z gzip|zstd|none] [-l level] [-j threads] [-s epoch] "
-	    "[-V] [-w pause-file]\n");
+	    "[-V [-R socket]] [-w pause-file]\n");
 	exit(CAIRN_E_USAGE);
 }
 
@@ -101,6 +104,7 @@ main(int argc, char *argv[])
 	struct job_result	 res;
 	struct sigaction	 sa;
 	const char		*dir = NULL, *verify_only = NULL;
+	char			*restore_sock = NULL;
 	char			 pw[512], **dbs = NULL, **xs = NULL;
 	size_t			 ndbs = 0, nxs = 0, i;
 	int			 ch, rc, verbose = 0, fd, verify = 0;
@@ -123,7 +127,7 @@ main(int argc, char *argv[])
 	env.started = time(NULL);
 	env.file_mode = 0600;
 
-	while ((ch = getopt(argc, argv, "o:n:S:h:P:u:p:d:x:cfr:C:T:L:z:l:j:s:vVw:W:"))
+	while ((ch = getopt(argc, argv, "o:n:S:h:P:u:p:d:x:cgfr:R:C:T:L:z:l:j:s:vVw:W:"))
 	    != -1) {
 		switch (ch) {
 		case 'o':	dir = optarg; break;
@@ -146,6 +150,7 @@ main(int argc, char *argv[])
 		case 'd':	dbs = push(dbs, &ndbs, optarg); break;
 		case 'x':	xs = push(xs, &nxs, optarg); break;
 		case 'c':	job.checksum = true; break;
+		case 'g':	job.dump_grants = true; break;
 		case 'f':	env.first_run = 1; break;
 		case 'r':	job.connect_retry = atoi(optarg); break;
 		case 'C':	job.db.connect_timeout = atoi(optarg); break;
@@ -167,6 +172,7 @@ main(int argc, char *argv[])
 		case 'v':	verbose = 1; break;
 		case 'w':	pause_file = optarg; break;
 		case 'V':	verify = 1; break;
+		case 'R':	restore_sock = optarg; break;
 		case 'W':	verify_only = optarg; break;
 		default:	usage();
 		}
@@ -231,6 +237,8 @@ main(int argc, char *argv[])
 		struct verify_expect	 ve;
 		struct verify_opts	 vo;
 		struct verify_result	 vr;
+		struct db_conn		 tc;
+		char			 root[] = "root";
 
 		verify_expect_init(&ve);
 		ve.kind = VERIFY_KIND_MYSQL;
@@ -241,6 +249,14 @@ main(int argc, char *argv[])
 		ve.ntables = res.ntables;
 		memset(&vo, 0, sizeof(vo));
 		vo.dir = dir;
+		if (restore_sock != NULL) {
+			memset(&tc, 0, sizeof(tc));
+			tc.socket = restore_sock;
+			tc.user = root;
+			vo.restore_test = true;
+			vo.target = &tc;
+			vo.target_database = "cairn_scratch";
+		}
 		memset(&vr, 0, sizeof(vr));
 		rc = verify_artifact(env.dirfd, res.artifact, &ve, &vo, &vr);
 		if (rc == CAIRN_E_OK)

@@ -96,6 +96,7 @@ struct job_conf {
 	int		 lock_wait_timeout;	/* seconds, 60 */
 	int		 connect_retry;	/* seconds the first run keeps retrying, 120 */
 	bool		 checksum;	/* CHECKSUM TABLE in the snapshot, false */
+	bool		 dump_grants;	/* accounts and grants, false */
 
 	/* alerts (docs/alerts.md), from `defaults`, overridable per job */
 	int		 stale_after;	/* seconds; -1: 2 x schedule + 1 h; 0 off */

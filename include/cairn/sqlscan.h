@@ -126,5 +126,11 @@ int	 sqlscan_ident(const char **sp, const char *end, char *out,
 int	 sqlscan_use(const char *stmt, size_t len, char *db, size_t dblen);
 int	 sqlscan_create_db(const char *stmt, size_t len, char *db,
 	    size_t dblen);
+/*
+ * Is stmt about accounts (CREATE USER, CREATE ROLE, GRANT, SET DEFAULT
+ * ROLE: a dump's dump_grants part)?  1 if so, else 0.  The verifier's
+ * restore test leaves these out: they would create accounts on its server.
+ */
+int	 sqlscan_account(const char *stmt, size_t len);
 
 #endif /* CAIRN_SQLSCAN_H */

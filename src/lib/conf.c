@@ -29,6 +29,7 @@
 
 static cfg_opt_t defaults_opts[] = {
 	JOB_OPTS,
+	S("dump_grants"),	/* mysql jobs only */
 	CFG_END()
 };
 static cfg_opt_t sqlite_opts[] = {
@@ -42,7 +43,7 @@ static cfg_opt_t mysql_opts[] = {
 	L("databases"), L("exclude_tables"),
 	S("ssl_mode"), S("ssl_ca"), S("ssl_cert"), S("ssl_key"),
 	S("connect_timeout"), S("read_timeout"), S("lock_wait_timeout"),
-	S("connect_retry"), S("checksum"),
+	S("connect_retry"), S("checksum"), S("dump_grants"),
 	CFG_END()
 };
 static cfg_opt_t retention_opts[] = {

@@ -312,6 +312,7 @@ job_mysql(struct ctx *c, cfg_t *sec, struct job_conf *j)
 	get_int(c, sec, "connect_retry", 0, 86400, "a number of seconds",
 	    &j->connect_retry);
 	get_bool(c, sec, "checksum", &j->checksum);
+	get_bool(c, sec, "dump_grants", &j->dump_grants);
 	if (opt_str(sec, "host") == NULL && opt_str(sec, "socket") == NULL)
 		ctx_err(c, j->line, "mysql", "job %s has neither host nor "
 		    "socket (host = \"NAME\" for TCP, or socket = \"/PATH\" "
@@ -400,6 +401,7 @@ jobs_build(struct ctx *c, struct conf *cf)
 	tmpl.repeat_interval = 86400;
 	tmpl.notify = xcalloc(1, sizeof(*tmpl.notify));
 	job_common(c, dsec, &tmpl, &cs);
+	get_bool(c, dsec, "dump_grants", &tmpl.dump_grants);
 	job_check_level(c, &tmpl, &cs);
 
 	for (k = 0; k < nitems(kinds); k++)

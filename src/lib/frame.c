@@ -566,6 +566,7 @@ frame_encode_job(unsigned char *buf, size_t cap, const struct frame_job *f)
 	w_u32(&w, (uint32_t)j->lock_wait_timeout);
 	w_u32(&w, (uint32_t)j->connect_retry);
 	w_u8(&w, j->checksum);
+	w_u8(&w, j->dump_grants);
 	w_str(&w, f->dir, FRAME_STR_MAX);
 	w_str(&w, f->password, FRAME_STR_MAX);
 	w_u64(&w, (uint64_t)f->started);
@@ -626,6 +627,7 @@ frame_decode_job(const unsigned char *buf, size_t len, struct frame_job *f)
 	j->lock_wait_timeout = (int)r_u32_in(&r, 0, big);
 	j->connect_retry = (int)r_u32_in(&r, 0, big);
 	j->checksum = r_u8(&r) != 0;
+	j->dump_grants = r_u8(&r) != 0;
 	f->dir = r_strdup(&r);
 	f->password = r_strdup(&r);
 	f->started = (int64_t)r_u64(&r);

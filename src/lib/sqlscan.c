@@ -987,3 +987,16 @@ sqlscan_create_db(const char *stmt, size_t len, char *db, size_t dblen)
 	}
 	return sqlscan_ident(&p, end, db, dblen) == 0;
 }
+
+int
+sqlscan_account(const char *stmt, size_t len)
+{
+	const char	*p = stmt, *end = stmt + len;
+
+	if (keyword(&p, end, "grant"))
+		return 1;
+	if (keyword(&p, end, "create"))
+		return keyword(&p, end, "user") || keyword(&p, end, "role");
+	return keyword(&p, end, "set") && keyword(&p, end, "default") &&
+	    keyword(&p, end, "role");
+}

@@ -15,7 +15,8 @@
  * then per table its CREATE TABLE, rows and triggers, its sequences, its
  * routines and its events; then every view of every database in dependency
  * order (views come last so that a view on a view, or on a table of another
- * database, always finds what it names); trailer; completion marker.
+ * database, always finds what it names); with dump_grants the accounts
+ * and grants (mysql_grants.c); trailer; completion marker.
  */
 #include "config.h"
 
@@ -680,6 +681,8 @@ job_mysql_run(const struct job_env *env, struct job_result *res)
 			break;
 	if (d.rc == CAIRN_E_OK)
 		dump_views(&d);
+	if (d.rc == CAIRN_E_OK && d.job->dump_grants && !dump_cancelled(&d))
+		dump_grants(&d);
 	if (d.rc == CAIRN_E_OK && !dump_cancelled(&d)) {
 		dump_trailer(&d);
 		if (sqlout_flush(d.out) == -1)

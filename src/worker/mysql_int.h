@@ -1,7 +1,7 @@
 /*
  * mysql_int.h -- private to the mysql dump engine: mysql.c (connection,
  * snapshot, catalog, header/trailer, per-database driver, job entry),
- * mysql_schema.c (routines, events, triggers, sequences, views) and
+ * mysql_grants.c (accounts and grants), mysql_schema.c (routines, events, triggers, sequences, views) and
  * mysql_rows.c (columns, rows, checksums, one table).
  *
  * Contract
@@ -106,6 +106,10 @@ int		 dump_triggers(struct dump *, const char *db, const char *coll,
 int		 dump_sequence(struct dump *, const struct obj *);
 /* every view of every database, each after the views it uses */
 int		 dump_views(struct dump *);
+
+/* mysql_grants.c: accounts and grants on the dumped databases, after the
+ * views (dump_grants = true) */
+int		 dump_grants(struct dump *);
 
 /* mysql_rows.c: one table's definition, rows and triggers */
 int		 dump_table(struct dump *, const struct obj *, const char *coll);

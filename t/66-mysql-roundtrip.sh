@@ -34,9 +34,14 @@ hostile="SET GLOBAL sql_mode = 'ANSI_QUOTES,NO_BACKSLASH_ESCAPES,STRICT_ALL_TABL
 calm="SET GLOBAL sql_mode = DEFAULT; SET GLOBAL time_zone = DEFAULT;
     SET GLOBAL default_storage_engine = DEFAULT"
 
+# hex to bytes (awk: a python3 per name is slow where python3 is a shim)
 unhex()
 {
-	python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' "$1"
+	printf '%s\n' "$1" | LC_ALL=C awk '{
+		for (i = 1; i < length($0); i += 2)
+			printf "%c", 16 * index(H, substr($0, i, 1)) - 17 + \
+			    index(H, substr($0, i + 1, 1))
+	}' H=0123456789abcdef
 }
 
 b=0

@@ -326,11 +326,14 @@ snapshot(const char *dir, const char *src, char **recipients,
 }
 
 static void
-test_steps(int encrypted)
+test_steps(int encrypted, int wal)
 {
-	const char		*what = encrypted ? "encrypted" : "plain";
-	char			*dir = xasprintf("%s/job-%s", top, what);
-	char			*src = xasprintf("%s/src-%s.db", top, what);
+	const char		*what = encrypted ? (wal ? "encrypted WAL" :
+				    "encrypted") : "plain";
+	char			*dir = xasprintf("%s/job-%d%d", top, encrypted,
+				    wal);
+	char			*src = xasprintf("%s/src-%d%d.db", top,
+				    encrypted, wal);
 	char			*recips[] = { (char *)SPEC_PK, NULL };
 	struct age_identity	*ids = NULL;
 	size_t			 nids = 0;
@@ -347,6 +350,9 @@ test_steps(int encrypted)
 		bail("mkdir %s", dir);
 	if (sqlite3_open(src, &db) != SQLITE_OK)
 		bail("sqlite3_open %s", src);
+	if (wal && sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		bail("wal: %s", sqlite3_errmsg(db));
 	fill(db, ROWS);
 	sqlite3_close(db);
 
@@ -356,9 +362,9 @@ test_steps(int encrypted)
 	ok(rc == CAIRN_E_OK, "%s snapshot: exit %d %s", what, rc,
 	    res.message);
 	if (encrypted) {
-		ok(sc.tmp_seen > 0 && !sc.found, "encrypted snapshot: the "
-		    "marker row was in no file of the job folder (%d reads of "
-		    "the copy in %d rounds)", sc.tmp_seen, sc.rounds);
+		ok(sc.tmp_seen > 0 && !sc.found, "%s snapshot: the marker "
+		    "row was in no file of the job folder (%d reads of the "
+		    "copy in %d rounds)", what, sc.tmp_seen, sc.rounds);
 	} else
 		ok(sc.found, "plain snapshot: the scan finds the marker "
 		    "(in %s): the scan can see it", sc.where);
@@ -388,11 +394,11 @@ test_steps(int encrypted)
 	    "integrity_check ran and passed, %d rows counted (%s)", what,
 	    ROWS, vr.message);
 	if (encrypted) {
-		ok(vr.age_level == VERIFY_AGE_DECRYPTED, "encrypted verify: "
-		    "decrypted");
-		ok(sc.tmp_seen > 0 && !sc.found, "encrypted verify: the "
-		    "marker row was in no file (%d reads of the copy in %d "
-		    "rounds)", sc.tmp_seen, sc.rounds);
+		ok(vr.age_level == VERIFY_AGE_DECRYPTED, "%s verify: "
+		    "decrypted", what);
+		ok(sc.tmp_seen > 0 && !sc.found, "%s verify: the marker row "
+		    "was in no file (%d reads of the copy in %d rounds)", what,
+		    sc.tmp_seen, sc.rounds);
 	} else
 		ok(sc.found, "plain verify: the scan finds the marker (in %s)",
 		    sc.where);
@@ -412,8 +418,9 @@ main(void)
 	top = tap_tmpdir();
 	test_file();
 	test_vfs();
-	test_steps(0);
-	test_steps(1);
+	test_steps(0, 0);
+	test_steps(1, 0);
+	test_steps(1, 1);
 	cmd = xasprintf("rm -rf '%s'", top);
 	if (system(cmd) != 0)
 		diag("could not remove %s", top);

@@ -596,8 +596,10 @@ snap_check(struct snap *s)
 	int			 rc;
 
 	snap_phase(s, "quick_check");
+	/* a sealed copy has no -wal or -shm (the VFS refuses them): read it
+	 * as the immutable file it is by now, as verify does */
 	uri = snap_uri(s->tmppath, s->seal != NULL ?
-	    "mode=ro&vfs=" SEALED_VFS_NAME : "mode=ro");
+	    "mode=ro&immutable=1&vfs=" SEALED_VFS_NAME : "mode=ro");
 	rc = sqlite3_open_v2(uri, &s->dst, SQLITE_OPEN_READONLY |
 	    SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
 	free(uri);

@@ -14,7 +14,8 @@
  *       the INSERT statements equal the dump's "-- cairn rows" lines and
  *       the catalog's counts;
  *       ".db.*" (SQLite): the database, decompressed to a temporary file
- *       ".cairn-verify.XXXXXX" in dirfd (always removed before returning),
+ *       ".cairn-verify.XXXXXX" in dirfd (always removed before returning;
+ *       sealed for an ".age" artifact, see include/cairn/sealed.h),
  *       passes PRAGMA integrity_check, its schema opens, and its tables and
  *       per-table row counts equal the catalog's.
  *     An ".age" artifact (docs/encryption.md): with opts->age_ids it is

@@ -13,7 +13,9 @@
  *      on a thread of its own, while
  *   3. compress: the copy is streamed through the artifact writer, which
  *      commits only once the check passed.
- *   The temporary file is removed whatever happens.
+ *   The temporary file is removed whatever happens.  For a job with age
+ *   recipients it never holds plaintext: it is written and read through
+ *   the sealed VFS (sealed.h, docs/encryption.md).
  */
 #include "config.h"
 
@@ -34,6 +36,7 @@
 #include <sqlite3.h>
 
 #include "cairn/errors.h"
+#include "cairn/sealed.h"
 #include "engine.h"
 #include "cairn/util.h"
 #include "cairn/writer.h"
@@ -57,6 +60,7 @@ struct snap {
 	const char		*path;		/* the source (borrowed) */
 	char			 tmpname[256];	/* ".NAME.snapshot.tmp" in dirfd */
 	char			*tmppath;	/* owns; env->dir/tmpname */
+	struct sealed		*seal;		/* owns; NULL: plain copy */
 	sqlite3			*src;		/* owns */
 	sqlite3			*dst;		/* owns; the copy */
 	struct job_progress	 prog;
@@ -377,14 +381,23 @@ snap_open_copy(struct snap *s)
 	if (fd == -1)
 		return snap_fail(s, CAIRN_E_STORE, "snapshot copy %s: %s",
 		    s->tmppath, strerror(errno));
+	/* an encrypted job's copy is sealed: no plaintext on the disk */
+	if (conf_job_encrypts(s->env->job) && (sealed_vfs_register() == -1 ||
+	    (s->seal = sealed_new(fd)) == NULL)) {
+		close(fd);
+		return snap_fail(s, CAIRN_E_STORE, "snapshot copy %s: cannot "
+		    "seal it: %s", s->tmppath, strerror(errno));
+	}
 	close(fd);
-	uri = snap_uri(s->tmppath, "mode=rw");
+	uri = snap_uri(s->tmppath, s->seal != NULL ?
+	    "mode=rw&vfs=" SEALED_VFS_NAME : "mode=rw");
 	rc = sqlite3_open_v2(uri, &s->dst,
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
 	free(uri);
 	if (rc == SQLITE_OK)
 		rc = snap_exec(s->dst, "PRAGMA journal_mode = OFF; "
-		    "PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE");
+		    "PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE; "
+		    "PRAGMA temp_store = MEMORY");
 	if (rc != SQLITE_OK)
 		return snap_fail(s, CAIRN_E_STORE, "snapshot copy %s: %s",
 		    s->tmppath, s->dst != NULL ? sqlite3_errmsg(s->dst) :
@@ -524,6 +537,8 @@ snap_copy(struct snap *s)
 			break;
 		sqlite3_close_v2(s->dst);
 		s->dst = NULL;
+		sealed_free(s->seal);
+		s->seal = NULL;
 		(void)unlinkat(s->env->dirfd, s->tmpname, 0);
 		if (tries == SNAP_IMMUTABLE_TRIES)
 			return snap_fail(s, CAIRN_E_TEMPFAIL, "source %s: "
@@ -581,7 +596,10 @@ snap_check(struct snap *s)
 	int			 rc;
 
 	snap_phase(s, "quick_check");
-	uri = snap_uri(s->tmppath, "mode=ro");
+	/* a sealed copy has no -wal or -shm (the VFS refuses them): read it
+	 * as the immutable file it is by now, as verify does */
+	uri = snap_uri(s->tmppath, s->seal != NULL ?
+	    "mode=ro&immutable=1&vfs=" SEALED_VFS_NAME : "mode=ro");
 	rc = sqlite3_open_v2(uri, &s->dst, SQLITE_OPEN_READONLY |
 	    SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
 	free(uri);
@@ -590,8 +608,10 @@ snap_check(struct snap *s)
 		    s->tmppath, s->dst != NULL ? sqlite3_errmsg(s->dst) :
 		    sqlite3_errstr(rc));
 	sqlite3_extended_result_codes(s->dst, 1);
-	/* reads through a mapping, not a pread() per page: 30-40% faster */
-	(void)snap_exec(s->dst, "PRAGMA mmap_size = 2147418112");
+	/* reads through a mapping, not a pread() per page: 30-40% faster
+	 * (not for a sealed copy: its pages are decrypted on each read) */
+	(void)snap_exec(s->dst, "PRAGMA mmap_size = 2147418112; "
+	    "PRAGMA temp_store = MEMORY");
 	sqlite3_progress_handler(s->dst, 20000, snap_vm_progress, s);
 	rc = sqlite3_prepare_v2(s->dst, "PRAGMA quick_check", -1, &st, NULL);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -719,6 +739,7 @@ snap_compress(struct snap *s)
 	unsigned char		(*pks)[32];
 	char			 err[256], agerr[192];
 	ssize_t			 n;
+	uint64_t		 off = 0;
 	int			 fd, rc = CAIRN_E_OK;
 
 	snap_phase(s, "compress");
@@ -759,7 +780,9 @@ snap_compress(struct snap *s)
 			rc = snap_fail_cancelled(s);
 			break;
 		}
-		if ((n = read(fd, buf, SNAP_CHUNK)) == -1 && errno == EINTR)
+		n = s->seal != NULL ? sealed_pread(s->seal, fd, buf, SNAP_CHUNK,
+		    off) : read(fd, buf, SNAP_CHUNK);
+		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
 			rc = snap_fail(s, CAIRN_E_STORE, "snapshot copy %s: "
@@ -772,6 +795,7 @@ snap_compress(struct snap *s)
 			rc = snap_fail(s, CAIRN_E_STORE, "%s", writer_error(w));
 			break;
 		}
+		off += (uint64_t)n;
 		s->prog.bytes_out += (uint64_t)n;
 		snap_progress(s, 0);
 	}
@@ -808,6 +832,8 @@ snap_cleanup(struct snap *s)
 	if (s->dst != NULL)
 		sqlite3_close_v2(s->dst);
 	s->src = s->dst = NULL;
+	sealed_free(s->seal);	/* its key gone, the copy is noise */
+	s->seal = NULL;
 	(void)unlinkat(s->env->dirfd, s->tmpname, 0);
 	for (i = 0; i < nitems(extra); i++) {
 		snprintf(name, sizeof(name), "%s%s", s->tmpname, extra[i]);

@@ -178,7 +178,8 @@ check_sums(const struct pass *p, const struct verify_expect *e,
 	util_hex(res->sha256_hex, p->sha, sizeof(p->sha));
 	if (e->sha256_hex != NULL) {
 		if (strcasecmp(e->sha256_hex, res->sha256_hex) != 0)
-			verify_fail(res, VERIFY_SHA256, "sha256 mismatch: catalog "
+			verify_fail(res, VERIFY_SHA256,
+			    "sha256 mismatch: catalog "
 			    "%.12s... file %.12s...", e->sha256_hex,
 			    res->sha256_hex);
 		else

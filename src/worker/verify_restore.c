@@ -30,7 +30,7 @@ struct restore {
 	MYSQL		*my;
 	const char	*scratch;
 	char		 src[RESTORE_MAX_DBS][96];	/* dump's databases */
-	char		 dst[RESTORE_MAX_DBS][112];	/* their scratch names */
+	char		 dst[RESTORE_MAX_DBS][112];	/* scratch names */
 	size_t		 ndb;
 	char		*sql;		/* rewrite buffer */
 	size_t		 sqlcap;
@@ -351,7 +351,8 @@ restore_compare(struct restore *r, const struct tables *counted,
 		memcpy(db, c->name, (size_t)(dot - c->name));
 		db[dot - c->name] = '\0';
 		if ((dst = restore_map(r, db, 0)) == NULL) {
-			verify_fail(res, VERIFY_RESTORE, "restore: table %s: its "
+			verify_fail(res, VERIFY_RESTORE,
+			    "restore: table %s: its "
 			    "database was never created", c->name);
 			continue;
 		}
@@ -374,12 +375,14 @@ restore_compare(struct restore *r, const struct tables *counted,
 			continue;
 		snprintf(q, sizeof(q), "CHECKSUM TABLE %s.%s", qd, qt);
 		if (restore_u64(r, q, 1, &v) != 0) {
-			verify_fail(res, VERIFY_RESTORE, "restore: table %s: no "
+			verify_fail(res, VERIFY_RESTORE,
+			    "restore: table %s: no "
 			    "checksum", c->name);
 			continue;
 		}
 		if (v != x->checksum)
-			verify_fail(res, VERIFY_RESTORE, "restore: table %s: checksum "
+			verify_fail(res, VERIFY_RESTORE,
+			    "restore: table %s: checksum "
 			    "%" PRIu64 " restored, %" PRIu64 " recorded",
 			    c->name, v, x->checksum);
 	}
@@ -460,7 +463,8 @@ verify_restore_mysql(int dirfd, const char *name,
 			    "restore: cancelled");
 			goto out;
 		}
-		verify_fail(res, VERIFY_RESTORE, "%s", r.err[0] != '\0' ? r.err :
+		verify_fail(res, VERIFY_RESTORE,
+		    "%s", r.err[0] != '\0' ? r.err :
 		    sqlscan_error(m.scan));
 	} else
 		restore_compare(&r, &m.counted, e, res);

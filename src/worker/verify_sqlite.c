@@ -3,7 +3,8 @@
  * pass decompresses it into a temporary copy ".cairn-verify.XXXXXX" in
  * the job folder (always removed), which must pass PRAGMA
  * integrity_check, open its schema and hold the catalog's tables and row
- * counts.  See verify_int.h.
+ * counts.  The copy of an ".age" artifact is sealed (sealed.h): no
+ * plaintext on the disk.  See verify_int.h.
  */
 #include "config.h"
 
@@ -20,6 +21,7 @@
 
 #include "cairn/errors.h"
 #include "cairn/retention.h"
+#include "cairn/sealed.h"
 #include "cairn/util.h"
 #include "cairn/verify.h"
 #include "verify_int.h"
@@ -50,17 +52,30 @@ tmp_create(int dirfd, char *name, size_t len)
 	return -1;
 }
 
+/* The temporary copy: plain, or sealed for an encrypted artifact. */
+struct tmp_sink {
+	int		 fd;
+	struct sealed	*seal;
+	uint64_t	 off;
+};
+
 static int
 fd_sink(void *arg, const char *p, size_t n)
 {
-	int	*fdp = arg;
+	struct tmp_sink	*t = arg;
+	int		 rc;
 
-	return util_write_all(*fdp, p, n) == (ssize_t)n ? 0 : -1;
+	if (t->seal != NULL)
+		rc = sealed_pwrite(t->seal, t->fd, p, n, t->off);
+	else
+		rc = util_write_all(t->fd, p, n) == (ssize_t)n ? 0 : -1;
+	t->off += n;
+	return rc;
 }
 
 /* "file:/path?immutable=1", with URI metacharacters escaped */
 static char *
-sqlite_uri(const char *dir, int dirfd, const char *name)
+sqlite_uri(const char *dir, int dirfd, const char *name, int sealed)
 {
 	char	*path, *uri, *o;
 
@@ -68,7 +83,7 @@ sqlite_uri(const char *dir, int dirfd, const char *name)
 		path = xasprintf("%s/%s", dir, name);
 	else
 		path = xasprintf("/proc/self/fd/%d/%s", dirfd, name);
-	uri = xmalloc(strlen(path) * 3 + 32);
+	uri = xmalloc(strlen(path) * 3 + 64);
 	o = uri + sprintf(uri, "file:");
 	for (const char *p = path; *p != '\0'; p++) {
 		if (*p == '%' || *p == '?' || *p == '#')
@@ -76,7 +91,8 @@ sqlite_uri(const char *dir, int dirfd, const char *name)
 		else
 			*o++ = *p;
 	}
-	strcpy(o, "?immutable=1");
+	strcpy(o, sealed ? "?immutable=1&vfs=" SEALED_VFS_NAME :
+	    "?immutable=1");
 	free(path);
 	return uri;
 }
@@ -92,13 +108,17 @@ sqlite_check(const char *uri, const struct verify_expect *e,
 
 	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
 	    NULL) != SQLITE_OK) {
-		verify_fail(res, VERIFY_INTEGRITY, "sqlite: cannot open the copy: %s",
+		verify_fail(res, VERIFY_INTEGRITY,
+		    "sqlite: cannot open the copy: %s",
 		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
 		goto out;
 	}
+	/* no temporary file (the sealed VFS would refuse it anyway) */
+	(void)sqlite3_exec(db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
 	if (sqlite3_prepare_v2(db, "PRAGMA integrity_check(10)", -1, &st,
 	    NULL) != SQLITE_OK) {
-		verify_fail(res, VERIFY_INTEGRITY, "sqlite: integrity_check: %s",
+		verify_fail(res, VERIFY_INTEGRITY,
+		    "sqlite: integrity_check: %s",
 		    sqlite3_errmsg(db));
 		goto out;
 	}
@@ -110,7 +130,8 @@ sqlite_check(const char *uri, const struct verify_expect *e,
 			    t != NULL ? (const char *)t : "");
 	}
 	if (rc != SQLITE_DONE) {
-		verify_fail(res, VERIFY_INTEGRITY, "sqlite: integrity_check: %s",
+		verify_fail(res, VERIFY_INTEGRITY,
+		    "sqlite: integrity_check: %s",
 		    sqlite3_errmsg(db));
 		goto out;
 	}
@@ -121,7 +142,8 @@ sqlite_check(const char *uri, const struct verify_expect *e,
 		if (strncmp(f, "*** ", 4) == 0 && strchr(f, '\n') != NULL)
 			f = strchr(f, '\n') + 1;
 		f[strcspn(f, "\n")] = '\0';
-		verify_fail(res, VERIFY_INTEGRITY, "sqlite: integrity_check: %s", f);
+		verify_fail(res, VERIFY_INTEGRITY,
+		    "sqlite: integrity_check: %s", f);
 		goto out;
 	}
 	sqlite3_finalize(st);
@@ -139,7 +161,8 @@ sqlite_check(const char *uri, const struct verify_expect *e,
 		const char	*t = (const char *)sqlite3_column_text(st, 0);
 
 		if (t == NULL || verify_tables_get(found, t, 1) == NULL) {
-			verify_fail(res, VERIFY_INTEGRITY, "sqlite: schema: out of "
+			verify_fail(res, VERIFY_INTEGRITY,
+			    "sqlite: schema: out of "
 			    "memory");
 			goto out;
 		}
@@ -159,7 +182,8 @@ sqlite_check(const char *uri, const struct verify_expect *e,
 		    sqlite3_prepare_v2(db, q, -1, &st, NULL);
 		sqlite3_free(q);
 		if (rc != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
-			verify_fail(res, VERIFY_INTEGRITY, "sqlite: table %s: %s",
+			verify_fail(res, VERIFY_INTEGRITY,
+			    "sqlite: table %s: %s",
 			    found->v[i].name, sqlite3_errmsg(db));
 			goto out;
 		}
@@ -171,24 +195,28 @@ sqlite_check(const char *uri, const struct verify_expect *e,
 	if (e->tables == NULL)
 		goto out;
 	if (found->n != e->ntables)
-		verify_fail(res, VERIFY_ROWS, "sqlite: %zu tables in the copy, %zu in "
+		verify_fail(res, VERIFY_ROWS,
+		    "sqlite: %zu tables in the copy, %zu in "
 		    "catalog", found->n, e->ntables);
 	for (size_t i = 0; i < e->ntables; i++) {
 		const struct table_stat	*c = verify_tables_get(found,
 		    e->tables[i].name, 0);
 
 		if (c == NULL)
-			verify_fail(res, VERIFY_ROWS, "table %s: not in the copy, %"
+			verify_fail(res, VERIFY_ROWS,
+			    "table %s: not in the copy, %"
 			    PRIu64 " rows in catalog", e->tables[i].name,
 			    e->tables[i].rows);
 		else if (c->rows != e->tables[i].rows)
-			verify_fail(res, VERIFY_ROWS, "table %s: %" PRIu64 " rows in "
+			verify_fail(res, VERIFY_ROWS,
+			    "table %s: %" PRIu64 " rows in "
 			    "the copy, %" PRIu64 " in catalog", c->name,
 			    c->rows, e->tables[i].rows);
 	}
 	for (size_t i = 0; i < found->n; i++)
 		if (verify_expect_find(e, found->v[i].name) == NULL)
-			verify_fail(res, VERIFY_ROWS, "table %s: in the copy, not in "
+			verify_fail(res, VERIFY_ROWS,
+			    "table %s: in the copy, not in "
 			    "catalog", found->v[i].name);
 	verify_passed(res, VERIFY_ROWS);
 out:
@@ -201,17 +229,26 @@ verify_sqlite(struct pass *p, int dirfd, const struct verify_expect *e,
     const struct verify_opts *opts, struct verify_result *res)
 {
 	struct tables	 found = { NULL, 0, 0, 0 };
+	struct tmp_sink	 ts = { -1, NULL, 0 };
 	char		 tmp[64] = "", *uri;
-	int		 tmpfd, code, content;
+	int		 code, content;
 
-	if ((tmpfd = tmp_create(dirfd, tmp, sizeof(tmp))) == -1) {
+	if ((ts.fd = tmp_create(dirfd, tmp, sizeof(tmp))) == -1) {
 		snprintf(res->message, sizeof(res->message),
 		    "verify: temporary copy in the job folder: %s",
 		    strerror(errno));
 		return CAIRN_E_CANTCREAT;
 	}
+	if (p->encrypted && (sealed_vfs_register() == -1 ||
+	    (ts.seal = sealed_new(ts.fd)) == NULL)) {
+		snprintf(res->message, sizeof(res->message),
+		    "verify: cannot seal the temporary copy: %s",
+		    strerror(errno));
+		code = CAIRN_E_OSERR;
+		goto out;
+	}
 	p->sink = fd_sink;
-	p->sink_arg = &tmpfd;
+	p->sink_arg = &ts;
 	code = verify_pass_checks(p, e, res, &content);
 	if (code != CAIRN_E_OK || !content)
 		goto out;	/* no plaintext: nothing more to check */
@@ -222,14 +259,16 @@ verify_sqlite(struct pass *p, int dirfd, const struct verify_expect *e,
 		goto out;
 	}
 	if (res->failed & (1u << VERIFY_STREAM))
-		goto out;	/* the content of a broken stream proves nothing */
-	uri = sqlite_uri(opts != NULL ? opts->dir : NULL, dirfd, tmp);
+		goto out;	/* a broken stream's content proves nothing */
+	uri = sqlite_uri(opts != NULL ? opts->dir : NULL, dirfd, tmp,
+	    ts.seal != NULL);
 	sqlite_check(uri, e, res, &found);
 	free(uri);
 	verify_tables_to_result(&found, res);
 out:
-	close(tmpfd);
+	close(ts.fd);
 	unlinkat(dirfd, tmp, 0);
+	sealed_free(ts.seal);
 	free(found.v);
 	return code;
 }

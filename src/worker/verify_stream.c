@@ -62,7 +62,8 @@ sink_comment(struct dump_sink *m, const struct sqlscan_item *it)
 		return;
 	p += 14;
 	if (sqlscan_ident(&p, end, db, sizeof(db)) == -1 || p >= end ||
-	    *p != '.' || (p++, sqlscan_ident(&p, end, tbl, sizeof(tbl))) == -1) {
+	    *p != '.' ||
+	    (p++, sqlscan_ident(&p, end, tbl, sizeof(tbl))) == -1) {
 		sink_err(m, "line %" PRIu64 ": bad rows line", it->line);
 		return;
 	}
@@ -124,7 +125,8 @@ verify_sink_item(void *arg, const struct sqlscan_item *it)
 		else if (r == 1) {
 			snprintf(key, sizeof(key), "%s.%s",
 			    db[0] != '\0' ? db : m->db, tbl);
-			if ((ts = verify_tables_get(&m->counted, key, 1)) == NULL) {
+			ts = verify_tables_get(&m->counted, key, 1);
+			if (ts == NULL) {
 				m->oom = 1;
 				return -1;
 			}
@@ -193,13 +195,15 @@ sink_results(struct dump_sink *m, const struct verify_expect *e,
 		verify_fail(res, VERIFY_FORMAT, "format: line 1 is not \"%s\"",
 		    FORMAT_LINE);
 	else if (!marker_ok(m))
-		verify_fail(res, VERIFY_FORMAT, "format: the completion marker is not "
+		verify_fail(res, VERIFY_FORMAT,
+		    "format: the completion marker is not "
 		    "the last line: the dump is incomplete");
 	else
 		verify_passed(res, VERIFY_FORMAT);
 
 	if (!scan_ok) {
-		verify_fail(res, VERIFY_ROWS, "sql: %s", sqlscan_error(m->scan));
+		verify_fail(res, VERIFY_ROWS,
+		    "sql: %s", sqlscan_error(m->scan));
 		return;
 	}
 	if (m->err[0] != '\0') {
@@ -208,35 +212,40 @@ sink_results(struct dump_sink *m, const struct verify_expect *e,
 	}
 	for (size_t i = 0; i < m->counted.n; i++) {
 		const struct table_stat	*c = &m->counted.v[i];
-		const struct table_stat	*r = verify_tables_get(&m->recorded, c->name,
-		    0);
+		const struct table_stat	*r = verify_tables_get(
+		    &m->recorded, c->name, 0);
 
 		if (r == NULL)
-			verify_fail(res, VERIFY_ROWS, "table %s: %" PRIu64 " rows in "
+			verify_fail(res, VERIFY_ROWS,
+			    "table %s: %" PRIu64 " rows in "
 			    "dump, no rows line", c->name, c->rows);
 		else if (r->rows != c->rows)
-			verify_fail(res, VERIFY_ROWS, "table %s: %" PRIu64 " rows in "
+			verify_fail(res, VERIFY_ROWS,
+			    "table %s: %" PRIu64 " rows in "
 			    "dump, %" PRIu64 " recorded", c->name, c->rows,
 			    r->rows);
 	}
 	if (e->tables != NULL) {
 		for (size_t i = 0; i < e->ntables; i++) {
 			const struct table_stat	*x = &e->tables[i];
-			const struct table_stat	*c = verify_tables_get(&m->counted,
-			    x->name, 0);
+			const struct table_stat	*c = verify_tables_get(
+			    &m->counted, x->name, 0);
 
 			if (c == NULL)
-				verify_fail(res, VERIFY_ROWS, "table %s: not in dump, "
+				verify_fail(res, VERIFY_ROWS,
+				    "table %s: not in dump, "
 				    "%" PRIu64 " rows in catalog", x->name,
 				    x->rows);
 			else if (c->rows != x->rows)
-				verify_fail(res, VERIFY_ROWS, "table %s: %" PRIu64
+				verify_fail(res, VERIFY_ROWS,
+				    "table %s: %" PRIu64
 				    " rows in dump, %" PRIu64 " in catalog",
 				    x->name, c->rows, x->rows);
 		}
 		for (size_t i = 0; i < m->counted.n; i++)
 			if (verify_expect_find(e, m->counted.v[i].name) == NULL)
-				verify_fail(res, VERIFY_ROWS, "table %s: in dump, not "
+				verify_fail(res, VERIFY_ROWS,
+				    "table %s: in dump, not "
 				    "in catalog", m->counted.v[i].name);
 	}
 	verify_passed(res, VERIFY_ROWS);
@@ -560,7 +569,7 @@ verify_sql(struct pass *p, int dirfd, const struct verify_expect *e,
 	code = verify_pass_checks(p, e, res, &content);
 	if (code != CAIRN_E_OK || !content ||
 	    (res->failed & (1u << VERIFY_STREAM)))
-		goto out;	/* the content of a broken stream proves nothing */
+		goto out;	/* a broken stream's content proves nothing */
 
 	if (!p->sink_failed && sqlscan_end(m.scan) == -1)
 		scan_ok = 0;

@@ -10,7 +10,7 @@
 tap_tmpdir
 T=$TAP_TMP
 s3_setup
-plan 23
+plan 26
 s3_start
 H="$top_builddir/t/s3-helper"
 LARGE_MB=${CAIRN_S3_LARGE_MB:-1024}
@@ -85,6 +85,21 @@ S3_ACCESS=WRONG S3_PART_MB=5 "$H" put "$S3URL" backups cairn/a/x \
     "$T/multi" "$(sha "$T/multi")" > /dev/null 2> "$T/put.err"
 like "$(cat "$T/put.err")" "^s3-helper: CreateMultipartUpload: access denied" \
     "a multipart upload with a wrong key fails at its start"
+
+# listing: every page (2 keys a page), keys XML-escaped, the prefix only
+for k in "cairn/l/a b" "cairn/l/b&c<d" cairn/l/c cairn/l/d/e cairn/lx; do
+	"$H" put "$S3URL" backups "$k" "$T/empty" "$(sha "$T/empty")" \
+	    > /dev/null 2>&1 || diag "cannot put $k"
+done
+S3_LIST_MAX=2 "$H" list "$S3URL" backups cairn/l/ > "$T/list.out" 2>&1
+is "$(cat "$T/list.out")" "cairn/l/a b 0
+cairn/l/b&c<d 0
+cairn/l/c 0
+cairn/l/d/e 0" "list: every key under the prefix, over three pages"
+is "$(S3_LIST_MAX=1 "$H" list "$S3URL" backups cairn/ | grep -c '^cairn/l')" 5 \
+    "list: one key a page"
+"$H" list "$S3URL" backups nothing/ > "$T/list.out" 2>&1
+ok $? "list: an empty prefix is no error"
 
 # a missing bucket
 "$H" put "$S3URL" nobucket cairn/a/x "$T/small" "$(sha "$T/small")" \

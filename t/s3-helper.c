@@ -4,8 +4,10 @@
  *   s3-helper put ENDPOINT BUCKET KEY FILE SHA256
  *   s3-helper head ENDPOINT BUCKET KEY
  *   s3-helper delete ENDPOINT BUCKET KEY
+ *   s3-helper list ENDPOINT BUCKET PREFIX   (prints "KEY SIZE" lines)
  * The keys come from S3_ACCESS and S3_SECRET (default S3RVER); S3_PART_MB,
- * S3_CONCURRENCY, S3_BWLIMIT (bytes/s) tune put.  put prints the ETag and
+ * S3_CONCURRENCY, S3_BWLIMIT (bytes/s) tune put, S3_LIST_MAX the keys per
+ * page of list.  put prints the ETag and
  * the peak resident set ("maxrss_kib N") on stdout; failures go to stderr
  * with the CAIRN_E_* code as exit status.
  */
@@ -33,6 +35,13 @@ env_or(const char *name, const char *def)
 	return v != NULL && *v != '\0' ? v : def;
 }
 
+static void
+print_key(void *arg, const char *key, uint64_t size)
+{
+	(void)arg;
+	printf("%s %" PRIu64 "\n", key, size);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -45,7 +54,7 @@ main(int argc, char **argv)
 
 	log_init("s3-helper", 0);
 	if (argc < 5) {
-		fprintf(stderr, "usage: s3-helper put|head|delete ENDPOINT "
+		fprintf(stderr, "usage: s3-helper put|head|delete|list ENDPOINT "
 		    "BUCKET KEY [FILE SHA256]\n");
 		return CAIRN_E_USAGE;
 	}
@@ -61,6 +70,7 @@ main(int argc, char **argv)
 	p.part_size = strtoull(env_or("S3_PART_MB", "8"), NULL, 10) << 20;
 	p.concurrency = atoi(env_or("S3_CONCURRENCY", "4"));
 	p.bandwidth_limit = strtoull(env_or("S3_BWLIMIT", "0"), NULL, 10);
+	p.list_max = atoi(env_or("S3_LIST_MAX", "0"));
 	if (strcmp(argv[1], "put") == 0 && argc == 7) {
 		if ((fd = open(argv[5], O_RDONLY)) == -1 ||
 		    fstat(fd, &st) == -1) {
@@ -80,6 +90,8 @@ main(int argc, char **argv)
 			    h.etag, h.sha256);
 	} else if (strcmp(argv[1], "delete") == 0)
 		code = s3_delete(&p, argv[4], err, sizeof(err));
+	else if (strcmp(argv[1], "list") == 0)
+		code = s3_list(&p, argv[4], print_key, NULL, err, sizeof(err));
 	else {
 		fprintf(stderr, "s3-helper: bad command\n");
 		return CAIRN_E_USAGE;

@@ -35,7 +35,8 @@
  *     then END; they answer each item with one RESULT before DONE.  For a
  *     JOB_VERIFY, job.db is the restore target and job.databases[0] its
  *     scratch database.
- *   - Upload workers (JOB_UPLOAD) get ITEMs with op ITEM_UPLOAD, like
+ *   - Upload workers (JOB_UPLOAD) get ITEMs with op ITEM_UPLOAD,
+ *     ITEM_REMOTE_CHECK, ITEM_REMOTE_DELETE or ITEM_REMOTE_LIST, like
  *     verify; JOB carries the remote (struct frame_s3) and its keys.
  *   - struct frame_job owns its strings: frame_job_free() releases them and
  *     wipes the password, the S3 secret key and the age identity.
@@ -166,6 +167,8 @@ enum item_op {
 	ITEM_UNLINK,
 	ITEM_UPLOAD,		/* upload worker: copy name to the remote */
 	ITEM_REMOTE_CHECK,	/* upload worker: HEAD name's remote copy */
+	ITEM_REMOTE_DELETE,	/* upload worker: delete name's remote copy */
+	ITEM_REMOTE_LIST,	/* upload worker: list PREFIX JOB/ (name: JOB) */
 };
 
 struct msg_item {
@@ -182,6 +185,10 @@ struct msg_item {
  * maint: RESULT, the worker's answer to ITEM number index.  For an
  * ITEM_UPLOAD that succeeded, message is the object's ETag, sha256_hex the
  * x-amz-meta-sha256 and stored_bytes the size its HEAD reported.
+ * ITEM_REMOTE_LIST is answered with one RESULT per object under PREFIX JOB/
+ * that no other ITEM of the run names (failed = 1, message: its name
+ * after PREFIX JOB/, stored_bytes: its size), then one last RESULT
+ * (failed = 0) with the listing's outcome.
  */
 struct msg_result {
 	uint32_t	 index;

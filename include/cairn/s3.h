@@ -1,6 +1,7 @@
 /*
  * s3 -- a small S3 client over libcurl: single PUT, streaming multipart
- * upload with parts in flight at once, HEAD, DELETE (docs/offsite.md).
+ * upload with parts in flight at once, HEAD, DELETE, LIST
+ * (docs/offsite.md).
  *
  * Contract
  *   - Requests are signed by libcurl itself (CURLOPT_AWS_SIGV4,
@@ -46,6 +47,7 @@ struct s3_params {
 	int		 retries;	/* per request; 0 means 5 */
 	int		 connect_timeout;	/* seconds; 0 means 10 */
 	int		 stall_timeout;	/* seconds below 1 KiB/s; 0 means 60 */
+	int		 list_max;	/* keys per listing page; 0 means 500 */
 	/* progress: bytes acknowledged by the server so far */
 	void		(*progress)(void *arg, uint64_t done, uint64_t total);
 	/* alive: called at least every 200 ms while working or waiting */
@@ -79,6 +81,13 @@ int	s3_head(const struct s3_params *, const char *key, struct s3_head *,
 int	s3_bucket_check(const struct s3_params *, char *err, size_t errlen);
 int	s3_delete(const struct s3_params *, const char *key, char *err,
 	    size_t errlen);
+/*
+ * Every object whose key starts with prefix (ListObjects, page after
+ * page, in key order): fn(arg, key, size) for each, the key XML-unescaped.
+ */
+typedef void	(*s3_list_fn)(void *arg, const char *key, uint64_t size);
+int	s3_list(const struct s3_params *, const char *prefix, s3_list_fn,
+	    void *arg, char *err, size_t errlen);
 /* "prefix/a b" -> "prefix/a%20b": every byte but A-Za-z0-9-._~/ encoded. */
 char	*s3_key_encode(const char *key);
 

@@ -35,6 +35,7 @@
 #include "cairn/log.h"
 #include "metrics.h"
 #include "cairn/prune.h"
+#include "cairn/prune_remote.h"
 #include "cairn/rootfs.h"
 #include "cairn/util.h"
 #include "alerts.h"
@@ -649,6 +650,7 @@ op_prune(void *arg, int dry_run, struct ctl_prune_plan *out,
 {
 	struct sup_ctl		*sc = arg;
 	struct prune_plan	 p;
+	struct remote_plan	 rp;
 	struct prune_entry	*e;
 	uint64_t		 id;
 	size_t			 queued, kept;
@@ -680,8 +682,28 @@ op_prune(void *arg, int dry_run, struct ctl_prune_plan *out,
 		prune_plan_free(&p);
 		return CAIRN_E_UNAVAILABLE;
 	}
-	out->items = xcalloc(p.nremove > 0 ? p.nremove : 1,
-	    sizeof(*out->items));
+	if (maint_remote_dry_run(sup_maint(sc->sup), &rp, err, errlen) == -1) {
+		prune_plan_free(&p);
+		return CAIRN_E_SOFTWARE;
+	}
+	out->items = xcalloc(p.nremove + rp.nremove + 1, sizeof(*out->items));
+	for (size_t i = 0; i < rp.n; i++) {
+		if (!rp.entries[i].remove) {
+			out->remote_kept++;
+			continue;
+		}
+		snprintf(out->items[out->n].path,
+		    sizeof(out->items[out->n].path), "%.511s",
+		    rp.entries[i].key);
+		snprintf(out->items[out->n].reason,
+		    sizeof(out->items[out->n].reason), "%s",
+		    rp.entries[i].reason);
+		snprintf(out->items[out->n].remote,
+		    sizeof(out->items[out->n].remote), "%s",
+		    rp.entries[i].remote);
+		out->n++;
+	}
+	remote_plan_free(&rp);
 	for (size_t i = 0; i < p.n; i++) {
 		e = &p.entries[i];
 		if (!e->remove) {

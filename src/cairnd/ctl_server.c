@@ -466,10 +466,15 @@ plan_format(const struct ctl_prune_plan *p, bool json, struct buf *b)
 {
 	if (json) {
 		ctl_buf_printf(b, "{\"code\":0,\"dry_run\":true,\"kept\":%zu,"
-		    "\"delete\":[", p->kept);
+		    "\"remote_kept\":%zu,\"delete\":[", p->kept,
+		    p->remote_kept);
 		for (size_t i = 0; i < p->n; i++) {
 			ctl_buf_printf(b, "%s{\"path\":", i > 0 ? "," : "");
 			ctl_buf_json_str(b, p->items[i].path);
+			if (p->items[i].remote[0] != '\0') {
+				ctl_buf_printf(b, ",\"remote\":");
+				ctl_buf_json_str(b, p->items[i].remote);
+			}
 			ctl_buf_printf(b, ",\"reason\":");
 			ctl_buf_json_str(b, p->items[i].reason);
 			ctl_buf_printf(b, "}");
@@ -478,10 +483,18 @@ plan_format(const struct ctl_prune_plan *p, bool json, struct buf *b)
 		return;
 	}
 	for (size_t i = 0; i < p->n; i++)
-		ctl_buf_printf(b, "would delete %s (%s)\n", p->items[i].path,
-		    p->items[i].reason);
-	ctl_buf_printf(b, "dry run: %zu to delete, %zu kept\n", p->n,
-	    p->kept);
+		if (p->items[i].remote[0] != '\0')
+			ctl_buf_printf(b, "would delete %s on %s (%s)\n",
+			    p->items[i].path, p->items[i].remote,
+			    p->items[i].reason);
+		else
+			ctl_buf_printf(b, "would delete %s (%s)\n",
+			    p->items[i].path, p->items[i].reason);
+	ctl_buf_printf(b, "dry run: %zu to delete, %zu kept", p->n, p->kept);
+	if (p->remote_kept > 0)
+		ctl_buf_printf(b, ", %zu remote cop%s kept", p->remote_kept,
+		    p->remote_kept == 1 ? "y" : "ies");
+	ctl_buf_printf(b, "\n");
 }
 
 /* Requests that only look (not audited). */

@@ -50,14 +50,16 @@
 struct audit;
 
 struct ctl_prune_item {
-	char		 path[512];	/* "JOB/NAME" */
+	char		 path[512];	/* "JOB/NAME"; remote: the key */
 	char		 reason[128];	/* why it goes */
+	char		 remote[128];	/* "": a local file; else the s3 section */
 };
 
 struct ctl_prune_plan {
 	struct ctl_prune_item *items;	/* malloc'd; ctl frees */
 	size_t		 n;
 	size_t		 kept;		/* artifacts kept */
+	size_t		 remote_kept;	/* remote copies kept */
 };
 
 /*

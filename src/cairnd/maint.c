@@ -42,6 +42,7 @@
 #include "cairn/frame.h"
 #include "cairn/log.h"
 #include "cairn/prune.h"
+#include "cairn/prune_remote.h"
 #include "cairn/util.h"
 #include "cairn/verify.h"
 #include "alerts.h"
@@ -61,6 +62,8 @@ struct hitem {
 	int		 failed;	/* upload: answered with a failure */
 	int		 rcheck;	/* remote check: id is the copy's row */
 	int64_t		 art_id;	/* remote check: its artifact, 0 gone */
+	int		 rdelete;	/* remote prune: id is the copy's row */
+	int		 rlist;		/* the listing of PREFIX JOB/ */
 };
 
 struct hjob {
@@ -84,6 +87,10 @@ struct hjob {
 	size_t		 nufly;
 	int		 rcheck;	/* HEAD every remote copy next run */
 	struct maint_upload ustate;	/* for status and the metrics */
+	struct hitem	*rdel;		/* remote copies to delete next run */
+	size_t		 nrdel;
+	char		**unknown;	/* keys reported as unknown (once) */
+	size_t		 nunknown;
 };
 
 /* cairnctl verify/prune: one ticket over the items it queued. */
@@ -153,6 +160,10 @@ maint_free(struct maint *h)
 		free(h->jobs[i]->pfly);
 		free(h->jobs[i]->upending);
 		free(h->jobs[i]->ufly);
+		free(h->jobs[i]->rdel);
+		for (size_t k = 0; k < h->jobs[i]->nunknown; k++)
+			free(h->jobs[i]->unknown[k]);
+		free(h->jobs[i]->unknown);
 		free(h->jobs[i]);
 	}
 	free(h->jobs);
@@ -713,6 +724,64 @@ maint_send_rchecks(struct maint *h, struct hjob *hj, struct worker *w)
 	free(rc);
 }
 
+/* One more ITEM for the upload worker, remembered in hj->ufly. */
+static struct hitem *
+maint_send_uitem(struct hjob *hj, struct worker *w, struct msg_item *m)
+{
+	unsigned char	 buf[512];
+	struct hitem	*it;
+	ssize_t		 len;
+
+	m->index = (uint32_t)hj->nufly;
+	if ((len = frame_encode_item(buf, sizeof(buf), m)) == -1)
+		return NULL;
+	hj->ufly = xreallocarray(hj->ufly, hj->nufly + 1, sizeof(*hj->ufly));
+	it = &hj->ufly[hj->nufly++];
+	memset(it, 0, sizeof(*it));
+	snprintf(it->name, sizeof(it->name), "%s", m->name);
+	chan_queue(w->chan, MSG_ITEM, w->gen, buf, (size_t)len, -1);
+	return it;
+}
+
+/* Remote retention's deletions planned by the last prune. */
+static void
+maint_send_rdeletes(struct hjob *hj, struct worker *w)
+{
+	struct msg_item	 m;
+	struct hitem	*it;
+
+	for (size_t i = 0; i < hj->nrdel; i++) {
+		memset(&m, 0, sizeof(m));
+		m.op = ITEM_REMOTE_DELETE;
+		snprintf(m.name, sizeof(m.name), "%s", hj->rdel[i].name);
+		m.raw_bytes = m.stored_bytes = -1;
+		if ((it = maint_send_uitem(hj, w, &m)) == NULL)
+			continue;
+		it->id = hj->rdel[i].id;
+		it->rdelete = 1;
+		snprintf(it->reason, sizeof(it->reason), "%s",
+		    hj->rdel[i].reason);
+	}
+	free(hj->rdel);
+	hj->rdel = NULL;
+	hj->nrdel = 0;
+}
+
+/* Last: list PREFIX JOB/ for objects the catalog does not know. */
+static void
+maint_send_rlist(struct hjob *hj, struct worker *w)
+{
+	struct msg_item	 m;
+	struct hitem	*it;
+
+	memset(&m, 0, sizeof(m));
+	m.op = ITEM_REMOTE_LIST;
+	snprintf(m.name, sizeof(m.name), "%s", hj->name);
+	m.raw_bytes = m.stored_bytes = -1;
+	if ((it = maint_send_uitem(hj, w, &m)) != NULL)
+		it->rlist = it->rcheck = 1;
+}
+
 static void
 maint_send_upload(struct maint *h, struct hjob *hj, struct worker *w)
 {
@@ -754,6 +823,9 @@ maint_send_upload(struct maint *h, struct hjob *hj, struct worker *w)
 	hj->nupending = 0;
 	if (hj->rcheck)
 		maint_send_rchecks(h, hj, w);
+	maint_send_rdeletes(hj, w);
+	if (hj->rcheck)
+		maint_send_rlist(hj, w);
 	hj->rcheck = 0;
 }
 
@@ -1065,6 +1137,82 @@ maint_remote_checked(struct maint *h, struct hjob *hj, struct hitem *it,
 		maint_upload_queue(h, hj, it->art_id);
 }
 
+/* Remote retention deleted a copy (or could not): catalog and audit. */
+static void
+maint_remote_deleted(struct maint *h, struct hjob *hj, struct hitem *it,
+    const struct msg_result *r)
+{
+	const char	*remote = hj->ujob.upload != NULL ?
+			    hj->ujob.upload : "";
+	char		 path[600], key[1200];
+
+	snprintf(path, sizeof(path), "%s/%s", hj->name, it->name);
+	maint_remote_key(h, remote, path, key, sizeof(key));
+	if (r->code != CAIRN_E_OK) {
+		h->failures++;
+		log_warnx("%s: could not delete remote copy %s on %s: %s",
+		    hj->name, key, remote, r->message);
+		maint_audit(h, "remote-delete-failed", AF_STR("job", hj->name),
+		    AF_STR("artifact", it->name), AF_STR("remote", remote),
+		    AF_STR("key", key), AF_STR("error", r->message),
+		    AF_INT("code", (int64_t)r->code));
+		return;
+	}
+	if (h->boot->catalog != NULL &&
+	    catalog_remote_delete(h->boot->catalog, it->id) == -1)
+		log_warnx("catalog: %s: %s", path,
+		    catalog_error(h->boot->catalog));
+	log_info("%s: deleted remote copy %s on %s (%s)", hj->name, key,
+	    remote, it->reason);
+	maint_audit(h, "remote-deleted", AF_STR("job", hj->name),
+	    AF_STR("artifact", it->name), AF_STR("remote", remote),
+	    AF_STR("key", key), AF_STR("reason", it->reason));
+}
+
+/*
+ * The listing found an object the run's items did not name: unless the
+ * catalog knows its key after all, it is reported once (log, audit
+ * remote-unknown) and left alone.
+ */
+static void
+maint_remote_unknown(struct maint *h, struct hjob *hj,
+    const struct msg_result *r)
+{
+	const char		*remote = hj->ujob.upload != NULL ?
+				    hj->ujob.upload : "";
+	const struct s3_conf	*rs;
+	struct remote_copy	*rc = NULL;
+	size_t			 n = 0;
+	char			*key;
+	int			 known = 0;
+
+	rs = conf_s3_find(sup_conf(h->sup), remote);
+	key = xasprintf("%s%s/%s", rs != NULL ? rs->prefix : "", hj->name,
+	    r->message);
+	for (size_t i = 0; i < hj->nunknown && !known; i++)
+		known = strcmp(hj->unknown[i], key) == 0;
+	if (!known && h->boot->catalog != NULL &&
+	    catalog_remote_list(h->boot->catalog, hj->name, &rc, &n) == 0)
+		for (size_t i = 0; i < n && !known; i++)
+			known = strcmp(rc[i].remote, remote) == 0 &&
+			    strcmp(rc[i].key, key) == 0;
+	free(rc);
+	if (known) {
+		free(key);
+		return;
+	}
+	hj->unknown = xreallocarray(hj->unknown, hj->nunknown + 1,
+	    sizeof(*hj->unknown));
+	hj->unknown[hj->nunknown++] = key;
+	hj->ustate.unknown = hj->nunknown;
+	log_warnx("%s: %s on %s is not in the catalog (%llu bytes); left "
+	    "alone", hj->name, key, remote,
+	    (unsigned long long)r->stored_bytes);
+	maint_audit(h, "remote-unknown", AF_STR("job", hj->name),
+	    AF_STR("remote", remote), AF_STR("key", key),
+	    AF_UINT("bytes", r->stored_bytes));
+}
+
 int
 maint_result(struct maint *h, struct worker *w, const unsigned char *p,
     size_t len)
@@ -1085,8 +1233,19 @@ maint_result(struct maint *h, struct worker *w, const unsigned char *p,
 	    hj->nufly : hj->npfly;
 	if (r.index >= n || v[r.index].answered)
 		return -1;
+	if (w->slot == hj->uslot && v[r.index].rlist && r.failed == 1) {
+		/* one object of the listing; the last RESULT ends it */
+		maint_remote_unknown(h, hj, &r);
+		return 0;
+	}
 	v[r.index].answered = 1;
-	if (w->slot == hj->uslot && v[r.index].rcheck)
+	if (w->slot == hj->uslot && v[r.index].rlist) {
+		if (r.code != CAIRN_E_OK)
+			log_warnx("%s: listing the remote: %s", hj->name,
+			    r.message);
+	} else if (w->slot == hj->uslot && v[r.index].rdelete)
+		maint_remote_deleted(h, hj, &v[r.index], &r);
+	else if (w->slot == hj->uslot && v[r.index].rcheck)
 		maint_remote_checked(h, hj, &v[r.index], &r);
 	else if (w->slot == hj->uslot)
 		maint_uploaded(h, hj, &v[r.index], &r, w->slot->attempt);
@@ -1127,6 +1286,9 @@ maint_end(struct maint *h, struct worker *w, int code, int64_t art_id)
 	if (w->slot == hj->uslot) {
 		/* failed or unanswered uploads go back for the retry */
 		for (size_t i = 0; i < hj->nufly; i++) {
+			/* a deletion not done: the next prune plans it again */
+			if (hj->ufly[i].rdelete)
+				continue;
 			if (hj->ufly[i].rcheck) {
 				if (!hj->ufly[i].answered &&
 				    w->slot->state == SLOT_BACKOFF)
@@ -1159,7 +1321,7 @@ maint_end(struct maint *h, struct worker *w, int code, int64_t art_id)
 		hj->ufly = NULL;
 		hj->nufly = 0;
 		/* verified while it ran: never tried yet, whatever the code */
-		if ((hj->nupending > 0 || hj->rcheck) &&
+		if ((hj->nupending > 0 || hj->rcheck || hj->nrdel > 0) &&
 		    w->slot->state == SLOT_IDLE)
 			sup_slot_queue(h->sup, hj->uslot);
 	} else if (w->slot == hj->vslot) {
@@ -1258,6 +1420,64 @@ maint_prune_dry_run(struct maint *h, struct prune_plan *p, char *err,
     size_t errlen)
 {
 	return maint_plan(h, p, err, errlen);
+}
+
+int
+maint_remote_dry_run(struct maint *h, struct remote_plan *p, char *err,
+    size_t errlen)
+{
+	memset(p, 0, sizeof(*p));
+	if (h->boot->catalog == NULL || h->boot->catalog_problem[0] != '\0')
+		return 0;	/* maint_plan() has said why */
+	return remote_plan_build(h->boot->catalog, sup_conf(h->sup),
+	    time(NULL), p, err, errlen);
+}
+
+/* Remote retention: queue the deletions on each job's upload slot. */
+static void
+maint_prune_remote(struct maint *h)
+{
+	struct remote_plan	 rp;
+	struct hjob		*hj;
+	struct hitem		*it;
+	char			 err[256];
+	size_t			 k;
+
+	if (maint_remote_dry_run(h, &rp, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		maint_audit(h, "prune-failed", AF_STR("error", err));
+		h->failures++;
+		return;
+	}
+	if (rp.warning[0] != '\0') {
+		log_warnx("remote prune: %s", rp.warning);
+		maint_audit(h, "prune-warning", AF_STR("warning", rp.warning));
+	}
+	for (size_t i = 0; i < rp.n; i++) {
+		if (!rp.entries[i].remove ||
+		    (hj = maint_job(h, rp.entries[i].job)) == NULL ||
+		    hj->uslot == NULL)
+			continue;
+		for (k = 0; k < hj->nrdel; k++)
+			if (hj->rdel[k].id == rp.entries[i].id)
+				break;
+		if (k < hj->nrdel)
+			continue;	/* already queued */
+		hj->rdel = xreallocarray(hj->rdel, hj->nrdel + 1,
+		    sizeof(*hj->rdel));
+		it = &hj->rdel[hj->nrdel++];
+		memset(it, 0, sizeof(*it));
+		it->id = rp.entries[i].id;
+		snprintf(it->name, sizeof(it->name), "%s", rp.entries[i].name);
+		snprintf(it->reason, sizeof(it->reason), "%s",
+		    rp.entries[i].reason);
+		if (hj->uslot->state == SLOT_IDLE)
+			sup_slot_queue(h->sup, hj->uslot);
+	}
+	if (rp.n > 0)
+		log_info("remote prune: %zu cop%s to delete of %zu",
+		    rp.nremove, rp.nremove == 1 ? "y" : "ies", rp.n);
+	remote_plan_free(&rp);
 }
 
 /*
@@ -1388,6 +1608,8 @@ maint_prune_now(struct maint *h, const char *why, struct hreq *q,
 		if (h->jobs[i]->nplanned > 0 &&
 		    h->jobs[i]->pslot->state == SLOT_IDLE)
 			sup_slot_queue(h->sup, h->jobs[i]->pslot);
+	if (!p.hold)
+		maint_prune_remote(h);
 	prune_plan_free(&p);
 	return code;
 }

@@ -45,6 +45,7 @@ struct maint_upload {
 	time_t		 last_success;	/* 0: none yet */
 	uint64_t	 failures;	/* failed attempts */
 	uint64_t	 bytes;		/* uploaded */
+	uint64_t	 unknown;	/* objects found that the catalog lacks */
 };
 int		 maint_upload_state(const struct maint *, const char *job,
 		    struct maint_upload *);
@@ -70,6 +71,10 @@ int		 maint_prune_request(struct maint *, uint64_t ticket,
 void		 maint_requests_cancel(struct maint *, const char *why);
 /* What a prune now would do, deleting nothing (cairnctl prune --dry-run). */
 int		 maint_prune_dry_run(struct maint *, struct prune_plan *,
+		    char *err, size_t errlen);
+/* What remote retention would delete now (prune_remote.h). */
+struct remote_plan;
+int		 maint_remote_dry_run(struct maint *, struct remote_plan *,
 		    char *err, size_t errlen);
 
 #endif /* CAIRN_MAINT_H */

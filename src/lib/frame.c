@@ -922,7 +922,8 @@ frame_decode_item(const unsigned char *buf, size_t len, struct msg_item *m)
 	m->index = r_u32(&r);
 	m->op = r_u8(&r);
 	if (m->op != ITEM_VERIFY && m->op != ITEM_UNLINK &&
-	    m->op != ITEM_UPLOAD && m->op != ITEM_REMOTE_CHECK)
+	    m->op != ITEM_UPLOAD && m->op != ITEM_REMOTE_CHECK &&
+	    m->op != ITEM_REMOTE_DELETE && m->op != ITEM_REMOTE_LIST)
 		r.bad = 1;
 	r_strbuf(&r, m->name, sizeof(m->name));
 	r_strbuf(&r, m->sha256_hex, sizeof(m->sha256_hex));

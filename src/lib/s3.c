@@ -545,7 +545,7 @@ s3_bucket_check(const struct s3_params *p, char *err, size_t errlen)
 	int		 code;
 
 	memset(&r, 0, sizeof(r));
-	s3_req_setup(&r, p, "GET", "", "list-type=2&max-keys=1", NULL, 0,
+	s3_req_setup(&r, p, "GET", "", "max-keys=1", NULL, 0,
 	    NULL, 0);
 	code = s3_perform(p, &r, "ListObjectsV2", err, errlen);
 	s3_req_free(&r);
@@ -563,6 +563,134 @@ s3_delete(const struct s3_params *p, const char *key, char *err,
 	s3_req_setup(&r, p, "DELETE", key, NULL, NULL, 0, NULL, 0);
 	code = s3_perform(p, &r, "DELETE", err, errlen);
 	s3_req_free(&r);
+	return code;
+}
+
+/* "a/b c" -> "a%2Fb%20c": a query value, every byte but A-Za-z0-9-._~. */
+static char *
+s3_query_encode(const char *v)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	char			*out = xmalloc(strlen(v) * 3 + 1), *w = out;
+
+	for (const unsigned char *u = (const unsigned char *)v; *u; u++)
+		if ((*u >= 'A' && *u <= 'Z') || (*u >= 'a' && *u <= 'z') ||
+		    (*u >= '0' && *u <= '9') || strchr("-._~", *u) != NULL)
+			*w++ = (char)*u;
+		else {
+			*w++ = '%';
+			*w++ = hex[*u >> 4];
+			*w++ = hex[*u & 15];
+		}
+	*w = '\0';
+	return out;
+}
+
+/* XML text in place: the five predefined entities and &#N; / &#xN;. */
+static void
+s3_xml_unescape(char *s)
+{
+	static const char *const ent[][2] = { { "&amp;", "&" },
+	    { "&lt;", "<" }, { "&gt;", ">" }, { "&quot;", "\"" },
+	    { "&apos;", "'" } };
+	char	*r = s, *w = s, *end;
+	size_t	 i;
+
+	while (*r != '\0') {
+		if (*r != '&') {
+			*w++ = *r++;
+			continue;
+		}
+		for (i = 0; i < sizeof(ent) / sizeof(ent[0]); i++)
+			if (strncmp(r, ent[i][0], strlen(ent[i][0])) == 0)
+				break;
+		if (i < sizeof(ent) / sizeof(ent[0])) {
+			*w++ = ent[i][1][0];
+			r += strlen(ent[i][0]);
+		} else if (r[1] == '#') {
+			unsigned long	 c = r[2] == 'x' ?
+			    strtoul(r + 3, &end, 16) : strtoul(r + 2, &end, 10);
+
+			/* a byte outside 1-255 stays as it was */
+			if (*end == ';' && c > 0 && c < 256) {
+				*w++ = (char)c;
+				r = end + 1;
+			} else
+				*w++ = *r++;
+		} else
+			*w++ = *r++;
+	}
+	*w = '\0';
+}
+
+/* One page's <Contents>: fn for each; last gets the last key. */
+static void
+s3_list_page(const char *xml, s3_list_fn fn, void *arg, char *last,
+    size_t lastlen)
+{
+	const char	*a = xml, *b;
+	char		*c, key[1100], size[32];
+
+	while ((a = strstr(a, "<Contents>")) != NULL &&
+	    (b = strstr(a, "</Contents>")) != NULL) {
+		c = xasprintf("%.*s", (int)(b - a), a);
+		if (s3_xml(c, "Key", key, sizeof(key)) == 0 &&
+		    s3_xml(c, "Size", size, sizeof(size)) == 0) {
+			s3_xml_unescape(key);
+			fn(arg, key, strtoull(size, NULL, 10));
+			snprintf(last, lastlen, "%s", key);
+		}
+		free(c);
+		a = b;
+	}
+}
+
+/*
+ * ListObjects (version 1) with marker = the last key seen: every server
+ * has it, and s3rver 3.7.1 answers a truncated ListObjectsV2 page with
+ * HTTP 500 (its issue #814).
+ */
+int
+s3_list(const struct s3_params *p, const char *prefix, s3_list_fn fn,
+    void *arg, char *err, size_t errlen)
+{
+	struct s3_req	 r;
+	char		*pre = s3_query_encode(prefix), *mark, *q;
+	char		 last[1100] = "", trunc[16];
+	int		 code, more, max = p->list_max > 0 ? p->list_max : 500;
+
+	do {
+		/* in the order of the canonical request */
+		mark = s3_query_encode(last);
+		q = last[0] != '\0' ? xasprintf("marker=%s&max-keys=%d&"
+		    "prefix=%s", mark, max, pre) :
+		    xasprintf("max-keys=%d&prefix=%s", max, pre);
+		free(mark);
+		memset(&r, 0, sizeof(r));
+		s3_req_setup(&r, p, "GET", "", q, NULL, 0, NULL, 0);
+		free(q);
+		code = s3_perform(p, &r, "ListObjects", err, errlen);
+		if (code == CAIRN_E_OK && (r.resp == NULL ||
+		    r.rlen >= S3_BODY_MAX || strstr(r.resp,
+		    "<ListBucketResult") == NULL))
+			code = s3_fail(err, errlen, CAIRN_E_PROTOCOL,
+			    "ListObjects: not a listing (%zu bytes)", r.rlen);
+		more = 0;
+		if (code == CAIRN_E_OK) {
+			char	 before[sizeof(last)];
+
+			snprintf(before, sizeof(before), "%s", last);
+			s3_list_page(r.resp, fn, arg, last, sizeof(last));
+			more = s3_xml(r.resp, "IsTruncated", trunc,
+			    sizeof(trunc)) == 0 && strcmp(trunc, "true") == 0;
+			if (more && strcmp(before, last) == 0)
+				code = s3_fail(err, errlen, CAIRN_E_PROTOCOL,
+				    "ListObjects: a truncated page without "
+				    "a key");
+		}
+		s3_req_free(&r);
+	} while (code == CAIRN_E_OK && more);
+	free(pre);
 	return code;
 }
 

@@ -90,5 +90,17 @@ int	job_upload_one(const struct job_env *, const struct frame_s3 *,
 int	job_upload_check(const struct job_env *, const struct frame_s3 *,
 	    const char *name, const char *sha256_hex, uint64_t size,
 	    struct msg_result *out);
+/* Deletes the remote copy of name (remote retention). */
+int	job_upload_delete(const struct job_env *, const struct frame_s3 *,
+	    const char *name, struct msg_result *out);
+/*
+ * Lists PREFIX JOB/ and calls fn for each object whose name (the key
+ * without PREFIX JOB/) is not in known.  out->message counts them.
+ */
+typedef void	(*job_upload_unknown_fn)(void *arg, const char *name,
+		    uint64_t size);
+int	job_upload_list(const struct job_env *, const struct frame_s3 *,
+	    const char *const *known, size_t nknown, job_upload_unknown_fn fn,
+	    void *arg, struct msg_result *out);
 
 #endif /* CAIRN_JOB_H */

@@ -7,6 +7,8 @@
  * (s3_upload(): one PUT, or a multipart upload with bounded memory) and
  * proves the result with a HEAD: the object's size and its
  * x-amz-meta-sha256 must be the catalog's.  Nothing is written locally.
+ * It also HEADs, deletes (remote retention) and lists (objects the
+ * catalog does not know) what the supervisor asks for.
  */
 #include "config.h"
 
@@ -193,5 +195,91 @@ job_upload_check(const struct job_env *env, const struct frame_s3 *s3,
 	key = xasprintf("%s%s/%s", s3->prefix, env->job->name, name);
 	code = up_head(&sp, key, sha256_hex, size, "remote check", "", out);
 	free(key);
+	return code;
+}
+
+int
+job_upload_delete(const struct job_env *env, const struct frame_s3 *s3,
+    const char *name, struct msg_result *out)
+{
+	struct s3_params	 sp;
+	struct up_progress	 u;
+	char			*key, err[300];
+	int			 code;
+
+	memset(&u, 0, sizeof(u));
+	u.env = env;
+	u.name = name;
+	out->code = CAIRN_E_OK;
+	up_params(&sp, s3, env, &u);
+	key = xasprintf("%s%s/%s", s3->prefix, env->job->name, name);
+	/* S3 answers 204 for a key that is already gone: that is done too */
+	if ((code = s3_delete(&sp, key, err, sizeof(err))) != CAIRN_E_OK)
+		up_fail(out, code, "%s", err);
+	else
+		log_info("deleted %s", key);
+	free(key);
+	return code;
+}
+
+struct up_list {
+	const char *const *known;
+	size_t		 nknown;
+	size_t		 plen;
+	job_upload_unknown_fn fn;
+	void		*arg;
+	size_t		 n, nunknown;
+};
+
+static void
+up_listed(void *arg, const char *key, uint64_t size)
+{
+	struct up_list	*l = arg;
+	const char	*name;
+
+	l->n++;
+	if (strlen(key) < l->plen)	/* not under the prefix: not ours */
+		return;
+	name = key + l->plen;
+	for (size_t i = 0; i < l->nknown; i++)
+		if (strcmp(l->known[i], name) == 0)
+			return;
+	l->nunknown++;
+	l->fn(l->arg, name, size);
+}
+
+int
+job_upload_list(const struct job_env *env, const struct frame_s3 *s3,
+    const char *const *known, size_t nknown, job_upload_unknown_fn fn,
+    void *arg, struct msg_result *out)
+{
+	struct s3_params	 sp;
+	struct up_progress	 u;
+	struct up_list		 l;
+	char			*pre, err[300];
+	int			 code;
+
+	memset(&u, 0, sizeof(u));
+	u.env = env;
+	u.name = "(listing)";
+	out->code = CAIRN_E_OK;
+	up_params(&sp, s3, env, &u);
+	pre = xasprintf("%s%s/", s3->prefix, env->job->name);
+	memset(&l, 0, sizeof(l));
+	l.known = known;
+	l.nknown = nknown;
+	l.plen = strlen(pre);
+	l.fn = fn;
+	l.arg = arg;
+	if ((code = s3_list(&sp, pre, up_listed, &l, err, sizeof(err))) !=
+	    CAIRN_E_OK)
+		up_fail(out, code, "%s", err);
+	else {
+		snprintf(out->message, sizeof(out->message), "%zu object%s "
+		    "under %.200s, %zu unknown", l.n, l.n == 1 ? "" : "s", pre,
+		    l.nunknown);
+		log_info("%s", out->message);
+	}
+	free(pre);
 	return code;
 }

@@ -267,6 +267,70 @@ maint_prune(const struct job_env *env, const struct maint_items *it,
 
 /* -- upload ------------------------------------------------------------ */
 
+struct up_unknown {
+	maint_send_fn	 send;
+	uint32_t	 index;
+};
+
+/* An object the run's items do not name: a partial RESULT of the list. */
+static void
+maint_unknown(void *arg, const char *name, uint64_t size)
+{
+	struct up_unknown	*u = arg;
+	struct msg_result	 r;
+
+	memset(&r, 0, sizeof(r));
+	r.index = u->index;
+	r.failed = 1;
+	snprintf(r.message, sizeof(r.message), "%s", name);
+	r.stored_bytes = size;
+	maint_send_result(u->send, &r);
+}
+
+/* ITEM_REMOTE_LIST: everything under PREFIX JOB/ the other items miss. */
+static void
+maint_upload_list(const struct frame_job *fj, const struct job_env *env,
+    const struct maint_items *it, size_t li, maint_send_fn send,
+    struct msg_result *r)
+{
+	const char		**known = xcalloc(it->n, sizeof(*known));
+	struct up_unknown	 u = { send, it->v[li].m.index };
+	size_t			 nk = 0;
+
+	for (size_t i = 0; i < it->n; i++)
+		if (i != li)
+			known[nk++] = it->v[i].m.name;
+	job_upload_list(env, &fj->s3, known, nk, maint_unknown, &u, r);
+	free(known);
+}
+
+/* Deletes, checks and lists: a failure is a result, not a failed run. */
+static int
+maint_upload_other(const struct frame_job *fj, const struct job_env *env,
+    const struct maint_items *it, size_t i, maint_send_fn send)
+{
+	const struct maint_item	*x = &it->v[i];
+	struct msg_result	 r;
+
+	memset(&r, 0, sizeof(r));
+	r.index = x->m.index;
+	if (x->m.op == ITEM_REMOTE_LIST)
+		maint_upload_list(fj, env, it, i, send, &r);
+	else if (x->m.op == ITEM_REMOTE_DELETE)
+		job_upload_delete(env, &fj->s3, x->m.name, &r);
+	else if (x->m.stored_bytes < 0 || strlen(x->m.sha256_hex) != 64) {
+		r.code = CAIRN_E_PROTOCOL;
+		snprintf(r.message, sizeof(r.message),
+		    "not a check with a size and a sha256");
+	} else
+		job_upload_check(env, &fj->s3, x->m.name, x->m.sha256_hex,
+		    (uint64_t)x->m.stored_bytes, &r);
+	if (r.code != CAIRN_E_OK)
+		log_warnx("%s: %s", x->m.name, r.message);
+	maint_send_result(send, &r);
+	return 0;
+}
+
 static int
 maint_upload(const struct frame_job *fj, const struct job_env *env,
     const struct maint_items *it, maint_send_fn send, struct job_result *res)
@@ -289,19 +353,17 @@ maint_upload(const struct frame_job *fj, const struct job_env *env,
 		}
 		memset(&r, 0, sizeof(r));
 		r.index = x->m.index;
-		if ((x->m.op != ITEM_UPLOAD && x->m.op != ITEM_REMOTE_CHECK) ||
-		    x->m.stored_bytes < 0 || strlen(x->m.sha256_hex) != 64) {
+		if (x->m.op == ITEM_REMOTE_CHECK ||
+		    x->m.op == ITEM_REMOTE_DELETE ||
+		    x->m.op == ITEM_REMOTE_LIST) {
+			maint_upload_other(fj, env, it, i, send);
+			continue;
+		}
+		if (x->m.op != ITEM_UPLOAD || x->m.stored_bytes < 0 ||
+		    strlen(x->m.sha256_hex) != 64) {
 			r.code = CAIRN_E_PROTOCOL;
 			snprintf(r.message, sizeof(r.message),
 			    "not an upload with a size and a sha256");
-		} else if (x->m.op == ITEM_REMOTE_CHECK) {
-			/* a failed check is a result, not a failed run */
-			job_upload_check(env, &fj->s3, x->m.name,
-			    x->m.sha256_hex, (uint64_t)x->m.stored_bytes, &r);
-			if (r.code != CAIRN_E_OK)
-				log_warnx("%s: %s", x->m.name, r.message);
-			maint_send_result(send, &r);
-			continue;
 		} else
 			job_upload_one(env, &fj->s3, x->m.name,
 			    x->m.sha256_hex, (uint64_t)x->m.stored_bytes, &r);

@@ -16,7 +16,7 @@ mariadb_available || skip_all "no MariaDB server installed (mariadb-server)"
 dump="$top_builddir/t/mysql-dump"
 ctl=$CAIRNCTL
 
-plan 18
+plan 21
 tap_tmpdir
 out=$TAP_TMP/out
 mkdir "$out"
@@ -116,6 +116,18 @@ gzip -dc "$art2" | awk '{ print } /^INSERT INTO `contacts`/ && !d { print; d = 1
 isnt $? 0 "a rejected row fails the restore"
 like "$(cut -c1-300 "$TAP_TMP/r4.err")" 'loader [12]: line [0-9]*: INSERT: Duplicate entry' \
     "naming the loader, the line and the server's error"
+
+# a client command after an INSERT on its line: the fast check of the rows
+# hands the line back to the splitter, which finds it
+evil=$TAP_TMP/bad/evil/$(basename "$art2")
+mkdir "$TAP_TMP/bad/evil"
+gzip -dc "$art2" | awk -v f="$TAP_TMP/pwned" '/^INSERT INTO `contacts`/ && !d {
+    print $0 " \\! touch " f; d = 1; next } { print }' | gzip >"$evil"
+"$ctl" restore "$evil" --socket "$dst_SOCK" --user root --jobs 2 \
+    --database crm4 >/dev/null 2>"$TAP_TMP/r6.err"
+isnt $? 0 "a client command in a rows line is refused"
+like "$(cut -c1-300 "$TAP_TMP/r6.err")" 'client command "\\!"' "naming it"
+ok "$([ ! -e "$TAP_TMP/pwned" ]; echo $?)" "and it did not run"
 
 # system-versioned history: one stream, as before
 mariadb_client "$src_SOCK" -e "CREATE DATABASE hist;

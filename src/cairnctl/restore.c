@@ -934,9 +934,9 @@ prescan_feed(void *arg, const unsigned char *p, size_t n)
 
 	if (lines_feed(ps->l, p, n) == -1)
 		return -1;
-	/* a scan error (a dump cut short) is the marker check's business */
-	(void)sqlscan_feed(ps->scan, (const char *)p, n);
-	return 0;
+	/* a scan error (a dump cut short) is the marker check's business;
+	 * -1 here: a rows line the fast path could not pass, scan again */
+	return rplan_scan(ps->plan, ps->scan, (const char *)p, n);
 }
 
 /*
@@ -1113,21 +1113,33 @@ restore_mysql(const struct art *a, const struct ropts *o)
 		return CAIRN_E_UNAVAILABLE;
 	}
 
-	/* pass 1: the whole artifact checks out */
-	memset(&l, 0, sizeof(l));
-	memset(&ps, 0, sizeof(ps));
-	ps.l = &l;
-	ps.plan = rplan_new();
-	if ((ps.scan = sqlscan_new(SQLSCAN_MAX_PACKET, prescan_item,
-	    &ps)) == NULL) {
-		cli_warnx("restore: %s", strerror(errno));
-		rplan_free(ps.plan);
-		return CAIRN_E_OSERR;
-	}
-	sqlscan_keep(ps.scan, 1024 * 1024);	/* heads are enough here */
-	if (check_file(a->path, a->ck, prescan_feed, &ps, a->ids, a->nids, &c,
-	    err, sizeof(err)) == -1 || lines_finish(&l) == -1) {
+	/* pass 1: the whole artifact checks out (twice if the fast path
+	 * of the rows sections met a line it could not pass) */
+	for (int slow = 0;; slow++) {
+		int	 r;
+
+		memset(&l, 0, sizeof(l));
+		memset(&ps, 0, sizeof(ps));
+		ps.l = &l;
+		ps.plan = rplan_new();
+		if (slow)
+			rplan_slow(ps.plan);
+		if ((ps.scan = sqlscan_new(SQLSCAN_MAX_PACKET, prescan_item,
+		    &ps)) == NULL) {
+			cli_warnx("restore: %s", strerror(errno));
+			rplan_free(ps.plan);
+			return CAIRN_E_OSERR;
+		}
+		sqlscan_keep(ps.scan, 1024 * 1024);	/* heads suffice */
+		r = check_file(a->path, a->ck, prescan_feed, &ps, a->ids,
+		    a->nids, &c, err, sizeof(err));
+		if (r == 0 && lines_finish(&l) == 0)
+			break;
 		sqlscan_free(ps.scan);
+		if (r == -1 && !slow && rplan_rescan(ps.plan)) {
+			rplan_free(ps.plan);
+			continue;
+		}
 		rplan_free(ps.plan);
 		cli_warnx("restore: %s", err);
 		return CAIRN_E_VERIFY;

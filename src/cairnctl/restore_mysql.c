@@ -52,6 +52,14 @@ struct rplan {
 	bool		 pending;	/* a section closed, no barrier yet */
 	bool		 delim_plain;	/* the delimiter is ";" */
 	char		 why[200];	/* unusable: the reason */
+	/* rplan_scan(): the line being read */
+	bool		 at_start;
+	enum { LN_SCAN, LN_HEAD, LN_FAST } ln;
+	char		 head[16];	/* LN_HEAD: its first bytes */
+	size_t		 hlen;
+	char		 quote;		/* LN_FAST: inside '...', "..." or `...` */
+	bool		 esc, semi, bad, dash;
+	bool		 fast_off;	/* a line failed: rescan without */
 };
 
 struct rplan *
@@ -60,6 +68,7 @@ rplan_new(void)
 	struct rplan	*p = xcalloc(1, sizeof(*p));
 
 	p->delim_plain = true;
+	p->at_start = true;
 	return p;
 }
 
@@ -219,6 +228,143 @@ rplan_unusable(const struct rplan *p)
 	return NULL;
 }
 
+/*
+ * The fast path of pass 1: a line inside a rows section that starts with
+ * "INSERT INTO " is checked here to be exactly one statement under the
+ * default quoting (quotes balanced, backslash escapes in '...' and "...",
+ * nothing outside them that the client reads as a comment or a command,
+ * one ";" at its end) and passed by the splitter, at memchr speed.
+ */
+#define INSERT_HEAD	"INSERT INTO "
+
+static void
+fast_bytes(struct rplan *p, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n && !p->bad; i++) {
+		char	 c = s[i];
+
+		if (p->esc) {
+			p->esc = false;
+			continue;
+		}
+		if (p->quote != '\0') {
+			/* to the next quote or backslash */
+			const char	*e = s + n, *q = s + i;
+
+			while (q < e && *q != p->quote && *q != '\\')
+				q++;
+			i = (size_t)(q - s);
+			if (i == n)
+				break;
+			if (*q == '\\' && p->quote != '`')
+				p->esc = true;
+			else if (*q == p->quote)
+				p->quote = '\0';	/* '' reopens at once */
+			continue;
+		}
+		if (p->semi) {
+			p->bad = strchr(" \t\r", c) == NULL;
+			continue;
+		}
+		if (c == '-' && p->dash) {
+			p->bad = true;	/* "--": a comment to the client */
+			break;
+		}
+		p->dash = c == '-';
+		switch (c) {
+		case '\'': case '"': case '`':
+			p->quote = c;
+			break;
+		case ';':
+			p->semi = true;
+			break;
+		case '\\': case '#': case '/': case '\r':
+			p->bad = true;
+			break;
+		}
+	}
+}
+
+/* the end of a fast line: one statement, or the whole scan again */
+static int
+fast_end(struct rplan *p, struct sqlscan *scan)
+{
+	if (p->bad || !p->semi || p->quote != '\0' || p->esc) {
+		p->fast_off = true;
+		return -1;
+	}
+	sqlscan_skip_line(scan);
+	p->expect++;
+	return 0;
+}
+
+int
+rplan_scan(struct rplan *p, struct sqlscan *scan, const char *s, size_t n)
+{
+	while (n > 0) {
+		const char	*nl = memchr(s, '\n', n);
+		size_t		 k = nl != NULL ? (size_t)(nl - s) : n;
+
+		if (p->at_start) {
+			p->at_start = false;
+			p->ln = LN_SCAN;
+			if (!p->fast_off && p->in_sect && p->why[0] == '\0' &&
+			    sqlscan_plain(scan)) {
+				p->ln = LN_HEAD;
+				p->hlen = 0;
+			}
+		}
+		if (p->ln == LN_HEAD) {
+			/* hold the first bytes until they tell */
+			size_t	 want = strlen(INSERT_HEAD) - p->hlen;
+			size_t	 take = k < want ? k : want;
+
+			memcpy(p->head + p->hlen, s, take);
+			p->hlen += take;
+			s += take;
+			n -= take;
+			k -= take;
+			if (p->hlen == strlen(INSERT_HEAD) &&
+			    memcmp(p->head, INSERT_HEAD, p->hlen) == 0) {
+				p->ln = LN_FAST;
+				p->quote = '\0';
+				p->esc = p->semi = p->bad = p->dash = false;
+			} else if (p->hlen == strlen(INSERT_HEAD) ||
+			    memcmp(p->head, INSERT_HEAD, p->hlen) != 0 ||
+			    nl != NULL) {
+				p->ln = LN_SCAN;
+				(void)sqlscan_feed(scan, p->head, p->hlen);
+			} else
+				continue;	/* more of the head to come */
+		}
+		if (p->ln == LN_FAST) {
+			fast_bytes(p, s, k);
+			if (nl != NULL && fast_end(p, scan) == -1)
+				return -1;
+		} else
+			(void)sqlscan_feed(scan, s, nl != NULL ? k + 1 : k);
+		if (nl != NULL) {
+			p->at_start = true;
+			k++;
+		}
+		s += k;
+		n -= k;
+	}
+	return 0;
+}
+
+bool
+rplan_rescan(const struct rplan *p)
+{
+	return p->fast_off;
+}
+
+void
+rplan_slow(struct rplan *p)
+{
+	p->fast_off = true;
+}
+
 /* -- loaders ------------------------------------------------------------ */
 
 struct loader {
@@ -286,7 +432,12 @@ loader_line(struct loader *L)
 		L->in = false;
 		L->s++;
 	} else if (L->in) {
-		L->mine = (L->nth + L->s) % L->jobs == L->idx;
+		/* a contiguous share of the table's statements each (each
+		 * loader appends to its own key range, no page ping-pong),
+		 * the first share to another loader at each table */
+		uint64_t	 n = sc->last - sc->first - 1;
+
+		L->mine = (L->nth * L->jobs / n + L->s) % L->jobs == L->idx;
 		L->nth++;
 	}
 	return 0;

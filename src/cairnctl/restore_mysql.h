@@ -27,6 +27,7 @@
 #ifndef CAIRN_RESTORE_MYSQL_H
 #define CAIRN_RESTORE_MYSQL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,18 @@ struct rplan;
 struct rplan	*rplan_new(void);
 void		 rplan_free(struct rplan *);
 int		 rplan_item(struct rplan *, const struct sqlscan_item *);
+/*
+ * Pass 1's bytes, through scan (whose items go to rplan_item()): the
+ * INSERT lines of a rows section are checked by a fast path and passed by
+ * the splitter.  -1 when such a line is not one plain statement: the
+ * splitter missed it, so pass 1 must run again with a new plan and
+ * splitter, and rplan_rescan() says so.
+ */
+int		 rplan_scan(struct rplan *, struct sqlscan *, const char *,
+		    size_t);
+bool		 rplan_rescan(const struct rplan *);
+/* no fast path: every byte through the splitter */
+void		 rplan_slow(struct rplan *);
 /* NULL if the dump can be loaded in parallel, else the reason */
 const char	*rplan_unusable(const struct rplan *);
 

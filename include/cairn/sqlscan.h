@@ -88,6 +88,15 @@ const char	*sqlscan_error(const struct sqlscan *);
  * bounds total; memory stays below keep.
  */
 void		 sqlscan_keep(struct sqlscan *, size_t keep);
+/*
+ * Is the scanner at the start of a line, between statements, with ";" as
+ * the delimiter and the default quoting (no ANSI_QUOTES, backslash
+ * escapes)?  Then a caller that has checked a whole line to be one such
+ * statement itself may pass it by with sqlscan_skip_line() (the line
+ * counter moves on; the state is the one that line would leave).
+ */
+int		 sqlscan_plain(const struct sqlscan *);
+void		 sqlscan_skip_line(struct sqlscan *);
 /* The line the scanner is at (1-based). */
 uint64_t	 sqlscan_line(const struct sqlscan *);
 void		 sqlscan_free(struct sqlscan *);

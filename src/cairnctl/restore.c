@@ -48,9 +48,11 @@
 #include "cairn/sqlscan.h"
 #include "cairn/util.h"
 #include "cairnctl.h"
+#include "restore_mysql.h"
 
 #define RESTORE_CHUNK		(256 * 1024)
 #define LINE_PREFIX_MAX		8192
+#define RESTORE_JOBS		2	/* --jobs: docs/performance.md */
 
 struct ropts {
 	const char	*identity;	/* -i: an age identity file */
@@ -62,6 +64,7 @@ struct ropts {
 	const char	*password_file;
 	const char	*database;
 	const char	*client;
+	unsigned	 jobs;		/* --jobs: connections loading rows */
 	bool		 force;
 };
 
@@ -890,6 +893,7 @@ fail:
 struct prescan {
 	struct lines	*l;
 	struct sqlscan	*scan;
+	struct rplan	*plan;		/* rows over several connections */
 	char		 cmd[16];	/* the first command found */
 	uint64_t	 line;
 	unsigned	 ndb;		/* CREATE DATABASE statements */
@@ -906,6 +910,7 @@ prescan_item(void *arg, const struct sqlscan_item *it)
 
 	char		 db[256];
 
+	(void)rplan_item(ps->plan, it);
 	if (it->kind == SQLSCAN_STMT && sqlscan_create_db(it->text, it->len,
 	    db, sizeof(db)) == 1) {
 		if (strpbrk(db, "\r\n") != NULL)
@@ -929,9 +934,9 @@ prescan_feed(void *arg, const unsigned char *p, size_t n)
 
 	if (lines_feed(ps->l, p, n) == -1)
 		return -1;
-	/* a scan error (a dump cut short) is the marker check's business */
-	(void)sqlscan_feed(ps->scan, (const char *)p, n);
-	return 0;
+	/* a scan error (a dump cut short) is the marker check's business;
+	 * -1 here: a rows line the fast path could not pass, scan again */
+	return rplan_scan(ps->plan, ps->scan, (const char *)p, n);
 }
 
 /*
@@ -1017,6 +1022,76 @@ mysql_client(const struct ropts *o)
 	return NULL;
 }
 
+/* the artifact read again for rload_run(): as it is, or rewritten */
+struct reread {
+	const struct art	*a;
+	const struct ropts	*o;
+};
+
+static int
+reread_raw(void *arg, rload_sink_fn sink, void *sink_arg, char *err,
+    size_t errlen)
+{
+	const struct reread	*rr = arg;
+	struct check		 c;
+
+	return check_file(rr->a->path, rr->a->ck, sink, sink_arg, rr->a->ids,
+	    rr->a->nids, &c, err, errlen);
+}
+
+static int
+reread_client(void *arg, rload_sink_fn sink, void *sink_arg, char *err,
+    size_t errlen)
+{
+	const struct reread	*rr = arg;
+	struct check		 c;
+	struct lines		 l;
+
+	memset(&l, 0, sizeof(l));
+	l.out = sink;
+	l.out_arg = sink_arg;
+	if (rr->o->database != NULL) {
+		l.rewrite = true;
+		l.dbname = rr->o->database;
+	}
+	if (check_file(rr->a->path, rr->a->ck, lines_feed, &l, rr->a->ids,
+	    rr->a->nids, &c, err, errlen) == -1)
+		return -1;
+	return lines_finish(&l);
+}
+
+/* the rows over o->jobs connections (restore_mysql.c) */
+static int
+restore_mysql_parallel(const struct art *a, const struct ropts *o,
+    const struct rplan *plan, const char *client, const char *cnf)
+{
+	struct reread		 rr = { a, o };
+	struct rload_opts	 lo = {
+		.client = client, .cnf = cnf, .database = o->database,
+		.jobs = o->jobs, .read_raw = reread_raw, .read_raw_arg = &rr,
+		.read_client = reread_client, .read_client_arg = &rr,
+	};
+	uint64_t		 bytes = 0;
+	int			 code;
+
+	fflush(stdout);
+	if ((code = rload_run(plan, &lo, &bytes)) != CAIRN_E_OK) {
+		cli_warnx("restore: the restore of %s failed", a->rel);
+		return code;
+	}
+	printf("restored %s into %s%s%s (%llu bytes of SQL, rows over %u "
+	    "connections%s)\n", a->rel, o->socket ? o->socket : o->host ?
+	    o->host : "the default server", o->database ? ", database " : "",
+	    o->database ? o->database : "", (unsigned long long)bytes,
+	    o->jobs, a->in_catalog ? ", checksum matches the catalog" : "");
+	return CAIRN_E_OK;
+}
+
+static int	restore_mysql_checked(const struct art *,
+		    const struct ropts *, const struct check *,
+		    const struct lines *, const struct prescan *,
+		    const char *);
+
 static int
 restore_mysql(const struct art *a, const struct ropts *o)
 {
@@ -1024,9 +1099,8 @@ restore_mysql(const struct art *a, const struct ropts *o)
 	struct lines	 l;
 	struct prescan	 ps;
 	const char	*client;
-	char		*cnf, *cnfdir = NULL, *arg, err[1024], hdr[700];
-	int		 p[2], st, code;
-	pid_t		 pid;
+	char		 err[1024];
+	int		 code;
 
 	if (o->to != NULL) {
 		cli_warnx("restore: %s is a MySQL dump: --to is for SQLite "
@@ -1039,24 +1113,57 @@ restore_mysql(const struct art *a, const struct ropts *o)
 		return CAIRN_E_UNAVAILABLE;
 	}
 
-	/* pass 1: the whole artifact checks out */
-	memset(&l, 0, sizeof(l));
-	memset(&ps, 0, sizeof(ps));
-	ps.l = &l;
-	if ((ps.scan = sqlscan_new(SQLSCAN_MAX_PACKET, prescan_item,
-	    &ps)) == NULL) {
-		cli_warnx("restore: %s", strerror(errno));
-		return CAIRN_E_OSERR;
-	}
-	sqlscan_keep(ps.scan, 1024 * 1024);	/* heads are enough here */
-	if (check_file(a->path, a->ck, prescan_feed, &ps, a->ids, a->nids, &c,
-	    err, sizeof(err)) == -1 || lines_finish(&l) == -1) {
+	/* pass 1: the whole artifact checks out (twice if the fast path
+	 * of the rows sections met a line it could not pass) */
+	for (int slow = 0;; slow++) {
+		int	 r;
+
+		memset(&l, 0, sizeof(l));
+		memset(&ps, 0, sizeof(ps));
+		ps.l = &l;
+		ps.plan = rplan_new();
+		if (slow)
+			rplan_slow(ps.plan);
+		if ((ps.scan = sqlscan_new(SQLSCAN_MAX_PACKET, prescan_item,
+		    &ps)) == NULL) {
+			cli_warnx("restore: %s", strerror(errno));
+			rplan_free(ps.plan);
+			return CAIRN_E_OSERR;
+		}
+		sqlscan_keep(ps.scan, 1024 * 1024);	/* heads suffice */
+		r = check_file(a->path, a->ck, prescan_feed, &ps, a->ids,
+		    a->nids, &c, err, sizeof(err));
+		if (r == 0 && lines_finish(&l) == 0)
+			break;
 		sqlscan_free(ps.scan);
+		if (r == -1 && !slow && rplan_rescan(ps.plan)) {
+			rplan_free(ps.plan);
+			continue;
+		}
+		rplan_free(ps.plan);
 		cli_warnx("restore: %s", err);
 		return CAIRN_E_VERIFY;
 	}
 	(void)sqlscan_end(ps.scan);
 	sqlscan_free(ps.scan);
+	code = restore_mysql_checked(a, o, &c, &l, &ps, client);
+	rplan_free(ps.plan);
+	return code;
+}
+
+/* restore_mysql() after pass 1 */
+static int
+restore_mysql_checked(const struct art *a, const struct ropts *o,
+    const struct check *cp, const struct lines *lp,
+    const struct prescan *psp, const char *client)
+{
+	struct check	 c = *cp;
+	struct lines	 l = *lp;
+	struct prescan	 ps = *psp;
+	char		*cnf, *cnfdir = NULL, *arg, err[1024], hdr[700];
+	int		 p[2], st, code;
+	pid_t		 pid;
+
 	if (ps.cmd[0] != '\0') {
 		cli_warnx("restore: %s: line %llu: the stock client would run "
 		    "the client command \"%s\" there: refusing to restore "
@@ -1119,6 +1226,18 @@ restore_mysql(const struct art *a, const struct ropts *o)
 			goto out;
 		}
 	}
+	/* a cairn dump whose rows sections check out (a renaming with a
+	 * line break would move the lines the plan counts) */
+	if (o->jobs > 1 && l.cairn && l.completed &&
+	    rplan_unusable(ps.plan) == NULL && (o->database == NULL ||
+	    strpbrk(o->database, "\r\n") == NULL)) {
+		code = restore_mysql_parallel(a, o, ps.plan, client, cnf);
+		goto out;
+	}
+	if (o->jobs > 1 && l.cairn && l.completed)
+		cli_warnx("restore: %s: rows loaded in one stream: %s", a->rel,
+		    rplan_unusable(ps.plan) != NULL ? rplan_unusable(ps.plan) :
+		    "--database has a line break");
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		cli_warnx("restore: pipe: %s", strerror(errno));
 		code = CAIRN_E_OSERR;
@@ -1216,6 +1335,7 @@ cmd_restore(struct cli *c, int argc, char **argv)
 		{ "database",	required_argument,	NULL, 'D' },
 		{ "client",	required_argument,	NULL, 'C' },
 		{ "identity",	required_argument,	NULL, 'i' },
+		{ "jobs",	required_argument,	NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ropts	 o;
@@ -1223,6 +1343,7 @@ cmd_restore(struct cli *c, int argc, char **argv)
 	int		 ch, code;
 
 	memset(&o, 0, sizeof(o));
+	o.jobs = RESTORE_JOBS;
 	optind = 0;	/* glibc: re-initialise getopt */
 	while ((ch = getopt_long(argc, argv, "i:", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -1236,11 +1357,22 @@ cmd_restore(struct cli *c, int argc, char **argv)
 		case 'p': o.password_file = optarg; break;
 		case 'D': o.database = optarg; break;
 		case 'C': o.client = optarg; break;
+		case 'j':
+			if (strspn(optarg, "0123456789") != strlen(optarg) ||
+			    strlen(optarg) > 2 || atoi(optarg) < 1 ||
+			    atoi(optarg) > 32) {
+				cli_warnx("restore: --jobs %s: expected a "
+				    "number from 1 to 32", optarg);
+				return CAIRN_E_USAGE;
+			}
+			o.jobs = (unsigned)atoi(optarg);
+			break;
 		default:
 			cli_warnx("usage: restore ARTIFACT --to PATH [--force] "
 			    "| restore ARTIFACT [--socket S | --host H "
 			    "[--port P]] [--user U] [--password-file F] "
-			    "[--database DB] [--force] [-i IDENTITY_FILE]");
+			    "[--database DB] [--jobs N] [--force] "
+			    "[-i IDENTITY_FILE]");
 			return CAIRN_E_USAGE;
 		}
 	}

@@ -619,6 +619,20 @@ line_byte(struct sqlscan *s, char c)
 }
 
 int
+sqlscan_plain(const struct sqlscan *s)
+{
+	return !s->failed && s->st == ST_NORMAL && s->total == 0 &&
+	    s->line_empty && s->dlen == 1 && s->delim[0] == ';' &&
+	    !s->ansi_quotes && !s->no_bs_escapes;
+}
+
+void
+sqlscan_skip_line(struct sqlscan *s)
+{
+	s->line++;
+}
+
+int
 sqlscan_feed(struct sqlscan *s, const char *p, size_t n)
 {
 	if (s->failed)

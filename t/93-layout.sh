@@ -60,10 +60,12 @@ edges()
 }
 
 # A file's module: include/cairn/X.h and src/lib/X.c are "lib/X";
-# src/D/X.c and src/D/X.h are "D/X".
+# src/D/X.c and src/D/X.h are "D/X"; a split module's private header
+# src/D/X_int.h is part of "D/X".
 modules()
 {
 	sed -e 's|include/cairn/\([^ ]*\)\.h|lib/\1|g' \
+	    -e 's|src/\([^ /]*\)/\([^ /]*\)_int\.h|\1/\2|g' \
 	    -e 's|src/\([^ /]*\)/\([^ /]*\)\.[ch]|\1/\2|g'
 }
 

@@ -18,6 +18,9 @@
 #                       and set $TAP_TMP to it (call it directly, not in $())
 #   tap_done            exit 0 only if every planned test ran and passed
 #
+# ok, nok, is, isnt and like return 0 when the test passed and 1 when it
+# failed, so "ok $? DESC || bail ..." stops a test whose next steps need it.
+#
 # Plain POSIX sh (the tests run under $(SHELL), dash on Debian).  Results go
 # to stdout; everything else goes to stderr so TAP stays clean.
 
@@ -47,6 +50,7 @@ _tap_result()
 	else
 		_tap_failed=$((_tap_failed + 1))
 		echo "not ok $_tap_ran - $2"
+		return 1
 	fi
 }
 
@@ -57,7 +61,8 @@ ok()
 	case $_tap_st in
 	''|*[!0-9]*)
 		_tap_result 1 "$*"
-		diag "ok: status '$_tap_st' is not a number" ;;
+		diag "ok: status '$_tap_st' is not a number"
+		return 1 ;;
 	*)	_tap_result "$_tap_st" "$*" ;;
 	esac
 }
@@ -71,6 +76,7 @@ nok()
 	else
 		_tap_result 1 "$*"
 		diag "expected a failure, got status 0"
+		return 1
 	fi
 }
 
@@ -82,6 +88,7 @@ is()
 		_tap_result 1 "$3"
 		diag "     got: '$1'"
 		diag "expected: '$2'"
+		return 1
 	fi
 }
 
@@ -92,6 +99,7 @@ isnt()
 	else
 		_tap_result 1 "$3"
 		diag "got '$1', expected anything else"
+		return 1
 	fi
 }
 
@@ -103,6 +111,7 @@ like()
 		_tap_result 1 "$3"
 		diag "     got: '$1'"
 		diag "expected to match: $2"
+		return 1
 	fi
 }
 

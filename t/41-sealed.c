@@ -236,7 +236,7 @@ query_int(sqlite3 *db, const char *sql)
 static void
 test_vfs(void)
 {
-	char		*path = xasprintf("%s/viavfs.db", top), *uri;
+	char		*path = xasprintf("%s/viavfs.db", top), *uri, *jpath;
 	sqlite3		*db;
 	sqlite3_stmt	*st;
 	struct sealed	*s;
@@ -258,8 +258,9 @@ test_vfs(void)
 	rc = sqlite3_exec(db, "CREATE TABLE j(x)", NULL, NULL, NULL);
 	ok(rc != SQLITE_OK, "a write that needs a journal fails (%s)",
 	    sqlite3_errmsg(db));
-	ok(access(xasprintf("%s-journal", path), F_OK) == -1,
-	    "and no journal file was made");
+	jpath = xasprintf("%s-journal", path);
+	ok(access(jpath, F_OK) == -1, "and no journal file was made");
+	free(jpath);
 	if (sqlite3_exec(db, "PRAGMA journal_mode = OFF; PRAGMA temp_store = "
 	    "MEMORY", NULL, NULL, NULL) != SQLITE_OK)
 		bail("pragma: %s", sqlite3_errmsg(db));
@@ -334,7 +335,7 @@ test_steps(int encrypted, int wal)
 				    wal);
 	char			*src = xasprintf("%s/src-%d%d.db", top,
 				    encrypted, wal);
-	char			*recips[] = { (char *)SPEC_PK, NULL };
+	char			*recips[] = { (char *)SPEC_PK, NULL }, *tmp;
 	struct age_identity	*ids = NULL;
 	size_t			 nids = 0;
 	struct job_result	 res;
@@ -368,8 +369,9 @@ test_steps(int encrypted, int wal)
 	} else
 		ok(sc.found, "plain snapshot: the scan finds the marker "
 		    "(in %s): the scan can see it", sc.where);
-	ok(access(xasprintf("%s/.app.snapshot.tmp", dir), F_OK) == -1,
-	    "%s snapshot: the copy is gone", what);
+	tmp = xasprintf("%s/.app.snapshot.tmp", dir);
+	ok(access(tmp, F_OK) == -1, "%s snapshot: the copy is gone", what);
+	free(tmp);
 
 	if (encrypted) {
 		int	 n = age_identities_parse(SPEC_ID, &ids, err,

@@ -22,6 +22,7 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -34,7 +35,9 @@
 
 #include <sqlite3.h>
 
+#include "cairn/age.h"
 #include "cairn/errors.h"
+#include "cairn/verify.h"
 #include "engine.h"
 #include "cairn/util.h"
 
@@ -44,7 +47,8 @@ usage(void)
 	fprintf(stderr, "usage: cairn-sqlite-bench build [-w] DB MB\n"
 	    "       cairn-sqlite-bench writer [-i USEC] DB\n"
 	    "       cairn-sqlite-bench snapshot [-c KIND] [-l LEVEL] "
-	    "[-t THREADS] DB OUTDIR\n"
+	    "[-t THREADS] [-r AGE_RECIPIENT] DB OUTDIR\n"
+	    "       cairn-sqlite-bench verify [-i IDENTITY_FILE] DIR ARTIFACT\n"
 	    "       cairn-sqlite-bench copy held|steps DB OUT\n");
 	exit(64);
 }
@@ -359,6 +363,7 @@ cmd_snapshot(int argc, char **argv)
 	struct job_result	 res;
 	struct phases		 ph;
 	volatile sig_atomic_t	 cancel = 0;
+	char			*recips[2] = { NULL, NULL };
 	double			 t0, t1;
 	int			 c, rc;
 
@@ -368,7 +373,7 @@ cmd_snapshot(int argc, char **argv)
 	job.compression = COMPRESS_GZIP;
 	job.compression_level = 6;
 	job.compression_threads = 0;
-	while ((c = getopt(argc, argv, "c:l:t:")) != -1)
+	while ((c = getopt(argc, argv, "c:l:r:t:")) != -1)
 		switch (c) {
 		case 'c':
 			if (strcmp(optarg, "zstd") == 0)
@@ -383,6 +388,10 @@ cmd_snapshot(int argc, char **argv)
 			break;
 		case 't':
 			job.compression_threads = atoi(optarg);
+			break;
+		case 'r':
+			recips[0] = optarg;
+			job.age_recipients = recips;
 			break;
 		default:
 			usage();
@@ -420,6 +429,68 @@ cmd_snapshot(int argc, char **argv)
 	    res.artifact, ph.compress - ph.snapshot, t1 - ph.compress);
 	job_result_free(&res);
 	return 0;
+}
+
+/*
+ * verify: the after-backup verification of an artifact, as the verify
+ * worker runs it (no catalog: every check but the catalog comparisons)
+ */
+
+static int
+cmd_verify(int argc, char **argv)
+{
+	struct verify_opts	 vo;
+	struct verify_result	 vr;
+	struct age_identity	*ids = NULL;
+	struct rusage		 ru;
+	char			 text[8192], err[160];
+	ssize_t			 len;
+	double			 t0, t1;
+	int			 c, n = 0, fd, dirfd, rc;
+
+	while ((c = getopt(argc, argv, "i:")) != -1)
+		switch (c) {
+		case 'i':
+			if ((fd = open(optarg, O_RDONLY)) == -1 ||
+			    (len = util_read_all(fd, text, sizeof(text) - 1)) <
+			    0) {
+				perror(optarg);
+				return 1;
+			}
+			close(fd);
+			text[len] = '\0';
+			if ((n = age_identities_parse(text, &ids, err,
+			    sizeof(err))) == -1) {
+				fprintf(stderr, "cairn-sqlite-bench: %s: %s\n",
+				    optarg, err);
+				return 1;
+			}
+			break;
+		default:
+			usage();
+		}
+	if (argc - optind != 2)
+		usage();
+	memset(&vo, 0, sizeof(vo));
+	vo.dir = argv[optind];
+	vo.age_ids = ids;
+	vo.nage_ids = (size_t)n;
+	if ((dirfd = open(vo.dir, O_RDONLY | O_DIRECTORY)) == -1) {
+		fprintf(stderr, "cairn-sqlite-bench: %s: %s\n", vo.dir,
+		    strerror(errno));
+		return 1;
+	}
+	t0 = now_s();
+	rc = verify_artifact(dirfd, argv[optind + 1], NULL, &vo, &vr);
+	t1 = now_s();
+	close(dirfd);
+	age_identities_free(ids, (size_t)n);
+	getrusage(RUSAGE_SELF, &ru);
+	printf("verify: seconds=%.3f rc=%d ran=0x%x raw=%llu maxrss_kb=%ld "
+	    "%s\n", t1 - t0, rc, vr.ran, (unsigned long long)vr.raw_bytes,
+	    ru.ru_maxrss, vr.message);
+	verify_result_free(&vr);
+	return rc == CAIRN_E_OK ? 0 : 1;
 }
 
 /*
@@ -496,6 +567,8 @@ main(int argc, char **argv)
 		return cmd_writer(argc - 1, argv + 1);
 	if (strcmp(argv[1], "snapshot") == 0)
 		return cmd_snapshot(argc - 1, argv + 1);
+	if (strcmp(argv[1], "verify") == 0)
+		return cmd_verify(argc - 1, argv + 1);
 	if (strcmp(argv[1], "copy") == 0)
 		return cmd_copy(argc - 1, argv + 1);
 	usage();

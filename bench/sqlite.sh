@@ -6,14 +6,18 @@
 #      (cairn-sqlite-bench build: customers, orders, events with names,
 #      addresses, amounts, dates, JSON);
 #   2. times the reference and cairn on the idle database (same conditions)
-#      and compares time and size;
+#      and compares time and size; then times cairn's after-backup
+#      verification of that artifact (decompress, integrity_check, counts)
+#      and prints its cost as a ratio of the backup's time; with AGE=1, the
+#      same backup and verification encrypted (age-keygen's key), whose
+#      temporary copies are sealed (docs/encryption.md);
 #   3. runs cairn again while a writer commits every millisecond and
 #      reports the writer's longest wait for a lock;
 #   4. with APPROACHES=1, the ways to drive the backup API under that
 #      writer: one step under a read transaction ("held") and the sqlite3
 #      shell's 100-page steps ("steps", given 60 s).
 #
-# Environment: BENCH (build/bench/cairn-sqlite-bench), SIZE_MB (500),
+# Environment: BENCH (build/bench/cairn-sqlite-bench), SIZE_MB (500), AGE (0),
 # MODE (wal or rollback), LEVEL (6), THREADS (0: all CPUs), KEEP (a folder
 # to build the database in and keep it, to rerun without rebuilding).
 set -eu
@@ -75,6 +79,9 @@ line=$(cat "$tmp/line")
 c_cpu=$(cat "$tmp/cpu")
 c_s=$(cat "$tmp/wall")
 c_b=$(field "$line" out)
+art=$(field "$line" artifact)
+vline=$("$bench" verify "$tmp/out" "$art")
+v_s=$(field "$vline" seconds)
 rm -f "$tmp/out"/*
 
 echo "database: $raw_b bytes ($mode), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -82,6 +89,21 @@ echo "sqlite3 .backup && gzip -6: $ref_s s ($ref_cpu s CPU), $ref_b bytes"
 echo "cairn (level $level):         $c_s s ($c_cpu s CPU), $c_b bytes  [$(echo "$line" |
     sed 's/.*\(copy=.*\)/\1/')]"
 echo "$ref_s $c_s $ref_b $c_b" | awk '{ printf "time ratio: %.2fx faster; size ratio: %.4f (cairn / gzip -6)\n", $1 / $2, $4 / $3 }'
+echo "cairn verify:                $v_s s, peak RSS $(field "$vline" maxrss_kb) KiB"
+echo "$c_s $v_s" | awk '{ printf "verify / backup: %.2f\n", $2 / $1 }'
+
+if [ "${AGE:-0}" = 1 ]; then
+	command -v age-keygen >/dev/null || { echo "sqlite.sh: no age-keygen" >&2; exit 1; }
+	age-keygen -o "$tmp/key.txt" 2>/dev/null
+	pk=$(age-keygen -y "$tmp/key.txt")
+	line=$("$bench" snapshot -l "$level" -t "$threads" -r "$pk" "$db" "$tmp/out")
+	e_s=$(field "$line" seconds)
+	vline=$("$bench" verify -i "$tmp/key.txt" "$tmp/out" "$(field "$line" artifact)")
+	ev_s=$(field "$vline" seconds)
+	rm -f "$tmp/out"/*
+	echo "cairn encrypted (sealed copy): backup $e_s s, verify $ev_s s, peak RSS $(field "$vline" maxrss_kb) KiB"
+	echo "$c_s $e_s $ev_s" | awk '{ printf "encrypted: backup %.2f of the plain one; verify / backup: %.2f\n", $2 / $1, $3 / $2 }'
+fi
 
 # the same snapshot while an application commits every millisecond
 "$bench" writer -i 1000 "$db" >"$tmp/writer.out" &

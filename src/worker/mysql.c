@@ -20,6 +20,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -53,6 +54,19 @@ query_ident(struct buf *s, const char *name)
 		buf_addc(s, *p);
 	}
 	buf_addc(s, '`');
+}
+
+void
+query_in_dbs(struct dump *d, struct buf *q, const char *col)
+{
+	buf_adds(q, col);
+	buf_adds(q, " IN (");
+	for (size_t i = 0; i < d->ndbs; i++) {
+		if (i > 0)
+			buf_addc(q, ',');
+		query_lit(q, d->db, d->dbs[i]);
+	}
+	buf_addc(q, ')');
 }
 
 void
@@ -170,6 +184,49 @@ char *
 dup_field(const char *v)
 {
 	return xstrdup(v != NULL ? v : "");
+}
+
+/*
+ * SHOW CREATE what `db`.`name` (what: "TABLE" or "SEQUENCE"), then its
+ * head in the dump: "-- table `db`.`name`", DROP what IF EXISTS `name`,
+ * the server's definition.  0, or -1 after dump_fail().
+ */
+int
+dump_definition(struct dump *d, const char *what, const struct obj *ob)
+{
+	struct buf	 q = { 0 };
+	MYSQL_RES	*r;
+	MYSQL_ROW	 row;
+	char		 lower[32], msg[48];
+	size_t		 i;
+
+	for (i = 0; what[i] != '\0' && i + 1 < sizeof(lower); i++)
+		lower[i] = (char)tolower((unsigned char)what[i]);
+	lower[i] = '\0';
+	snprintf(msg, sizeof(msg), "show create %s", lower);
+	buf_printf(&q, "SHOW CREATE %s ", what);
+	query_ident(&q, ob->db);
+	buf_addc(&q, '.');
+	query_ident(&q, ob->name);
+	r = dump_query(d, q.p, msg);
+	buf_free(&q);
+	if (r == NULL)
+		return -1;
+	if ((row = mysql_fetch_row(r)) == NULL || row[1] == NULL) {
+		mysql_free_result(r);
+		dump_fail(d, CAIRN_E_DB_DUMP, "mysql: %s %s.%s: no definition "
+		    "returned", msg, ob->db, ob->name);
+		return -1;
+	}
+	sqlout_printf(d->out, "\n-- %s ", lower);
+	put_comment_name(d->out, ob->db, ob->name);
+	sqlout_printf(d->out, "\nDROP %s IF EXISTS ", what);
+	sqlout_ident(d->out, ob->name);
+	sqlout_puts(d->out, ";\n");
+	sqlout_puts(d->out, row[1]);
+	sqlout_puts(d->out, ";\n");
+	mysql_free_result(r);
+	return 0;
 }
 
 /* a name in a comment line: never raw (see sqlout_marker_name()) */
@@ -384,18 +441,13 @@ dump_list_objects(struct dump *d)
 	MYSQL_RES	*r;
 	MYSQL_ROW	 row;
 	struct obj	*o;
-	size_t		 i;
 
 	if (d->ndbs == 0)
 		return 0;
 	buf_adds(&q, "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, ENGINE, "
-	    "TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (");
-	for (i = 0; i < d->ndbs; i++) {
-		if (i > 0)
-			buf_adds(&q, ",");
-		query_lit(&q, d->db, d->dbs[i]);
-	}
-	buf_adds(&q, ") ORDER BY TABLE_SCHEMA, TABLE_NAME");
+	    "TABLE_ROWS FROM information_schema.TABLES WHERE ");
+	query_in_dbs(d, &q, "TABLE_SCHEMA");
+	buf_adds(&q, " ORDER BY TABLE_SCHEMA, TABLE_NAME");
 	r = dump_query(d, q.p, "list tables");
 	buf_free(&q);
 	if (r == NULL)

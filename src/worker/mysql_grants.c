@@ -82,20 +82,6 @@ acct_find(struct grants *g, const char *user, const char *host)
 	return NULL;
 }
 
-/* " IN ('db1','db2')" of the dumped databases */
-static void
-in_dbs(struct dump *d, struct buf *q, const char *col)
-{
-	buf_adds(q, col);
-	buf_adds(q, " IN (");
-	for (size_t i = 0; i < d->ndbs; i++) {
-		if (i > 0)
-			buf_addc(q, ',');
-		query_lit(q, d->db, d->dbs[i]);
-	}
-	buf_adds(q, ")");
-}
-
 /* every account and role mapping; the ones with privileges here marked */
 static int
 grants_load(struct dump *d, struct grants *g)
@@ -139,7 +125,7 @@ grants_load(struct dump *d, struct grants *g)
 		buf_adds(&q, "SELECT User, Host FROM ");
 		buf_adds(&q, tabs[t]);
 		buf_adds(&q, " WHERE ");
-		in_dbs(d, &q, "Db");
+		query_in_dbs(d, &q, "Db");
 	}
 	r = dump_query(d, q.p, "dump_grants: read the privilege tables");
 	buf_free(&q);

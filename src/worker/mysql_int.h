@@ -92,11 +92,17 @@ char		*dup_field(const char *);
  * connection: utf8mb4, sql_mode '') */
 void		 query_ident(struct buf *, const char *name);
 void		 query_lit(struct buf *, MYSQL *, const char *);
+/* "col IN ('db1','db2')" of the dumped databases */
+void		 query_in_dbs(struct dump *, struct buf *, const char *col);
 
 /* mysql.c: output lines shared by the parts */
 void		 put_comment_name(struct sqlout *, const char *db,
 		    const char *name);
 void		 put_use(struct sqlout *, const char *db);
+/* SHOW CREATE what (TABLE, SEQUENCE) of ob, and its comment, DROP and
+ * definition in the dump */
+int		 dump_definition(struct dump *, const char *what,
+		    const struct obj *);
 
 /* mysql_schema.c */
 int		 dump_routines(struct dump *, const char *db, const char *coll);

@@ -451,9 +451,6 @@ int
 dump_table(struct dump *d, const struct obj *ob, const char *coll)
 {
 	struct sqlout	*o = d->out;
-	struct buf	 q = { 0 };
-	MYSQL_RES	*r;
-	MYSQL_ROW	 row;
 	struct col	*cols = NULL;
 	size_t		 ncols = 0;
 	uint64_t	 rows = 0, sum = 0;
@@ -463,29 +460,8 @@ dump_table(struct dump *d, const struct obj *ob, const char *coll)
 	    ob->name);
 	dump_progress(d, 1);
 
-	buf_adds(&q, "SHOW CREATE TABLE ");
-	query_ident(&q, ob->db);
-	buf_adds(&q, ".");
-	query_ident(&q, ob->name);
-	r = dump_query(d, q.p, "show create table");
-	buf_free(&q);
-	if (r == NULL)
+	if (dump_definition(d, "TABLE", ob) == -1)
 		return -1;
-	if ((row = mysql_fetch_row(r)) == NULL || row[1] == NULL) {
-		mysql_free_result(r);
-		dump_fail(d, CAIRN_E_DB_DUMP, "mysql: show create table "
-		    "%s.%s: no definition returned", ob->db, ob->name);
-		return -1;
-	}
-	sqlout_puts(o, "\n-- table ");
-	put_comment_name(o, ob->db, ob->name);
-	sqlout_puts(o, "\nDROP TABLE IF EXISTS ");
-	sqlout_ident(o, ob->name);
-	sqlout_puts(o, ";\n");
-	sqlout_puts(o, row[1]);
-	sqlout_puts(o, ";\n");
-	mysql_free_result(r);
-
 	if (dump_columns(d, ob, history, &cols, &ncols, &history) == -1)
 		return -1;
 	if (!keeps_no_rows(ob->engine) && d->job->checksum &&

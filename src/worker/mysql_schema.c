@@ -443,29 +443,8 @@ dump_sequence(struct dump *d, const struct obj *ob)
 	MYSQL_RES	*r;
 	MYSQL_ROW	 row;
 
-	buf_adds(&q, "SHOW CREATE SEQUENCE ");
-	query_ident(&q, ob->db);
-	buf_adds(&q, ".");
-	query_ident(&q, ob->name);
-	r = dump_query(d, q.p, "show create sequence");
-	buf_free(&q);
-	if (r == NULL)
+	if (dump_definition(d, "SEQUENCE", ob) == -1)
 		return -1;
-	if ((row = mysql_fetch_row(r)) == NULL || row[1] == NULL) {
-		mysql_free_result(r);
-		dump_fail(d, CAIRN_E_DB_DUMP, "mysql: show create sequence "
-		    "%s.%s: no definition returned", ob->db, ob->name);
-		return -1;
-	}
-	sqlout_puts(o, "\n-- sequence ");
-	put_comment_name(o, ob->db, ob->name);
-	sqlout_puts(o, "\nDROP SEQUENCE IF EXISTS ");
-	sqlout_ident(o, ob->name);
-	sqlout_puts(o, ";\n");
-	sqlout_puts(o, row[1]);
-	sqlout_puts(o, ";\n");
-	mysql_free_result(r);
-
 	/* the next value no session has been handed yet: reading the
 	 * sequence's row (not NEXTVAL) leaves it untouched */
 	buf_adds(&q, "SELECT next_not_cached_value, cycle_count FROM ");

@@ -52,7 +52,7 @@
 
 #define RESTORE_CHUNK		(256 * 1024)
 #define LINE_PREFIX_MAX		8192
-#define RESTORE_JOBS		2	/* --jobs: docs/performance.md */
+#define RESTORE_JOBS		4	/* --jobs: docs/performance.md */
 
 struct ropts {
 	const char	*identity;	/* -i: an age identity file */

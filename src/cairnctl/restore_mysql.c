@@ -224,9 +224,19 @@ rplan_unusable(const struct rplan *p)
 		return p->why;
 	if (p->in_sect)
 		return "the last table's rows have no end marker";
-	if (p->nsect == 0)
-		return "no table rows";
+	if (rplan_statements(p) < 2)
+		return "fewer than two INSERT statements to share";
 	return NULL;
+}
+
+uint64_t
+rplan_statements(const struct rplan *p)
+{
+	uint64_t	 n = 0;
+
+	for (size_t i = 0; i < p->nsect; i++)
+		n += p->sect[i].last - p->sect[i].first - 1;
+	return n;
 }
 
 /*

@@ -6,8 +6,10 @@
 # view, trigger, routine, event and sequence (t/lib/dbcompare.sh).  A
 # trigger must not fire on the restored rows; --database renames; a target
 # that holds objects is refused; a row the server rejects fails the
-# restore, naming the loader and the line; a dump whose rows cannot be
-# split (system-versioned history) is loaded in one stream.
+# restore, naming the loader and the line; a client command after an
+# INSERT on its line is still refused (the fast check of the rows hands
+# the line back to the splitter); a dump whose rows cannot be split
+# (system-versioned history) is loaded in one stream.
 . "$top_srcdir/t/lib/tap.sh"
 . "$top_srcdir/t/lib/mariadb.sh"
 . "$top_srcdir/t/lib/dbcompare.sh"

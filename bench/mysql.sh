@@ -26,6 +26,7 @@ dump=$top_builddir/t/mysql-dump
 
 . "$top_srcdir/t/lib/tap.sh"
 . "$top_srcdir/t/lib/mariadb.sh"
+. "$here/mysql-data.sh"
 trap - HUP INT TERM
 trap '_tap_run_atexit' EXIT
 trap 'exit 130' INT TERM
@@ -38,32 +39,9 @@ say "bench: starting a server"
 mariadb_start bench --innodb-buffer-pool-size=1536M --innodb-log-file-size=512M \
     --max-allowed-packet=64M || exit 1
 
-# ~180 bytes of dump text per order row; blobs and json take ~1/4 of the size
-orders=$((size_mb * 1024 * 1024 * 3 / 4 / 180))
-blobs=$((size_mb * 1024 / 4 / 4))	# 2 KiB blobs -> 4 KiB of hex each
-say "bench: loading $orders orders and $blobs blobs (${size_mb} MB)"
+say "bench: loading ${size_mb} MB"
 t0=$(date +%s)
-mdb -e "CREATE DATABASE bench; USE bench;
-CREATE TABLE orders (id INT PRIMARY KEY, customer INT NOT NULL,
-    amount DECIMAL(10,2) NOT NULL, created DATETIME NOT NULL,
-    status ENUM('new','paid','shipped','returned') NOT NULL,
-    ratio DOUBLE, note VARCHAR(200), code CHAR(32), KEY (customer));
-CREATE TABLE blobs (id INT PRIMARY KEY, kind SMALLINT, data BLOB);
-CREATE TABLE docs (id INT PRIMARY KEY, doc JSON);
-SET @words = 'alpha,bravo,charlie,delta,echo,foxtrot,golf,hotel,india,juliett,kilo,lima,mike,november,oscar,papa';
-INSERT INTO orders SELECT seq, seq % 50000, (seq * 7919 % 100000) / 100,
-    '2020-01-01' + INTERVAL (seq * 37 % 100000000) SECOND, 1 + seq % 4,
-    seq / 3, CONCAT_WS(' ', SUBSTRING_INDEX(SUBSTRING_INDEX(@words, ',', 1 + seq % 16), ',', -1),
-        SUBSTRING_INDEX(SUBSTRING_INDEX(@words, ',', 1 + seq * 7 % 16), ',', -1),
-        'order', seq, 'for customer', seq % 50000,
-        SUBSTRING_INDEX(SUBSTRING_INDEX(@words, ',', 1 + seq * 13 % 16), ',', -1)),
-    MD5(seq) FROM seq_1_to_$orders;
-INSERT INTO blobs SELECT seq, seq % 7,
-    CONCAT(RANDOM_BYTES(512), REPEAT(CHAR(seq % 256), 1024), RANDOM_BYTES(512))
-    FROM seq_1_to_$blobs;
-INSERT INTO docs SELECT seq, JSON_OBJECT('id', seq, 'tags', JSON_ARRAY('a', 'b', seq % 10),
-    'name', CONCAT('item ', seq), 'price', seq / 100) FROM seq_1_to_$((orders / 10));
-ANALYZE TABLE orders, blobs, docs;" >/dev/null
+bench_mysql_data "$size_mb"
 say "bench: loaded in $(( $(date +%s) - t0 )) s; $(mdb -N -e "SELECT ROUND(SUM(DATA_LENGTH)/1048576)
     FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bench'") MB of table data"
 mdb -N -e "SELECT COUNT(*) FROM bench.orders; SELECT SUM(LENGTH(data)) FROM bench.blobs;

@@ -52,7 +52,7 @@
 
 #define RESTORE_CHUNK		(256 * 1024)
 #define LINE_PREFIX_MAX		8192
-#define RESTORE_JOBS		2	/* --jobs: docs/performance.md */
+#define RESTORE_JOBS		4	/* --jobs: docs/performance.md */
 
 struct ropts {
 	const char	*identity;	/* -i: an age identity file */
@@ -65,6 +65,7 @@ struct ropts {
 	const char	*database;
 	const char	*client;
 	unsigned	 jobs;		/* --jobs: connections loading rows */
+	bool		 jobs_given;	/* say why when it cannot */
 	bool		 force;
 };
 
@@ -1074,6 +1075,9 @@ restore_mysql_parallel(const struct art *a, const struct ropts *o,
 	uint64_t		 bytes = 0;
 	int			 code;
 
+	/* no more loaders than statements to share */
+	if (rplan_statements(plan) < lo.jobs)
+		lo.jobs = (unsigned)rplan_statements(plan);
 	fflush(stdout);
 	if ((code = rload_run(plan, &lo, &bytes)) != CAIRN_E_OK) {
 		cli_warnx("restore: the restore of %s failed", a->rel);
@@ -1083,7 +1087,7 @@ restore_mysql_parallel(const struct art *a, const struct ropts *o,
 	    "connections%s)\n", a->rel, o->socket ? o->socket : o->host ?
 	    o->host : "the default server", o->database ? ", database " : "",
 	    o->database ? o->database : "", (unsigned long long)bytes,
-	    o->jobs, a->in_catalog ? ", checksum matches the catalog" : "");
+	    lo.jobs, a->in_catalog ? ", checksum matches the catalog" : "");
 	return CAIRN_E_OK;
 }
 
@@ -1234,7 +1238,7 @@ restore_mysql_checked(const struct art *a, const struct ropts *o,
 		code = restore_mysql_parallel(a, o, ps.plan, client, cnf);
 		goto out;
 	}
-	if (o->jobs > 1 && l.cairn && l.completed)
+	if (o->jobs_given && o->jobs > 1 && l.cairn && l.completed)
 		cli_warnx("restore: %s: rows loaded in one stream: %s", a->rel,
 		    rplan_unusable(ps.plan) != NULL ? rplan_unusable(ps.plan) :
 		    "--database has a line break");
@@ -1366,6 +1370,7 @@ cmd_restore(struct cli *c, int argc, char **argv)
 				return CAIRN_E_USAGE;
 			}
 			o.jobs = (unsigned)atoi(optarg);
+			o.jobs_given = true;
 			break;
 		default:
 			cli_warnx("usage: restore ARTIFACT --to PATH [--force] "

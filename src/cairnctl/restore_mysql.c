@@ -26,6 +26,7 @@
 #include "restore_mysql.h"
 
 #define HEADER_MAX	(16 * 1024)	/* bytes of header statements */
+#define COMMIT_EVERY	32		/* INSERT statements a transaction */
 /* line 2 as sqlscan gives it: the client's \- switch taken out */
 #define SANDBOX_LINE	"/*M!999999 enable the sandbox mode */"
 
@@ -223,9 +224,19 @@ rplan_unusable(const struct rplan *p)
 		return p->why;
 	if (p->in_sect)
 		return "the last table's rows have no end marker";
-	if (p->nsect == 0)
-		return "no table rows";
+	if (rplan_statements(p) < 2)
+		return "fewer than two INSERT statements to share";
 	return NULL;
+}
+
+uint64_t
+rplan_statements(const struct rplan *p)
+{
+	uint64_t	 n = 0;
+
+	for (size_t i = 0; i < p->nsect; i++)
+		n += p->sect[i].last - p->sect[i].first - 1;
+	return n;
 }
 
 /*
@@ -377,6 +388,7 @@ struct loader {
 	size_t			 s;		/* the current/next section */
 	bool			 in;		/* inside section s */
 	uint64_t		 nth;		/* its statements so far */
+	unsigned		 uncommitted;	/* INSERTs since the last COMMIT */
 	uint64_t		 line;		/* the current line */
 	bool			 at_start;
 	bool			 mine;		/* this line is ours */
@@ -426,6 +438,9 @@ loader_line(struct loader *L)
 		L->in = true;
 		L->nth = 0;
 	} else if (L->in && L->line == sc->last) {
+		if (L->uncommitted > 0 && mysql_commit(L->m) != 0)
+			return loader_fail(L, "COMMIT");
+		L->uncommitted = 0;
 		b = 'd';
 		if (util_write_all(L->done_fd, &b, 1) == -1)
 			return -1;
@@ -455,6 +470,11 @@ loader_exec(struct loader *L)
 	L->len = 0;
 	if (mysql_real_query(L->m, L->buf, n) != 0)
 		return loader_fail(L, "INSERT");
+	if (++L->uncommitted == COMMIT_EVERY) {
+		if (mysql_commit(L->m) != 0)
+			return loader_fail(L, "COMMIT");
+		L->uncommitted = 0;
+	}
 	return 0;
 }
 
@@ -510,6 +530,13 @@ loader_connect(const struct rload_opts *o, const struct rplan *p, unsigned idx)
 	    NULL) {
 		fprintf(stderr, "cairnctl: restore: loader %u: cannot "
 		    "connect: %s\n", idx + 1, mysql_error(m));
+		mysql_close(m);
+		return NULL;
+	}
+	/* a transaction per COMMIT_EVERY statements, not one each */
+	if (mysql_autocommit(m, 0) != 0) {
+		fprintf(stderr, "cairnctl: restore: loader %u: autocommit: "
+		    "%s\n", idx + 1, mysql_error(m));
 		mysql_close(m);
 		return NULL;
 	}

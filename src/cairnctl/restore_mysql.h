@@ -56,6 +56,8 @@ int		 rplan_scan(struct rplan *, struct sqlscan *, const char *,
 bool		 rplan_rescan(const struct rplan *);
 /* no fast path: every byte through the splitter */
 void		 rplan_slow(struct rplan *);
+/* the INSERT statements of the rows sections */
+uint64_t	 rplan_statements(const struct rplan *);
 /* NULL if the dump can be loaded in parallel, else the reason */
 const char	*rplan_unusable(const struct rplan *);
 

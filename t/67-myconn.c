@@ -2,7 +2,7 @@
  * t/67-myconn.c -- src/worker/myconn.c without a server: the "where" used
  * in messages, the system-database list, and how a failed connection is
  * classified (transient or not), bounded by connect_timeout and never
- * quoting the password.  t/67-myconn.sh covers the paths that need a
+ * quoting the password.  t/68-myconn-server.sh covers the paths that need a
  * server (session settings, TLS modes, access denied, too many
  * connections).
  */

@@ -1,6 +1,6 @@
 #!/bin/sh
-# t/67-myconn.sh -- myconn_open() against a real MariaDB (t/lib/mariadb.sh),
-# through t/myconn-open: the session it sets up, ssl_mode, and which
+# t/68-myconn-server.sh -- myconn_open() against a real MariaDB
+# (t/lib/mariadb.sh), through t/myconn-open: the session, ssl_mode, and which
 # failures it calls transient (retry: no server yet, too many connections)
 # or not (access denied), never quoting the password.  The paths that need
 # no server are in t/67-myconn.c.

@@ -19,6 +19,7 @@
 
 #include "myconn.h"
 #include "cairn/conf.h"
+#include "tap.h"
 
 static void
 usage(void)
@@ -27,24 +28,6 @@ usage(void)
 	    "[-u user] [-p password-file] [-s ssl_mode] [-t seconds] "
 	    "[-l seconds] [-e query]...\n");
 	exit(64);
-}
-
-static char *
-read_password(const char *path)
-{
-	static char	 buf[256];
-	FILE		*fp;
-	size_t		 n;
-
-	if ((fp = fopen(path, "r")) == NULL) {
-		perror(path);
-		exit(64);
-	}
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return buf;
 }
 
 static enum ssl_mode
@@ -96,7 +79,7 @@ main(int argc, char *argv[])
 		case 'h': c.host = optarg; break;
 		case 'P': c.port = atoi(optarg); break;
 		case 'u': c.user = optarg; break;
-		case 'p': o.password = read_password(optarg); break;
+		case 'p': o.password = tap_read_password(optarg); break;
 		case 's': c.ssl_mode = ssl_mode(optarg); break;
 		case 't': c.connect_timeout = atoi(optarg); break;
 		case 'l': o.lock_wait_timeout = atoi(optarg); break;

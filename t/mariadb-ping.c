@@ -18,30 +18,14 @@
 
 #include <mysql.h>
 
+#include "tap.h"
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: mariadb-ping [-S socket | -h host -P port] "
 	    "[-u user] [-p password-file] [-e query]\n");
 	exit(64);
-}
-
-static char *
-read_password(const char *path)
-{
-	static char	 buf[256];
-	FILE		*fp;
-	size_t		 n;
-
-	if ((fp = fopen(path, "r")) == NULL) {
-		perror(path);
-		exit(64);
-	}
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return buf;
 }
 
 int
@@ -62,7 +46,7 @@ main(int argc, char *argv[])
 		case 'h':	host = optarg; break;
 		case 'P':	port = (unsigned int)atoi(optarg); break;
 		case 'u':	user = optarg; break;
-		case 'p':	password = read_password(optarg); break;
+		case 'p':	password = tap_read_password(optarg); break;
 		case 'e':	query = optarg; break;
 		default:	usage();
 		}

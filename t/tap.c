@@ -157,3 +157,21 @@ tap_tmpdir(void)
 		bail("mkdtemp %s: %s", path, strerror(errno));
 	return path;
 }
+
+char *
+tap_read_password(const char *path)
+{
+	static char	 buf[256];
+	FILE		*fp;
+	size_t		 n;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		perror(path);
+		exit(64);
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}

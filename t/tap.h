@@ -32,6 +32,12 @@ int	tap_exit(void);
 /* A fresh private directory for this test (removed by the caller). */
 char	*tap_tmpdir(void);
 
+/*
+ * The first line of a password file, for helpers that must keep passwords
+ * out of argv; a static buffer.  Exits 64 if the file cannot be read.
+ */
+char	*tap_read_password(const char *path);
+
 #define ok(cond, ...)		ok_at(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 #define is_int(got, want, ...)	is_int_at((got), (want), __FILE__, __LINE__, __VA_ARGS__)
 #define is_str(got, want, ...)	is_str_at((got), (want), __FILE__, __LINE__, __VA_ARGS__)

@@ -93,6 +93,10 @@ put_text(FILE *f, const char *body)
 }
 
 /* Talk to cairnd; the reply's code is the exit status. */
+/*
+ * Long (88 lines): the option parsing of every daemon command and how each
+ * reply becomes an exit status, in one place.
+ */
 static int
 cmd_daemon(struct cli *c, int argc, char **argv)
 {
@@ -200,6 +204,10 @@ static const struct {
 	{ "catalog-rebuild", cmd_catalog_rebuild },
 };
 
+/*
+ * Long (110 lines): global options, command lookup and --json anywhere;
+ * each command is its own function.
+ */
 int
 main(int argc, char **argv)
 {

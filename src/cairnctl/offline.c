@@ -153,6 +153,10 @@ list_remote(struct cli *c, const char *job)
 	return CAIRN_E_OK;
 }
 
+/*
+ * Long (99 lines): options, then catalog rows and the folder's own files
+ * merged into one listing with one clean-up.
+ */
 int
 cmd_list(struct cli *c, int argc, char **argv)
 {
@@ -287,6 +291,10 @@ audit_match(const struct audit_print *p, const struct audit_record *r)
 	return false;
 }
 
+/*
+ * Long (83 lines): the three shapes of a line (JSON, record, damaged raw
+ * text) printed by one switch on the output mode.
+ */
 static int
 audit_print_one(const struct audit_record *r, void *arg)
 {
@@ -372,6 +380,10 @@ audit_print_one(const struct audit_record *r, void *arg)
 	return 0;
 }
 
+/*
+ * Long (140 lines): options, the chain check and the filters share the open
+ * file and the counts; split it when a filter is added.
+ */
 int
 cmd_audit(struct cli *c, int argc, char **argv)
 {

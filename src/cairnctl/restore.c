@@ -400,6 +400,10 @@ check_age_out(void *arg, const void *p, size_t n)
  * Reads the file at path through the decompressor, hashing the stored
  * bytes; decompressed bytes go to sink.  0, or -1 with a cause in err.
  */
+/*
+ * Long (91 lines): the read-hash-decompress loop and its end-of-stream
+ * checks share the decompressor state.
+ */
 static int
 check_file(const char *path, enum compress_kind ck, sink_fn sink, void *arg,
     const struct age_identity *ids, size_t nids, struct check *c, char *err,
@@ -673,6 +677,10 @@ out:
 	return rc;
 }
 
+/*
+ * Long (105 lines): each step of the atomic replace (copy, check, fsync,
+ * rename) needs the clean-up of the ones before.
+ */
 static int
 restore_sqlite(const struct art *a, const struct ropts *o)
 {

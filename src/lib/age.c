@@ -760,10 +760,7 @@ dec_header(struct age_dec *d, const char *p, size_t len)
 			    "%d bytes", AGE_HEADER_MAX);
 		if (d->hlen + n > d->hcap) {
 			d->hcap = d->hlen + n + 4096;
-			d->hdr = realloc(d->hdr, d->hcap);
-			if (d->hdr == NULL)
-				return dec_fail(d, AGE_ERR_HEADER, "out of "
-				    "memory");
+			d->hdr = xreallocarray(d->hdr, d->hcap, 1);
 		}
 		memcpy(d->hdr + d->hlen, p + take, n);
 		d->hlen += n;

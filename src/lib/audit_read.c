@@ -157,17 +157,103 @@ audit_verify_from(const char *path, uint64_t anchor_seq,
 
 /* --- reading ------------------------------------------------------- */
 
+/* What audit_verify() carries from one line to the next. */
+struct verify_state {
+	uint64_t	 base;		/* seq before the first line */
+	time_t		 last_t;
+	uint64_t	 anchor_seq;
+	const char	*anchor_head;	/* NULL: no anchor */
+};
+
+static int __attribute__((format(printf, 3, 4)))
+verify_bad(struct audit_report *rep, uint64_t line, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	rep->bad_line = line;
+	va_start(ap, fmt);
+	vsnprintf(rep->reason, sizeof(rep->reason), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* One line (its newline removed) against the chain so far; -1 if bad. */
+static int
+verify_line(struct audit_report *rep, struct verify_state *vs,
+    const char *line, size_t n)
+{
+	struct audit_record	 rec;
+	char			 why[200];
+	uint64_t		 seq;
+	time_t			 t;
+	int			 bad;
+
+	if (audit_parse_line(line, n, &rec, why, sizeof(why)) == -1)
+		return verify_bad(rep, rep->lines + 1, "%s", why);
+	if (rep->lines == 0 && rec.seq > 1 &&
+	    strcmp(rec.event, AUDIT_CONTINUED) == 0) {
+		/* a rotated log: it goes on from an earlier file */
+		vs->base = rec.seq - 1;
+		rep->first_seq = rec.seq;
+		memcpy(rep->continues, rec.prev, sizeof(rep->continues));
+		memcpy(rep->head, rec.prev, sizeof(rep->head));
+	}
+	seq = rec.seq;
+	bad = strcmp(rec.prev, rep->head) != 0;
+	(void)stamp_time(rec.time, &t);	/* checked by the parser */
+	audit_record_free(&rec);
+	if (seq != vs->base + rep->lines + 1)
+		return verify_bad(rep, rep->lines + 1, "seq %" PRIu64 " where "
+		    "%" PRIu64 " was expected: a line was removed, inserted "
+		    "or moved", seq, vs->base + rep->lines + 1);
+	if (bad && rep->lines == 0)
+		return verify_bad(rep, 1, "prev of the first line is not "
+		    "%.8s...", AUDIT_HASH_ZERO);
+	if (bad)	/* seq is in order: the line before was changed */
+		return verify_bad(rep, rep->lines, "does not hash to the prev "
+		    "of line %" PRIu64 ": this line (or that prev) was "
+		    "changed", rep->lines + 1);
+	if (rep->lines > 0 && t < vs->last_t)
+		rep->time_backwards++;
+	vs->last_t = t;
+	sha256_hex(rep->head, line, n);
+	rep->lines++;
+	rep->last_seq = vs->base + rep->lines;
+	if (vs->anchor_head != NULL && vs->anchor_seq == rep->last_seq &&
+	    strcmp(vs->anchor_head, rep->head) != 0)
+		return verify_bad(rep, rep->lines, "hashes to %.12s..., not "
+		    "the anchor %.12s...: this line was changed", rep->head,
+		    vs->anchor_head);
+	return 0;
+}
+
+/* At the end of the file: the anchor must have been reached. */
+static int
+verify_end(struct audit_report *rep, const struct verify_state *vs)
+{
+	if (vs->anchor_head != NULL && vs->anchor_seq > rep->last_seq)
+		return verify_bad(rep, rep->lines + 1, "the log ends at seq "
+		    "%" PRIu64 ", before the anchor at %" PRIu64 ": lines were "
+		    "cut off the end", rep->last_seq, vs->anchor_seq);
+	if (vs->anchor_head != NULL && vs->anchor_seq == 0 &&
+	    strcmp(vs->anchor_head, rep->head) != 0)
+		return verify_bad(rep, rep->lines == 0 ? 1 : rep->lines,
+		    "the log ends with %.12s..., not the anchor %.12s...: the "
+		    "last line was changed or lines were cut off the end",
+		    rep->head, vs->anchor_head);
+	return 0;
+}
+
 int
 audit_verify(const char *path, uint64_t anchor_seq, const char *anchor_head,
     struct audit_report *rep)
 {
-	struct audit_record	 rec;
+	struct verify_state	 vs = { .anchor_seq = anchor_seq,
+	    .anchor_head = anchor_head };
 	FILE			*fp;
-	char			*line = NULL, why[200], h[65];
+	char			*line = NULL;
 	size_t			 cap = 0;
 	ssize_t			 n;
-	time_t			 t, last_t = 0;
-	uint64_t		 base = 0;
 	int			 rc = 0, saved;
 
 	memset(rep, 0, sizeof(*rep));
@@ -179,67 +265,16 @@ audit_verify(const char *path, uint64_t anchor_seq, const char *anchor_head,
 		errno = saved;
 		return -1;
 	}
-#define BAD(...)	do {						\
-		rep->bad_line = rep->lines + 1;				\
-		seterr(rep->reason, sizeof(rep->reason), __VA_ARGS__);	\
-		rc = -1;						\
-		goto out;						\
-	} while (0)
-	while ((n = getdelim(&line, &cap, '\n', fp)) > 0) {
+	while (rc == 0 && (n = getdelim(&line, &cap, '\n', fp)) > 0) {
 		if (line[n - 1] != '\n')
-			BAD("no newline at the end: a torn write or a cut");
-		line[--n] = '\0';
-		if (audit_parse_line(line, (size_t)n, &rec, why,
-		    sizeof(why)) == -1)
-			BAD("%s", why);
-		if (rep->lines == 0 && rec.seq > 1 &&
-		    strcmp(rec.event, AUDIT_CONTINUED) == 0) {
-			/* a rotated log: it goes on from an earlier file */
-			base = rec.seq - 1;
-			rep->first_seq = rec.seq;
-			memcpy(rep->continues, rec.prev, sizeof(rep->continues));
-			memcpy(rep->head, rec.prev, sizeof(rep->head));
-		}
-		if (rec.seq != base + rep->lines + 1) {
-			snprintf(h, sizeof(h), "%" PRIu64, rec.seq);
-			audit_record_free(&rec);
-			BAD("seq %s where %" PRIu64 " was expected: a line was "
-			    "removed, inserted or moved", h,
-			    base + rep->lines + 1);
-		}
-		if (strcmp(rec.prev, rep->head) != 0) {
-			audit_record_free(&rec);
-			if (rep->lines == 0)
-				BAD("prev of the first line is not %.8s...",
-				    AUDIT_HASH_ZERO);
-			/* seq is in order: the line before was changed */
-			rep->bad_line = rep->lines;
-			seterr(rep->reason, sizeof(rep->reason),
-			    "does not hash to the prev of line %" PRIu64
-			    ": this line (or that prev) was changed",
-			    rep->lines + 1);
-			rc = -1;
-			goto out;
-		}
-		(void)stamp_time(rec.time, &t);	/* checked by the parser */
-		if (rep->lines > 0 && t < last_t)
-			rep->time_backwards++;
-		last_t = t;
-		audit_record_free(&rec);
-		sha256_hex(rep->head, line, (size_t)n);
-		rep->lines++;
-		rep->last_seq = base + rep->lines;
-		if (anchor_head != NULL && anchor_seq == rep->last_seq &&
-		    strcmp(anchor_head, rep->head) != 0) {
-			rep->bad_line = rep->lines;
-			seterr(rep->reason, sizeof(rep->reason), "hashes to "
-			    "%.12s..., not the anchor %.12s...: this line was "
-			    "changed", rep->head, anchor_head);
-			rc = -1;
-			goto out;
+			rc = verify_bad(rep, rep->lines + 1, "no newline at "
+			    "the end: a torn write or a cut");
+		else {
+			line[--n] = '\0';
+			rc = verify_line(rep, &vs, line, (size_t)n);
 		}
 	}
-	if (ferror(fp)) {
+	if (rc == 0 && ferror(fp)) {
 		saved = errno;
 		seterr(rep->reason, sizeof(rep->reason), "%s: read: %s", path,
 		    strerror(errno));
@@ -248,23 +283,8 @@ audit_verify(const char *path, uint64_t anchor_seq, const char *anchor_head,
 		errno = saved;
 		return -1;
 	}
-	if (anchor_head != NULL && anchor_seq > rep->last_seq) {
-		rep->bad_line = rep->lines + 1;
-		seterr(rep->reason, sizeof(rep->reason), "the log ends at seq "
-		    "%" PRIu64 ", before the anchor at %" PRIu64 ": lines were "
-		    "cut off the end", rep->last_seq, anchor_seq);
-		rc = -1;
-	} else if (anchor_head != NULL && anchor_seq == 0 &&
-	    strcmp(anchor_head, rep->head) != 0) {
-		rep->bad_line = rep->lines == 0 ? 1 : rep->lines;
-		seterr(rep->reason, sizeof(rep->reason), "the log ends with "
-		    "%.12s..., not the anchor %.12s...: the last line was "
-		    "changed or lines were cut off the end", rep->head,
-		    anchor_head);
-		rc = -1;
-	}
-#undef BAD
-out:
+	if (rc == 0)
+		rc = verify_end(rep, &vs);
 	fclose(fp);
 	free(line);
 	if (rc == -1)

@@ -305,6 +305,10 @@ io_all(int fd, void *buf, size_t len, int writing, int timeout_ms)
 	return 0;
 }
 
+/*
+ * Long (96 lines): one exchange (connect, send, read the header, the body),
+ * each step with its own message and one clean-up of fd, req and b.
+ */
 int
 ctl_call(const char *path, uint32_t flags, int argc, char *const argv[],
     int timeout_ms, int *code, char **body, char *err, size_t errlen)
@@ -623,6 +627,10 @@ status_job_json(const struct ctl_status *st, const struct ctl_job_status *j,
 	ctl_buf_printf(o, "}");
 }
 
+/*
+ * Long (108 lines): the JSON object and the table side by side, so a field
+ * added to one is seen missing from the other.
+ */
 void
 ctl_status_format(const struct ctl_status *st, bool json, struct buf *o)
 {

@@ -82,6 +82,10 @@ prune_held(const struct prune_plan *p, const char *job)
 }
 
 /* One job: its catalog rows whose file is there, and its temp files. */
+/*
+ * Long (100 lines): catalog rows, busy temp files and the folder listing go
+ * into one plan with one clean-up of the three arrays.
+ */
 static int
 prune_job(struct catalog *cat, int bfd, const char *job, time_t now,
     const struct prune_busy *busy, size_t nbusy, struct prune_plan *p,

@@ -256,6 +256,10 @@ plan_job(struct retention_item *items, const size_t *idx, size_t n,
 			    sizeof(items[idx[i]].reason), "expired");
 }
 
+/*
+ * Long (90 lines): checks, clock sanity, then the per-day grouping over one
+ * sorted index; the rules themselves are in helpers.
+ */
 int
 retention_plan(struct retention_item *items, size_t n, time_t now,
     const struct retention_conf *rc, const struct retention_opts *opts,

@@ -43,6 +43,10 @@ walk_splice(const char *target, const char *rest)
 	return xasprintf("%s/%s", target, rest);
 }
 
+/*
+ * Long (81 lines): one walk over the components, where a symlink splices
+ * its target into the rest of the same buffer.
+ */
 int
 rootfs_opendir(const char *path, char *err, size_t errlen)
 {

@@ -16,6 +16,7 @@
 
 /* libcurl's own names, called through the dlopen()ed table */
 #define CURL_DL_MACROS
+#include "cairn/buf.h"
 #include "cairn/curl_dl.h"
 #include "cairn/errors.h"
 #include "cairn/log.h"
@@ -36,8 +37,7 @@ struct s3_req {
 	char		*url;
 	const unsigned char *body;	/* borrowed; NULL: none */
 	size_t		 blen, boff;
-	char		*resp;		/* owns, NUL-terminated */
-	size_t		 rlen;
+	struct buf	 resp;		/* owns; at most S3_BODY_MAX kept */
 	long		 status;
 	CURLcode	 cc;
 	char		 cerr[CURL_ERROR_SIZE];
@@ -116,16 +116,9 @@ static size_t
 s3_on_body(char *data, size_t sz, size_t n, void *arg)
 {
 	struct s3_req	*r = arg;
-	size_t		 len = sz * n, keep = len;
+	size_t		 len = sz * n;
 
-	if (r->rlen + keep > S3_BODY_MAX)
-		keep = S3_BODY_MAX - r->rlen;
-	if (keep > 0) {
-		r->resp = xreallocarray(r->resp, r->rlen + keep + 1, 1);
-		memcpy(r->resp + r->rlen, data, keep);
-		r->rlen += keep;
-		r->resp[r->rlen] = '\0';
-	}
+	buf_add_max(&r->resp, data, len, S3_BODY_MAX);
 	return len;
 }
 
@@ -202,9 +195,7 @@ s3_on_xfer(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 static void
 s3_req_reset(struct s3_req *r)
 {
-	free(r->resp);
-	r->resp = NULL;
-	r->rlen = 0;
+	buf_free(&r->resp);
 	r->boff = 0;
 	r->status = 0;
 	r->cc = CURLE_OK;
@@ -220,7 +211,7 @@ s3_req_free(struct s3_req *r)
 		curl_easy_cleanup(r->h);
 	curl_slist_free_all(r->hdrs);
 	free(r->url);
-	free(r->resp);
+	buf_free(&r->resp);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -365,8 +356,8 @@ s3_explain(const struct s3_params *p, const struct s3_req *r,
 		    what, p->endpoint, r->cerr[0] ? r->cerr :
 		    curl_easy_strerror(r->cc));
 	}
-	s3_xml(r->resp, "Code", code, sizeof(code));
-	s3_xml(r->resp, "Message", msg, sizeof(msg));
+	s3_xml(r->resp.p, "Code", code, sizeof(code));
+	s3_xml(r->resp.p, "Message", msg, sizeof(msg));
 	for (char *t = msg; *t != '\0'; t++)
 		if ((unsigned char)*t < 0x20)
 			*t = ' ';
@@ -729,7 +720,7 @@ s3_mp_create(struct s3_mp *m, const char *sha256_hex, char *err,
 		    m->p->storage_class);
 	s3_req_setup(&r, m->p, "POST", m->key, "uploads", NULL, 0, NULL, 0);
 	code = s3_perform(m->p, &r, "CreateMultipartUpload", err, errlen);
-	if (code == CAIRN_E_OK && s3_xml(r.resp, "UploadId", m->upload_id,
+	if (code == CAIRN_E_OK && s3_xml(r.resp.p, "UploadId", m->upload_id,
 	    sizeof(m->upload_id)) == -1)
 		code = s3_fail(err, errlen, CAIRN_E_PROTOCOL,
 		    "CreateMultipartUpload: no UploadId in the answer");
@@ -783,13 +774,13 @@ s3_mp_complete(struct s3_mp *m, char *etag, size_t etaglen, char *err,
 	    sha, 0);
 	code = s3_perform(m->p, &r, "CompleteMultipartUpload", err, errlen);
 	/* S3 may answer 200 with an <Error> inside */
-	if (code == CAIRN_E_OK && r.resp != NULL &&
-	    strstr(r.resp, "<Error>") != NULL) {
+	if (code == CAIRN_E_OK && r.resp.p != NULL &&
+	    strstr(r.resp.p, "<Error>") != NULL) {
 		r.status = 500;
 		code = s3_explain(m->p, &r, "CompleteMultipartUpload", err,
 		    errlen);
 	} else if (code == CAIRN_E_OK)
-		s3_xml(r.resp, "ETag", etag, etaglen);
+		s3_xml(r.resp.p, "ETag", etag, etaglen);
 	/* the ETag comes quoted, maybe as &quot; */
 	if (code == CAIRN_E_OK) {
 		char	*e = etag, *w = etag;

@@ -439,6 +439,10 @@ start_line_comment(struct sqlscan *s, const char *intro)
 		comment_byte(s, *intro);
 }
 
+/*
+ * Long (151 lines): the scanner's state machine, one case per state, kept
+ * together so the transitions read as a table.
+ */
 static int
 step(struct sqlscan *s, char c)
 {

@@ -577,6 +577,10 @@ writer_open_culprit(int dirfd, const char *name, int errnum, char *out,
 		snprintf(out, len, "%s", name);
 }
 
+/*
+ * Long (86 lines): set-up in the order writer_abort() undoes it, with a
+ * single failure path.
+ */
 struct writer *
 writer_open(int dirfd, const char *name, const struct writer_opts *opts)
 {

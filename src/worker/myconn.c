@@ -104,6 +104,15 @@ myconn_open(const struct db_conn *c, const struct myconn_opts *o,
 		mysql_close(db);
 		return NULL;
 	}
+	/* Connector/C falls back to plain text when the server offers no
+	 * TLS, unless it verifies the certificate (MDEV-28634) */
+	if (c->ssl_mode >= SSL_MODE_REQUIRED && mysql_get_ssl_cipher(db) ==
+	    NULL) {
+		snprintf(err, errlen, "%s: the server offers no TLS and "
+		    "ssl_mode is %s", where, conf_ssl_mode_name(c->ssl_mode));
+		mysql_close(db);
+		return NULL;
+	}
 
 	if (myconn_set(db, "SET SESSION time_zone = '+00:00'", err,
 	    errlen) == -1 ||

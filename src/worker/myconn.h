@@ -12,7 +12,8 @@
  *   - Returns new (mysql_close()), or NULL with a one-line cause in err
  *     ("host:port: cause") and *transient set when retrying may help (the
  *     server is not up yet, too many connections), 0 when it cannot
- *     (access denied, unknown database, TLS refused).
+ *     (access denied, unknown database, TLS refused, or ssl_mode required
+ *     and the server offers no TLS: never a silent plain-text fallback).
  */
 #ifndef CAIRN_MYCONN_H
 #define CAIRN_MYCONN_H

@@ -661,18 +661,19 @@ s3_list(const struct s3_params *p, const char *prefix, s3_list_fn fn,
 		s3_req_setup(&r, p, "GET", "", q, NULL, 0, NULL, 0);
 		free(q);
 		code = s3_perform(p, &r, "ListObjects", err, errlen);
-		if (code == CAIRN_E_OK && (r.resp == NULL ||
-		    r.rlen >= S3_BODY_MAX || strstr(r.resp,
+		if (code == CAIRN_E_OK && (r.resp.p == NULL ||
+		    r.resp.cut || strstr(r.resp.p,
 		    "<ListBucketResult") == NULL))
 			code = s3_fail(err, errlen, CAIRN_E_PROTOCOL,
-			    "ListObjects: not a listing (%zu bytes)", r.rlen);
+			    "ListObjects: not a listing (%zu bytes)",
+			    r.resp.len);
 		more = 0;
 		if (code == CAIRN_E_OK) {
 			char	 before[sizeof(last)];
 
 			snprintf(before, sizeof(before), "%s", last);
-			s3_list_page(r.resp, fn, arg, last, sizeof(last));
-			more = s3_xml(r.resp, "IsTruncated", trunc,
+			s3_list_page(r.resp.p, fn, arg, last, sizeof(last));
+			more = s3_xml(r.resp.p, "IsTruncated", trunc,
 			    sizeof(trunc)) == 0 && strcmp(trunc, "true") == 0;
 			if (more && strcmp(before, last) == 0)
 				code = s3_fail(err, errlen, CAIRN_E_PROTOCOL,

@@ -30,6 +30,43 @@
 
 /* -- verify ------------------------------------------------------------ */
 
+/*
+ * The verify options of this job: its restore target, progress and cancel
+ * hooks, and the age identities it was sent (*ids, their count returned;
+ * 0 when none or unreadable: encrypted artifacts get the header check).
+ */
+static int
+maint_verify_opts(const struct frame_job *fj, const struct job_env *env,
+    struct verify_opts *o, struct age_identity **ids)
+{
+	char	 why[192];
+	int	 nids = 0;
+
+	memset(o, 0, sizeof(*o));
+	if (fj->age_identity != NULL && fj->age_identity[0] != '\0') {
+		if ((nids = age_identities_parse(fj->age_identity, ids, why,
+		    sizeof(why))) < 0) {
+			log_warnx("age identity file %s: %s; encrypted "
+			    "artifacts get the header-only check",
+			    fj->job.age_identity_file != NULL ?
+			    fj->job.age_identity_file : "", why);
+			nids = 0;
+		}
+	}
+	o->age_ids = *ids;
+	o->nage_ids = (size_t)nids;
+	o->dir = env->dir;
+	o->restore_test = fj->verify_restore_test != 0;
+	o->target = &fj->job.db;
+	o->target_password = fj->password;
+	o->target_database = fj->job.databases != NULL ?
+	    fj->job.databases[0] : NULL;
+	o->progress = env->progress;
+	o->progress_arg = env->progress_arg;
+	o->cancel = env->cancel;
+	return nids;
+}
+
 static int
 maint_verify(const struct frame_job *fj, const struct job_env *env,
     const struct maint_items *it, maint_send_fn send, struct job_result *res)
@@ -40,31 +77,9 @@ maint_verify(const struct frame_job *fj, const struct job_env *env,
 	struct msg_result	 r;
 	struct age_identity	*ids = NULL;
 	size_t			 nfail = 0;
-	int			 code, nids = 0;
-	char			 why[192];
+	int			 code, nids;
 
-	memset(&o, 0, sizeof(o));
-	if (fj->age_identity != NULL && fj->age_identity[0] != '\0') {
-		if ((nids = age_identities_parse(fj->age_identity, &ids, why,
-		    sizeof(why))) < 0) {
-			log_warnx("age identity file %s: %s; encrypted "
-			    "artifacts get the header-only check",
-			    fj->job.age_identity_file != NULL ?
-			    fj->job.age_identity_file : "", why);
-			nids = 0;
-		}
-	}
-	o.age_ids = ids;
-	o.nage_ids = (size_t)nids;
-	o.dir = env->dir;
-	o.restore_test = fj->verify_restore_test != 0;
-	o.target = &fj->job.db;
-	o.target_password = fj->password;
-	o.target_database = fj->job.databases != NULL ?
-	    fj->job.databases[0] : NULL;
-	o.progress = env->progress;
-	o.progress_arg = env->progress_arg;
-	o.cancel = env->cancel;
+	nids = maint_verify_opts(fj, env, &o, &ids);
 	for (size_t i = 0; i < it->n; i++) {
 		const struct maint_item	*x = &it->v[i];
 

@@ -515,7 +515,11 @@ ctl_arg_ok(const char *a)
 	return true;
 }
 
-/* Starts or answers a command; returns the code to audit. */
+/*
+ * Starts or answers a command; returns the code to audit.  One case per
+ * command, each a check and a call: long, kept whole so the surface reads
+ * in one place.
+ */
 static int
 conn_command(struct ctl_srv *s, struct ctl_conn *c,
     const struct ctl_request *r, int64_t now)

@@ -246,6 +246,25 @@ boot_reconcile(struct sup_boot *b)
 	catalog_reconcile_free(&rec);
 }
 
+/* Every secret file the workers will need, opened now, while root. */
+static void
+boot_secrets(struct sup_boot *b, const struct conf *cf)
+{
+	for (size_t i = 0; i < cf->njobs; i++)
+		if (cf->jobs[i].kind == JOB_MYSQL)
+			boot_secret(b, cf->jobs[i].db.password_file,
+			    "password file");
+	boot_secret(b, cf->verify.target.password_file, "password file");
+	/* age identities: for verify workers only, opened while root */
+	for (size_t i = 0; i < cf->njobs; i++)
+		boot_secret(b, cf->jobs[i].age_identity_file,
+		    "age identity file");
+	for (size_t i = 0; i < cf->ns3; i++) {
+		boot_secret(b, cf->s3[i].access_key_file, "S3 access key file");
+		boot_secret(b, cf->s3[i].secret_key_file, "S3 secret key file");
+	}
+}
+
 static void
 boot(const char *conf_path, struct conf *cf, struct sup_boot *b, int once)
 {
@@ -289,19 +308,7 @@ boot(const char *conf_path, struct conf *cf, struct sup_boot *b, int once)
 	    AF_INT("pid", getpid()), AF_STR("config", conf_path),
 	    AF_UINT("jobs", cf->njobs), AF_INT("uid", geteuid()));
 
-	for (size_t i = 0; i < cf->njobs; i++)
-		if (cf->jobs[i].kind == JOB_MYSQL)
-			boot_secret(b, cf->jobs[i].db.password_file,
-			    "password file");
-	boot_secret(b, cf->verify.target.password_file, "password file");
-	/* age identities: for verify workers only, opened while root */
-	for (size_t i = 0; i < cf->njobs; i++)
-		boot_secret(b, cf->jobs[i].age_identity_file,
-		    "age identity file");
-	for (size_t i = 0; i < cf->ns3; i++) {
-		boot_secret(b, cf->s3[i].access_key_file, "S3 access key file");
-		boot_secret(b, cf->s3[i].secret_key_file, "S3 secret key file");
-	}
+	boot_secrets(b, cf);
 
 	/* cairnctl's socket, made as root (-o: none, nothing to control) */
 	if (!once && (b->ctl = sup_ctl_open(cf, ids.uid, b->audit,

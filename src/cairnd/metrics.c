@@ -61,6 +61,7 @@ alert_count(const char *s)
 	return n;
 }
 
+/* One metric after the other in the order they are written: long, flat. */
 void
 metrics_format(const struct ctl_status *st, struct buf *b)
 {

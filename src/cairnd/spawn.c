@@ -214,52 +214,22 @@ sup_fork_worker(int socktype, const char *flag, int *chanp)
 	return pid;
 }
 
-void
-sup_spawn(struct sup *s, struct slot *sl)
+/*
+ * The JOB frame for w's run into buf (FRAME_MAX_PAYLOAD bytes): the job,
+ * its password (pw, may be NULL) and the secrets its kind needs, read now.
+ * The copies of the secrets are wiped here; buf holds them once encoded.
+ * Returns the frame's length and the CAIRN_FAULT mode in *fault, or -1
+ * with the cause.
+ */
+static ssize_t
+spawn_job_frame(struct sup *s, struct worker *w, char *pw,
+    unsigned char *buf, uint32_t *fault, char *cause, size_t causelen)
 {
 	const struct conf	*c = s->cur->conf;
-	const struct job_conf	*job = sl->job;
+	const struct job_conf	*job = w->job;
+	struct slot		*sl = w->slot;
 	struct frame_job	 fj;
-	struct msg_hello	 hello;
-	struct worker		*w;
-	unsigned char		*buf = NULL;
-	ssize_t			 n = FRAME_MAX_PAYLOAD;
-	int			 dirfd, chanfd;
-	char			*pw = NULL, cause[512];
-
-	sl->attempt++;
-	w = xcalloc(1, sizeof(*w));
-	w->slot = sl;
-	w->ref = s->cur;
-	w->ref->refs++;
-	w->job = job;
-	w->gen = ++s->next_gen;
-	w->started = time(NULL);
-	w->started_ms = now_ms();
-	sl->w = w;
-	sl->state = SLOT_RUNNING;
-	s->nrunning++;
-	if (s->nrunning > s->max_seen)
-		s->max_seen = s->nrunning;
-
-	dirfd = openat(s->boot->backup_dirfd, job->name,
-	    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (dirfd == -1 && errno == ENOENT &&
-	    mkdirat(s->boot->backup_dirfd, job->name, 0750) == 0)
-		dirfd = openat(s->boot->backup_dirfd, job->name,
-		    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (dirfd == -1) {
-		snprintf(cause, sizeof(cause), "job folder %s/%s: %s",
-		    c->backup_dir, job->name, strerror(errno));
-		goto fail;
-	}
-	if ((job->kind == JOB_MYSQL || job->kind == JOB_VERIFY) &&
-	    job->db.password_file != NULL &&
-	    (pw = sup_read_password(s, job->db.password_file)) == NULL) {
-		snprintf(cause, sizeof(cause), "password file %s: %s",
-		    job->db.password_file, strerror(errno));
-		goto fail;
-	}
+	ssize_t			 n;
 
 	memset(&fj, 0, sizeof(fj));
 	if (job->kind == JOB_VERIFY && job->age_identity_file != NULL &&
@@ -269,9 +239,9 @@ sup_spawn(struct sup *s, struct slot *sl)
 		log_warn("age identity file %s", job->age_identity_file);
 	}
 	if (job->kind == JOB_UPLOAD && sup_s3_fill(s, c, job, &fj.s3,
-	    cause, sizeof(cause)) == -1) {
+	    cause, causelen) == -1) {
 		sup_s3_wipe(&fj.s3);
-		goto fail;
+		return -1;
 	}
 	fj.job = *job;
 	fj.dir = xasprintf("%s/%s", c->backup_dir, job->name);
@@ -292,22 +262,98 @@ sup_spawn(struct sup *s, struct slot *sl)
 		fj.fault = sup_fault_for(job->name, sl->attempt);
 	fj.retention = c->retention;
 	fj.verify_restore_test = c->verify.restore_test;
-	buf = xmalloc(FRAME_MAX_PAYLOAD);
 	n = frame_encode_job(buf, FRAME_MAX_PAYLOAD, &fj);
 	free(fj.dir);
 	sup_s3_wipe(&fj.s3);
-	if (pw != NULL) {
-		explicit_bzero(pw, strlen(pw));
-		free(pw);
-	}
 	if (fj.age_identity != NULL) {
 		explicit_bzero(fj.age_identity, strlen(fj.age_identity));
 		free(fj.age_identity);
 	}
+	*fault = fj.fault;
+	if (n == -1)
+		snprintf(cause, causelen,
+		    "job description too large for one frame");
+	return n;
+}
+
+/* HELLO, then JOB with the job's folder, on a new worker's channel. */
+static void
+spawn_hello(struct worker *w, const unsigned char *job, size_t n, int dirfd)
+{
+	struct msg_hello	 hello;
+	unsigned char		 hb[16];
+	ssize_t			 hn;
+
+	hello.proto = CAIRN_PROTO_VERSION;
+	hello.pid = (uint32_t)getpid();
+	hello.gen = w->gen;
+	hn = frame_encode_hello(hb, sizeof(hb), &hello);
+	chan_queue(w->chan, MSG_HELLO, w->gen, hb, (size_t)hn, -1);
+	chan_queue(w->chan, MSG_JOB, w->gen, job, n, dirfd);
+}
+
+/* The slot's next attempt: a new worker, counted running, no process yet. */
+static struct worker *
+spawn_worker_new(struct sup *s, struct slot *sl)
+{
+	struct worker	*w;
+
+	sl->attempt++;
+	w = xcalloc(1, sizeof(*w));
+	w->slot = sl;
+	w->ref = s->cur;
+	w->ref->refs++;
+	w->job = sl->job;
+	w->gen = ++s->next_gen;
+	w->started = time(NULL);
+	w->started_ms = now_ms();
+	sl->w = w;
+	sl->state = SLOT_RUNNING;
+	s->nrunning++;
+	if (s->nrunning > s->max_seen)
+		s->max_seen = s->nrunning;
+	return w;
+}
+
+void
+sup_spawn(struct sup *s, struct slot *sl)
+{
+	const struct conf	*c = s->cur->conf;
+	const struct job_conf	*job = sl->job;
+	struct worker		*w;
+	unsigned char		*buf = NULL;
+	ssize_t			 n = FRAME_MAX_PAYLOAD;
+	uint32_t		 fault = FAULT_NONE;
+	int			 dirfd, chanfd;
+	char			*pw = NULL, cause[512];
+
+	w = spawn_worker_new(s, sl);
+	dirfd = openat(s->boot->backup_dirfd, job->name,
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dirfd == -1 && errno == ENOENT &&
+	    mkdirat(s->boot->backup_dirfd, job->name, 0750) == 0)
+		dirfd = openat(s->boot->backup_dirfd, job->name,
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dirfd == -1) {
+		snprintf(cause, sizeof(cause), "job folder %s/%s: %s",
+		    c->backup_dir, job->name, strerror(errno));
+		goto fail;
+	}
+	if ((job->kind == JOB_MYSQL || job->kind == JOB_VERIFY) &&
+	    job->db.password_file != NULL &&
+	    (pw = sup_read_password(s, job->db.password_file)) == NULL) {
+		snprintf(cause, sizeof(cause), "password file %s: %s",
+		    job->db.password_file, strerror(errno));
+		goto fail;
+	}
+	buf = xmalloc(FRAME_MAX_PAYLOAD);
+	n = spawn_job_frame(s, w, pw, buf, &fault, cause, sizeof(cause));
+	if (pw != NULL) {
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
+	}
 	if (n == -1) {
 		n = FRAME_MAX_PAYLOAD;
-		snprintf(cause, sizeof(cause),
-		    "job description too large for one frame");
 		goto fail;
 	}
 	if ((w->pid = sup_fork_worker(SOCK_STREAM, WORKER_FLAG, &chanfd)) == -1) {
@@ -316,16 +362,7 @@ sup_spawn(struct sup *s, struct slot *sl)
 		goto fail;
 	}
 	w->chan = chan_new(chanfd, FRAME_TO_SUP, 0);
-	hello.proto = CAIRN_PROTO_VERSION;
-	hello.pid = (uint32_t)getpid();
-	hello.gen = w->gen;
-	{
-		unsigned char	 hb[16];
-		ssize_t		 hn = frame_encode_hello(hb, sizeof(hb), &hello);
-
-		chan_queue(w->chan, MSG_HELLO, w->gen, hb, (size_t)hn, -1);
-	}
-	chan_queue(w->chan, MSG_JOB, w->gen, buf, (size_t)n, dirfd);
+	spawn_hello(w, buf, (size_t)n, dirfd);
 	if (sl->maint)
 		maint_spawned(s->maint, w);	/* its items, then END */
 	/* the password is in the chan's buffer until flushed; wipe ours */
@@ -336,8 +373,8 @@ sup_spawn(struct sup *s, struct slot *sl)
 	w->deadline = now_ms() + SUP_HELLO_TIMEOUT_MS;
 	log_info("%s: started worker %ld (gen %u, attempt %u%s%s)", job->name,
 	    (long)w->pid, w->gen, sl->attempt,
-	    fj.fault != FAULT_NONE ? ", fault " : "",
-	    fj.fault != FAULT_NONE ? frame_fault_name(fj.fault) : "");
+	    fault != FAULT_NONE ? ", fault " : "",
+	    fault != FAULT_NONE ? frame_fault_name(fault) : "");
 	sup_audit(s, "job-started", AF_STR("job", job->name),
 	    AF_STR("kind", conf_kind_name(job->kind)), AF_UINT("gen", w->gen),
 	    AF_UINT("attempt", sl->attempt), AF_INT("pid", w->pid),

@@ -162,6 +162,11 @@ sup_clean_text(char *t)
 			*t = '?';
 }
 
+/*
+ * One frame from a worker, checked against what it may say now.  Long (one
+ * case per frame type, each a few lines of checks then a record) on purpose:
+ * the protocol's whole state machine reads in one place.
+ */
 static void
 sup_frame(struct sup *s, struct worker *w, const struct frame_hdr *h,
     const unsigned char *p)
@@ -517,17 +522,16 @@ sup_pollfds(struct sup *s, struct pollfd *pfd, struct worker **ws,
 	return n;
 }
 
-int
-sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
-    int once)
+/*
+ * Start-up of the loop: s from the conf and what main.c opened, the signal
+ * fd, the watchdog, maint.c, alerts.c and the control socket; the slots
+ * synced (run_at_start and -o queue theirs); READY=1 to systemd.
+ */
+static void
+sup_start(struct sup *s, const char *conf_path, struct conf *conf,
+    struct sup_boot *boot, int once)
 {
-	struct sup	 sup, *s = &sup;
-	struct pollfd	*pfd;
-	struct worker	**ws;
-	size_t		 cap, ctl_first, nctl, nal;
-	nfds_t		 n;
 	const char	*env;
-	int		 chld, hup, term, rc, wait, cw;
 
 	memset(s, 0, sizeof(*s));
 	s->conf_path = conf_path;
@@ -557,7 +561,52 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 	sup_ctl_metrics(s->ctl);
 	sup_notify("READY=1");
 	sup_status(s);
+}
 
+/* The loop is over: logged, audited and announced; everything freed. */
+static int
+sup_finish(struct sup *s)
+{
+	int	 rc;
+
+	rc = CAIRN_E_OK;
+	if (s->once && (s->stopping || s->failed_runs > 0 ||
+	    maint_failures(s->maint) > 0))
+		rc = CAIRN_E_FAIL;
+	log_info("stopped (%s); at most %d worker%s ran at once",
+	    s->once ? (rc == 0 ? "all jobs succeeded" : "some jobs failed") :
+	    "signal", s->max_seen, s->max_seen == 1 ? "" : "s");
+	sup_audit(s, "stop", AF_STR("reason", s->stopping ? "signal" :
+	    "cycle done"), AF_INT("code", rc),
+	    AF_UINT("max_workers_seen", (uint64_t)s->max_seen));
+	alerts_daemon(s->alerts, 0, s->stopping ? "signal" : rc == 0 ?
+	    "cycle done" : "cycle done, some jobs failed");
+	alerts_drain(s->alerts);
+	sup_ctl_free(s->ctl);
+	for (size_t i = 0; i < s->nslots; i++) {
+		free(s->slots[i]->name);
+		free(s->slots[i]);
+	}
+	free(s->slots);
+	maint_free(s->maint);
+	alerts_free(s->alerts);
+	conf_ref_drop(s->cur);
+	close(s->sigfd);
+	return rc;
+}
+
+int
+sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
+    int once)
+{
+	struct sup	 sup, *s = &sup;
+	struct pollfd	*pfd;
+	struct worker	**ws;
+	size_t		 cap, ctl_first, nctl, nal;
+	nfds_t		 n;
+	int		 chld, hup, term, wait, cw;
+
+	sup_start(s, conf_path, conf, boot, once);
 	cap = 0;
 	pfd = NULL;
 	ws = NULL;
@@ -610,30 +659,7 @@ sup_run(const char *conf_path, struct conf *conf, struct sup_boot *boot,
 			break;
 	}
 
-	rc = CAIRN_E_OK;
-	if (s->once && (s->stopping || s->failed_runs > 0 ||
-	    maint_failures(s->maint) > 0))
-		rc = CAIRN_E_FAIL;
-	log_info("stopped (%s); at most %d worker%s ran at once",
-	    s->once ? (rc == 0 ? "all jobs succeeded" : "some jobs failed") :
-	    "signal", s->max_seen, s->max_seen == 1 ? "" : "s");
-	sup_audit(s, "stop", AF_STR("reason", s->stopping ? "signal" :
-	    "cycle done"), AF_INT("code", rc),
-	    AF_UINT("max_workers_seen", (uint64_t)s->max_seen));
-	alerts_daemon(s->alerts, 0, s->stopping ? "signal" : rc == 0 ?
-	    "cycle done" : "cycle done, some jobs failed");
-	alerts_drain(s->alerts);
 	free(pfd);
 	free(ws);
-	sup_ctl_free(s->ctl);
-	for (size_t i = 0; i < s->nslots; i++) {
-		free(s->slots[i]->name);
-		free(s->slots[i]);
-	}
-	free(s->slots);
-	maint_free(s->maint);
-	alerts_free(s->alerts);
-	conf_ref_drop(s->cur);
-	close(s->sigfd);
-	return rc;
+	return sup_finish(s);
 }

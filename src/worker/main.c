@@ -434,32 +434,16 @@ w_engine(const struct job_env *env, struct job_result *res)
 	}
 }
 
-void
-worker_main(void)
+/* HELLO from the supervisor, ours back; then logs go to it.  Its pid. */
+static pid_t
+w_hello(void)
 {
 	struct frame_hdr	 h;
 	const unsigned char	*p;
 	struct msg_hello	 hello;
-	struct frame_job	 fj;
-	struct job_env		 env;
-	struct job_result	 res;
-	struct hb_args		 hb;
-	struct sigaction	 sa;
-	pthread_t		 thr;
 	unsigned char		 buf[16];
-	char			 err[256];
 	ssize_t			 n;
-	int			 dirfd, code;
 	pid_t			 sup_pid;
-
-	log_init("cairnd-worker", 0);
-	fatal_code = CAIRN_E_SOFTWARE;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = w_on_term;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
 
 	w_chan = chan_new(WORKER_CHAN_FD, FRAME_TO_WORKER, 1);
 	if (chan_recv(w_chan, &h, &p, SUP_HELLO_TIMEOUT_MS) == -1 ||
@@ -473,14 +457,51 @@ worker_main(void)
 	n = frame_encode_hello(buf, sizeof(buf), &hello);
 	w_send(MSG_HELLO, buf, (size_t)n);
 	log_set_sink(w_log_sink, NULL);
+	return sup_pid;
+}
+
+/* The JOB frame into *fj and the job folder's descriptor it carried. */
+static int
+w_job(struct frame_job *fj)
+{
+	struct frame_hdr	 h;
+	const unsigned char	*p;
+	int			 dirfd;
 
 	if (chan_recv(w_chan, &h, &p, SUP_HELLO_TIMEOUT_MS) == -1 ||
 	    h.type != MSG_JOB || h.gen != w_gen)
 		w_done(CAIRN_E_PROTOCOL, "no job: %s", chan_error(w_chan));
-	if (frame_decode_job(p, h.len, &fj) == -1)
+	if (frame_decode_job(p, h.len, fj) == -1)
 		w_done(CAIRN_E_PROTOCOL, "malformed job description");
 	if ((dirfd = chan_take_fd(w_chan)) == -1)
 		w_done(CAIRN_E_PROTOCOL, "no job folder descriptor");
+	return dirfd;
+}
+
+void
+worker_main(void)
+{
+	struct frame_job	 fj;
+	struct job_env		 env;
+	struct job_result	 res;
+	struct hb_args		 hb;
+	struct sigaction	 sa;
+	pthread_t		 thr;
+	char			 err[256];
+	int			 dirfd, code;
+	pid_t			 sup_pid;
+
+	log_init("cairnd-worker", 0);
+	fatal_code = CAIRN_E_SOFTWARE;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = w_on_term;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	sup_pid = w_hello();
+	dirfd = w_job(&fj);
 
 	/* nothing of the job is touched before this */
 	w_sandbox(&fj, sup_pid, dirfd);

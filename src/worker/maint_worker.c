@@ -1,6 +1,7 @@
 /*
- * maint_worker.c -- the verify and prune engines of a re-executed worker
- * (JOB_VERIFY, JOB_PRUNE), called by worker.c once the sandbox is on.
+ * maint_worker.c -- the verify and upload engines of a re-executed worker
+ * (JOB_VERIFY, JOB_UPLOAD) and the dispatch to them and to the prune engine
+ * (prune_engine.c), called by main.c once the sandbox is on.
  *
  * The supervisor decided everything: which artifacts to check (with what
  * the catalog expects of them) or which files to remove.  The worker only
@@ -25,98 +26,46 @@
 #include "cairn/util.h"
 #include "cairn/verify.h"
 #include "maint_worker.h"
-
-#define HOUSE_ITEM_WAIT_MS	10000	/* between two frames of the list */
-
-void
-maint_items_free(struct maint_items *it)
-{
-	for (size_t i = 0; i < it->n; i++)
-		free(it->v[i].tables);
-	free(it->v);
-	memset(it, 0, sizeof(*it));
-}
-
-int
-maint_items_read(struct chan *c, uint32_t gen, struct maint_items *it,
-    char *err, size_t errlen)
-{
-	struct frame_hdr	 h;
-	const unsigned char	*p;
-	struct maint_item	*cur = NULL;
-	size_t			 n;
-
-	memset(it, 0, sizeof(*it));
-	for (;;) {
-		if (chan_recv(c, &h, &p, HOUSE_ITEM_WAIT_MS) == -1) {
-			snprintf(err, errlen, "item list: %s", chan_error(c));
-			return -1;
-		}
-		if (h.gen != gen) {
-			snprintf(err, errlen, "item list: frame of gen %u",
-			    h.gen);
-			return -1;
-		}
-		switch (h.type) {
-		case MSG_END:
-			if (cur != NULL && cur->ntables != cur->m.ntables)
-				goto bad;
-			return 0;
-		case MSG_ITEM:
-			it->v = xreallocarray(it->v, it->n + 1,
-			    sizeof(*it->v));
-			cur = &it->v[it->n++];
-			memset(cur, 0, sizeof(*cur));
-			if (frame_decode_item(p, h.len, &cur->m) == -1 ||
-			    cur->m.index != it->n - 1)
-				goto bad;
-			if (cur->m.ntables > 0)
-				cur->tables = xcalloc(cur->m.ntables,
-				    sizeof(*cur->tables));
-			break;
-		case MSG_TABLES:
-			/* the channel counted them against the ITEM */
-			if (cur == NULL || frame_decode_tables(p, h.len,
-			    cur->tables + cur->ntables,
-			    cur->m.ntables - cur->ntables, &n) == -1)
-				goto bad;
-			cur->ntables += n;
-			break;
-		default:
-			goto bad;
-		}
-	}
-bad:
-	snprintf(err, errlen, "item list: malformed %s frame",
-	    frame_type_name(h.type));
-	return -1;
-}
-
-static void
-maint_send_result(maint_send_fn send, const struct msg_result *r)
-{
-	unsigned char	 buf[512];
-	ssize_t		 n;
-
-	if ((n = frame_encode_result(buf, sizeof(buf), r)) > 0)
-		send(MSG_RESULT, buf, (size_t)n);
-}
-
-static void
-maint_tick(const struct job_env *env, const char *what, uint64_t done,
-    uint64_t total)
-{
-	struct job_progress	 p;
-
-	memset(&p, 0, sizeof(p));
-	p.items_done = done;
-	p.items_total = total;
-	snprintf(p.current, sizeof(p.current), "%.191s", what);
-	if (env->progress != NULL)
-		env->progress(env->progress_arg, &p);
-}
+#include "prune_engine.h"
 
 /* -- verify ------------------------------------------------------------ */
+
+/*
+ * The verify options of this job: its restore target, progress and cancel
+ * hooks, and the age identities it was sent (*ids, their count returned;
+ * 0 when none or unreadable: encrypted artifacts get the header check).
+ */
+static int
+maint_verify_opts(const struct frame_job *fj, const struct job_env *env,
+    struct verify_opts *o, struct age_identity **ids)
+{
+	char	 why[192];
+	int	 nids = 0;
+
+	memset(o, 0, sizeof(*o));
+	if (fj->age_identity != NULL && fj->age_identity[0] != '\0') {
+		if ((nids = age_identities_parse(fj->age_identity, ids, why,
+		    sizeof(why))) < 0) {
+			log_warnx("age identity file %s: %s; encrypted "
+			    "artifacts get the header-only check",
+			    fj->job.age_identity_file != NULL ?
+			    fj->job.age_identity_file : "", why);
+			nids = 0;
+		}
+	}
+	o->age_ids = *ids;
+	o->nage_ids = (size_t)nids;
+	o->dir = env->dir;
+	o->restore_test = fj->verify_restore_test != 0;
+	o->target = &fj->job.db;
+	o->target_password = fj->password;
+	o->target_database = fj->job.databases != NULL ?
+	    fj->job.databases[0] : NULL;
+	o->progress = env->progress;
+	o->progress_arg = env->progress_arg;
+	o->cancel = env->cancel;
+	return nids;
+}
 
 static int
 maint_verify(const struct frame_job *fj, const struct job_env *env,
@@ -128,31 +77,9 @@ maint_verify(const struct frame_job *fj, const struct job_env *env,
 	struct msg_result	 r;
 	struct age_identity	*ids = NULL;
 	size_t			 nfail = 0;
-	int			 code, nids = 0;
-	char			 why[192];
+	int			 code, nids;
 
-	memset(&o, 0, sizeof(o));
-	if (fj->age_identity != NULL && fj->age_identity[0] != '\0') {
-		if ((nids = age_identities_parse(fj->age_identity, &ids, why,
-		    sizeof(why))) < 0) {
-			log_warnx("age identity file %s: %s; encrypted "
-			    "artifacts get the header-only check",
-			    fj->job.age_identity_file != NULL ?
-			    fj->job.age_identity_file : "", why);
-			nids = 0;
-		}
-	}
-	o.age_ids = ids;
-	o.nage_ids = (size_t)nids;
-	o.dir = env->dir;
-	o.restore_test = fj->verify_restore_test != 0;
-	o.target = &fj->job.db;
-	o.target_password = fj->password;
-	o.target_database = fj->job.databases != NULL ?
-	    fj->job.databases[0] : NULL;
-	o.progress = env->progress;
-	o.progress_arg = env->progress_arg;
-	o.cancel = env->cancel;
+	nids = maint_verify_opts(fj, env, &o, &ids);
 	for (size_t i = 0; i < it->n; i++) {
 		const struct maint_item	*x = &it->v[i];
 
@@ -212,57 +139,6 @@ maint_verify(const struct frame_job *fj, const struct job_env *env,
 	log_info("verified %zu artifact%s, %zu failed", it->n,
 	    it->n == 1 ? "" : "s", nfail);
 	return CAIRN_E_OK;
-}
-
-/* -- prune ------------------------------------------------------------- */
-
-static int
-maint_prune(const struct job_env *env, const struct maint_items *it,
-    maint_send_fn send, struct job_result *res)
-{
-	struct msg_result	*r;
-	size_t			 nfail = 0;
-	int			 code = CAIRN_E_OK;
-
-	r = xcalloc(it->n > 0 ? it->n : 1, sizeof(*r));
-	for (size_t i = 0; i < it->n; i++) {
-		const struct maint_item	*x = &it->v[i];
-
-		maint_tick(env, x->m.name, i, it->n);
-		r[i].index = x->m.index;
-		if (x->m.op != ITEM_UNLINK) {
-			r[i].code = CAIRN_E_PROTOCOL;
-			snprintf(r[i].message, sizeof(r[i].message),
-			    "not a removal");
-		} else if (unlinkat(env->dirfd, x->m.name, 0) == 0)
-			snprintf(r[i].message, sizeof(r[i].message), "ok");
-		else if (errno == ENOENT)
-			snprintf(r[i].message, sizeof(r[i].message),
-			    "already gone");
-		else {
-			r[i].code = CAIRN_E_STORE;
-			snprintf(r[i].message, sizeof(r[i].message),
-			    "unlink: %s", strerror(errno));
-		}
-		if (r[i].code != CAIRN_E_OK) {
-			nfail++;
-			log_warnx("cannot remove %s: %s", x->m.name,
-			    r[i].message);
-		}
-	}
-	/* the removals must survive a crash before they are reported */
-	if (it->n > 0 && fsync(env->dirfd) == -1) {
-		snprintf(res->message, sizeof(res->message),
-		    "%s: fsync: %s", env->dir, strerror(errno));
-		code = CAIRN_E_IOERR;
-	}
-	for (size_t i = 0; i < it->n; i++)
-		maint_send_result(send, &r[i]);
-	free(r);
-	if (it->n > 0)
-		log_info("removed %zu of %zu file%s", it->n - nfail, it->n,
-		    it->n == 1 ? "" : "s");
-	return code;
 }
 
 /* -- upload ------------------------------------------------------------ */

@@ -5,6 +5,7 @@
  *   s3-helper head ENDPOINT BUCKET KEY
  *   s3-helper delete ENDPOINT BUCKET KEY
  *   s3-helper list ENDPOINT BUCKET PREFIX   (prints "KEY SIZE" lines)
+ *   s3-helper get ENDPOINT BUCKET KEY FILE  (FILE "-": digest only)
  * The keys come from S3_ACCESS and S3_SECRET (default S3RVER); S3_PART_MB,
  * S3_CONCURRENCY, S3_BWLIMIT (bytes/s) tune put, S3_LIST_MAX the keys per
  * page of list.  put prints the ETag and
@@ -54,7 +55,7 @@ main(int argc, char **argv)
 
 	log_init("s3-helper", 0);
 	if (argc < 5) {
-		fprintf(stderr, "usage: s3-helper put|head|delete|list ENDPOINT "
+		fprintf(stderr, "usage: s3-helper put|head|delete|list|get ENDPOINT "
 		    "BUCKET KEY [FILE SHA256]\n");
 		return CAIRN_E_USAGE;
 	}
@@ -90,7 +91,24 @@ main(int argc, char **argv)
 			    h.etag, h.sha256);
 	} else if (strcmp(argv[1], "delete") == 0)
 		code = s3_delete(&p, argv[4], err, sizeof(err));
-	else if (strcmp(argv[1], "list") == 0)
+	else if (strcmp(argv[1], "get") == 0 && argc == 6) {
+		char	 sha[65];
+
+		fd = strcmp(argv[5], "-") == 0 ? -1 : open(argv[5],
+		    O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd == -1 && strcmp(argv[5], "-") != 0) {
+			perror(argv[5]);
+			return CAIRN_E_CANTCREAT;
+		}
+		code = s3_get(&p, argv[4], fd, &h, sha, err, sizeof(err));
+		if (fd != -1)
+			close(fd);
+		getrusage(RUSAGE_SELF, &ru);
+		if (code == CAIRN_E_OK)
+			printf("size %" PRIu64 "\nsha256 %s\nmeta_sha256 %s\n"
+			    "maxrss_kib %ld\n", h.size, sha, h.sha256,
+			    ru.ru_maxrss);
+	} else if (strcmp(argv[1], "list") == 0)
 		code = s3_list(&p, argv[4], print_key, NULL, err, sizeof(err));
 	else {
 		fprintf(stderr, "s3-helper: bad command\n");

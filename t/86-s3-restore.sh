@@ -6,7 +6,9 @@
 # object's metadata and restores it: the .dump equals the source's.  An
 # object altered behind cairn's back (same size, metadata kept) is
 # refused; a missing object and an unknown remote fail clearly; nothing is
-# left in the temporary folder.
+# left in the temporary folder.  The same altered object passes a HEAD
+# check but not the remote check with verify_download = true, which
+# uploads it again.
 . "$top_srcdir/t/lib/tap.sh"
 . "$top_srcdir/t/lib/daemon.sh"
 . "$top_srcdir/t/lib/s3.sh"
@@ -14,11 +16,11 @@
 daemon_setup
 [ -x "${CAIRNCTL:-}" ] || bail "CAIRNCTL is not set to the built cairnctl"
 s3_setup
-plan 14
+plan 21
 s3_start
 
 mkdb "$T/a.db" 3000
-conf()	# FILE BACKUP_DIR
+conf()	# FILE BACKUP_DIR [S3 OPTION]
 {
 	conf_head "$1" 'defaults { upload = "offsite" }' \
 	    "sqlite a { path = \"$T/a.db\" }" \
@@ -29,6 +31,7 @@ conf()	# FILE BACKUP_DIR
 	    "	path_style = true" \
 	    "	access_key_file = \"$T/s3.access\"" \
 	    "	secret_key_file = \"$T/s3.secret\"" \
+	    "	${3:-}" \
 	    "}"
 	sed -i "s|^backup_dir = .*|backup_dir = \"$2\"|" "$1"
 }
@@ -70,7 +73,26 @@ like "$(cat "$T/r.out")" "the downloaded bytes have SHA-256 [0-9a-f]{64}, the ob
     "naming both digests"
 [ ! -e "$T/restored3.db" ] && [ -z "$(ls -A "$T/tmp")" ]
 ok $? "nothing restored, nothing left behind"
-cp "$T/obj.orig" "$obj"
+
+# the remote check: a HEAD cannot see it, verify_download does
+sleep 1
+"$CAIRND" -o -f "$T/c.conf" > "$T/daemon.log" 2>&1
+ok $? "a cycle with HEAD checks only passes" || show_log
+is "$(audit_count remote-verified "\"artifact\":\"$X\"")" 1 \
+    "the altered copy looks right to a HEAD (remote-verified)"
+conf "$T/c.conf" "$T/bk" "verify_download = true"
+sleep 1
+"$CAIRND" -o -f "$T/c.conf" > "$T/daemon.log" 2>&1
+isnt $? 0 "with verify_download = true the cycle fails" || show_log
+is "$(audit_count remote-verify-failed "\"artifact\":\"$X\".*remote download check: the object's bytes have SHA-256 [0-9a-f]{64}, not the artifact's.*\"action\":\"re-upload\"")" 1 \
+    "the download finds the altered bytes (remote-verify-failed, re-upload)"
+cmp -s "$T/bk/a/$X" "$obj"
+ok $? "and the copy is uploaded again, byte for byte"
+sleep 1
+"$CAIRND" -o -f "$T/c.conf" > "$T/daemon.log" 2>&1
+ok $? "the next cycle downloads every copy and passes" || show_log
+grep -q "downloaded and checked" "$T/daemon.log"
+ok $? "its log says the copies were downloaded and checked" || show_log
 
 "$CAIRNCTL" -f "$T/new.conf" restore --remote offsite \
     a/a_backup_20200101_000000.db.gz --to "$T/r4.db" > "$T/r.out" 2>&1

@@ -10,7 +10,8 @@
  * S3_CONCURRENCY, S3_BWLIMIT (bytes/s) tune put, S3_LIST_MAX the keys per
  * page of list.  put prints the ETag and
  * the peak resident set ("maxrss_kib N") on stdout; failures go to stderr
- * with the CAIRN_E_* code as exit status.
+ * with the CAIRN_E_* code as exit status.  SIGTERM cancels an upload as
+ * it cancels the upload worker's (the multipart upload is aborted).
  */
 #include "config.h"
 
@@ -19,6 +20,7 @@
 
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,15 @@ env_or(const char *name, const char *def)
 	const char	*v = getenv(name);
 
 	return v != NULL && *v != '\0' ? v : def;
+}
+
+static volatile sig_atomic_t cancelled;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	cancelled = 1;
 }
 
 static void
@@ -54,6 +65,7 @@ main(int argc, char **argv)
 	int			 code, fd;
 
 	log_init("s3-helper", 0);
+	signal(SIGTERM, on_term);
 	if (argc < 5) {
 		fprintf(stderr, "usage: s3-helper put|head|delete|list|get ENDPOINT "
 		    "BUCKET KEY [FILE SHA256]\n");
@@ -72,6 +84,7 @@ main(int argc, char **argv)
 	p.concurrency = atoi(env_or("S3_CONCURRENCY", "4"));
 	p.bandwidth_limit = strtoull(env_or("S3_BWLIMIT", "0"), NULL, 10);
 	p.list_max = atoi(env_or("S3_LIST_MAX", "0"));
+	p.cancel = &cancelled;
 	if (strcmp(argv[1], "put") == 0 && argc == 7) {
 		if ((fd = open(argv[5], O_RDONLY)) == -1 ||
 		    fstat(fd, &st) == -1) {

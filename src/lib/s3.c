@@ -24,6 +24,7 @@
 
 #define S3_BODY_MAX	(256 * 1024)	/* of a response we keep */
 #define S3_BACKOFF_MS	500
+#define S3_COMPLETE_TIMEOUT	1800	/* s: CompleteMultipartUpload's wait */
 #define S3_BACKOFF_MAX	30000
 /* SHA-256 of nothing: the payload hash of a request without a body */
 #define S3_EMPTY_SHA256	\
@@ -884,6 +885,13 @@ s3_mp_complete(struct s3_mp *m, char *etag, size_t etaglen, char *err,
 	q = xasprintf("uploadId=%s", m->upload_id);
 	s3_req_setup(&r, m->p, "POST", m->key, q, (unsigned char *)xml, len,
 	    sha, 0);
+	/*
+	 * The server assembles the object before it answers: minutes for a
+	 * large one (S3 sends blanks meanwhile, s3rver nothing), so the
+	 * stall limit of a transfer does not apply; alive() still runs.
+	 */
+	curl_easy_setopt(r.h, CURLOPT_LOW_SPEED_TIME,
+	    (long)S3_COMPLETE_TIMEOUT);
 	code = s3_perform(m->p, &r, "CompleteMultipartUpload", err, errlen);
 	/* S3 may answer 200 with an <Error> inside */
 	if (code == CAIRN_E_OK && r.resp != NULL &&

@@ -10,7 +10,7 @@
 tap_tmpdir
 T=$TAP_TMP
 s3_setup
-plan 26
+plan 29
 s3_start
 H="$top_builddir/t/s3-helper"
 LARGE_MB=${CAIRN_S3_LARGE_MB:-1024}
@@ -100,6 +100,31 @@ is "$(S3_LIST_MAX=1 "$H" list "$S3URL" backups cairn/ | grep -c '^cairn/l')" 5 \
     "list: one key a page"
 "$H" list "$S3URL" backups nothing/ > "$T/list.out" 2>&1
 ok $? "list: an empty prefix is no error"
+
+# cancelled (SIGTERM, as cairnd stops an upload worker) mid-upload: the
+# multipart upload is aborted on the server.  s3rver 3.7.1 implements
+# neither AbortMultipartUpload (405) nor ListMultipartUploads (501): what
+# can be checked is that the abort is sent and its answer logged.
+S3_PART_MB=5 S3_CONCURRENCY=1 S3_BWLIMIT=2000000 "$H" put "$S3URL" backups \
+    cairn/a/cancelled "$T/multi" "$(sha "$T/multi")" > /dev/null \
+    2> "$T/put.err" &
+hp=$!
+i=0
+while [ ! -d "$S3DIR/backups/._S3rver_uploads" ] && [ $i -lt 200 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+sleep 1
+kill -TERM "$hp"
+wait "$hp"
+is $? 75 "a cancelled upload exits TEMPFAIL"
+grep -q "AbortMultipartUpload: HTTP 405 MethodNotAllowed" "$T/put.err" &&
+    grep -q "cancelled after" "$T/put.err"
+ok $? "the multipart upload is aborted on the server (s3rver answers 405)"
+grep -q "AbortMultipartUpload" "$T/put.err" || diag "$(cat "$T/put.err")"
+[ ! -e "$(s3_object cairn/a/cancelled)" ]
+ok $? "and no object is made of it"
+rm -rf "$S3DIR/backups/._S3rver_uploads"
 
 # a missing bucket
 "$H" put "$S3URL" nobucket cairn/a/x "$T/small" "$(sha "$T/small")" \

@@ -15,7 +15,7 @@
 daemon_setup
 [ -x "${CAIRNCTL:-}" ] || bail "CAIRNCTL is not set to the built cairnctl"
 s3_setup
-plan 18
+plan 20
 s3_start
 
 H="$top_builddir/t/s3-helper"
@@ -39,6 +39,7 @@ remote()	# DAYS KEEP_MIN
 	    "	access_key_file = \"$T/s3.access\"" \
 	    "	secret_key_file = \"$T/s3.secret\"" \
 	    "	retention { days = $1 keep_min = $2 }" \
+	    "	bandwidth_limit = ${3:-0}" \
 	    "}"
 }
 copies() { q "SELECT count(*) FROM remote_copies"; }
@@ -48,11 +49,19 @@ settled()
 	    [ "$(copies)" -ge 1 ]
 }
 
-remote 7 4
+# 1 KiB/s: the start-up upload takes a few seconds, long enough to see
+remote 7 4 1
 start_daemon "$T/c.conf"
+working() { ctl status > "$T/st.out" 2>&1; grep -q '^  upload: last good none yet, 0 failed attempts, 0 B since start; working: upload a_backup_.*\.db\.gz, 0 B of [0-9.]* [KMG]*i*B (0%)$' "$T/st.out"; }
+wait_for 60 working
+ok $? "cairnctl status shows the upload at work" || sed 's/^/# /' "$T/st.out"
 wait_for 60 settled
 ok $? "the start-up backup of a is verified and uploaded" || show_log
 R=$(cd "$T/bk/a" && ls a_backup_*.db.gz)
+ctl status > "$T/st.out" 2>&1
+kib=$(awk -v n="$(stat -c %s "$T/bk/a/$R")" 'BEGIN { printf "%.1f KiB", n / 1024 }')
+grep -q "^  upload: last good 20[0-9-]*T[0-9:]*Z, 0 failed attempts, $kib since start$" "$T/st.out"
+ok $? "then its last good upload and the bytes" || diag "$(cat "$T/st.out")"
 
 # a month of older copies: objects with their sha256 metadata, and rows
 now=$(date +%s)

@@ -5,11 +5,13 @@
  *   s3-helper head ENDPOINT BUCKET KEY
  *   s3-helper delete ENDPOINT BUCKET KEY
  *   s3-helper list ENDPOINT BUCKET PREFIX   (prints "KEY SIZE" lines)
+ *   s3-helper get ENDPOINT BUCKET KEY FILE  (FILE "-": digest only)
  * The keys come from S3_ACCESS and S3_SECRET (default S3RVER); S3_PART_MB,
  * S3_CONCURRENCY, S3_BWLIMIT (bytes/s) tune put, S3_LIST_MAX the keys per
  * page of list.  put prints the ETag and
  * the peak resident set ("maxrss_kib N") on stdout; failures go to stderr
- * with the CAIRN_E_* code as exit status.
+ * with the CAIRN_E_* code as exit status.  SIGTERM cancels an upload as
+ * it cancels the upload worker's (the multipart upload is aborted).
  */
 #include "config.h"
 
@@ -18,6 +20,7 @@
 
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +36,15 @@ env_or(const char *name, const char *def)
 	const char	*v = getenv(name);
 
 	return v != NULL && *v != '\0' ? v : def;
+}
+
+static volatile sig_atomic_t cancelled;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	cancelled = 1;
 }
 
 static void
@@ -53,8 +65,9 @@ main(int argc, char **argv)
 	int			 code, fd;
 
 	log_init("s3-helper", 0);
+	signal(SIGTERM, on_term);
 	if (argc < 5) {
-		fprintf(stderr, "usage: s3-helper put|head|delete|list ENDPOINT "
+		fprintf(stderr, "usage: s3-helper put|head|delete|list|get ENDPOINT "
 		    "BUCKET KEY [FILE SHA256]\n");
 		return CAIRN_E_USAGE;
 	}
@@ -71,6 +84,7 @@ main(int argc, char **argv)
 	p.concurrency = atoi(env_or("S3_CONCURRENCY", "4"));
 	p.bandwidth_limit = strtoull(env_or("S3_BWLIMIT", "0"), NULL, 10);
 	p.list_max = atoi(env_or("S3_LIST_MAX", "0"));
+	p.cancel = &cancelled;
 	if (strcmp(argv[1], "put") == 0 && argc == 7) {
 		if ((fd = open(argv[5], O_RDONLY)) == -1 ||
 		    fstat(fd, &st) == -1) {
@@ -90,7 +104,24 @@ main(int argc, char **argv)
 			    h.etag, h.sha256);
 	} else if (strcmp(argv[1], "delete") == 0)
 		code = s3_delete(&p, argv[4], err, sizeof(err));
-	else if (strcmp(argv[1], "list") == 0)
+	else if (strcmp(argv[1], "get") == 0 && argc == 6) {
+		char	 sha[65];
+
+		fd = strcmp(argv[5], "-") == 0 ? -1 : open(argv[5],
+		    O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd == -1 && strcmp(argv[5], "-") != 0) {
+			perror(argv[5]);
+			return CAIRN_E_CANTCREAT;
+		}
+		code = s3_get(&p, argv[4], fd, &h, sha, err, sizeof(err));
+		if (fd != -1)
+			close(fd);
+		getrusage(RUSAGE_SELF, &ru);
+		if (code == CAIRN_E_OK)
+			printf("size %" PRIu64 "\nsha256 %s\nmeta_sha256 %s\n"
+			    "maxrss_kib %ld\n", h.size, sha, h.sha256,
+			    ru.ru_maxrss);
+	} else if (strcmp(argv[1], "list") == 0)
 		code = s3_list(&p, argv[4], print_key, NULL, err, sizeof(err));
 	else {
 		fprintf(stderr, "s3-helper: bad command\n");

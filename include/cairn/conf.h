@@ -136,6 +136,7 @@ struct s3_conf {
 	char		*access_key_file;	/* absolute paths, required */
 	char		*secret_key_file;
 	bool		 path_style;	/* false: virtual-hosted style */
+	bool		 verify_download;	/* remote check: GET, not HEAD */
 	char		*storage_class;	/* NULL: the server's default */
 	int		 part_size_mib;	/* 8 (5 to 512) */
 	int		 concurrency;	/* 4 (1 to 16) */

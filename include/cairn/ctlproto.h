@@ -150,6 +150,8 @@ struct ctl_job_status {
 	time_t		 upload_last;	/* last good upload, 0: none yet */
 	uint64_t	 upload_failures;	/* failed attempts, since start */
 	uint64_t	 upload_bytes;	/* uploaded since start */
+	bool		 upload_running;	/* the upload worker is at work */
+	struct job_progress upload_progress;	/* its heartbeats' */
 	char		 prune_hold[320]; /* why pruning holds it; "": none */
 	int64_t		 interval;	/* schedule period in seconds, 0: none */
 	/* running: progress from the worker's heartbeats */

@@ -122,6 +122,7 @@ struct frame_s3 {
 	uint32_t	 part_size;	/* bytes */
 	uint32_t	 concurrency;
 	uint64_t	 bandwidth_limit;	/* bytes/s, 0 none */
+	uint32_t	 verify_download;	/* remote check downloads */
 };
 
 /* JOB: everything a worker needs; the folder's fd travels beside it. */

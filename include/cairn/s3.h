@@ -1,6 +1,6 @@
 /*
  * s3 -- a small S3 client over libcurl: single PUT, streaming multipart
- * upload with parts in flight at once, HEAD, DELETE, LIST
+ * upload with parts in flight at once, GET, HEAD, DELETE, LIST
  * (docs/offsite.md).
  *
  * Contract
@@ -78,6 +78,14 @@ int	s3_head(const struct s3_params *, const char *key, struct s3_head *,
  * Is the bucket there and readable?  A HEAD's 404 has no body, so only
  * this tells a missing object (0 here) from a missing bucket (CONFIG).
  */
+/*
+ * Downloads key into fd (written from offset 0, truncated again before a
+ * retry; -1: read and digest only) with bounded memory: h gets the bytes
+ * received, the ETag and the x-amz-meta-sha256 header, sha256_hex the
+ * digest of the bytes themselves.  The caller compares them.
+ */
+int	s3_get(const struct s3_params *, const char *key, int fd,
+	    struct s3_head *h, char sha256_hex[65], char *err, size_t errlen);
 int	s3_bucket_check(const struct s3_params *, char *err, size_t errlen);
 int	s3_delete(const struct s3_params *, const char *key, char *err,
 	    size_t errlen);

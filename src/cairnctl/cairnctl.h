@@ -37,6 +37,16 @@ int	cmd_audit(struct cli *, int argc, char **argv);
 /* restore.c */
 int	cmd_restore(struct cli *, int argc, char **argv);
 
+/* fetch.c: restore --remote; the download is f->path, in f->dir */
+struct fetched {
+	char	*dir;		/* owns: a private temporary folder */
+	char	*path;		/* owns: dir/NAME */
+};
+int	fetch_remote(struct cli *, const char *remote, const char *artifact,
+	    struct fetched *f);
+/* Removes the download and its folder; f may be all zero. */
+void	fetch_cleanup(struct fetched *f);
+
 /* rebuild.c */
 int	cmd_catalog_rebuild(struct cli *, int argc, char **argv);
 

@@ -66,7 +66,9 @@ usage(int code)
 	    "  restore ARTIFACT [--socket S | --host H [--port P]] "
 	    "[--user U]\n"
 	    "          [--password-file F] [--database DB] [--force]  "
-	    "(MySQL)\n", CONF_DEFAULT_PATH);
+	    "(MySQL)\n"
+	    "  restore --remote S3_SECTION [JOB/]ARTIFACT ...  "
+	    "(its off-site copy)\n", CONF_DEFAULT_PATH);
 	exit(code);
 }
 

@@ -66,6 +66,7 @@ struct ropts {
 	const char	*client;
 	unsigned	 jobs;		/* --jobs: connections loading rows */
 	bool		 jobs_given;	/* say why when it cannot */
+	const char	*remote;	/* --remote: an s3 section (fetch.c) */
 	bool		 force;
 };
 
@@ -1333,6 +1334,23 @@ out:
 	return code;
 }
 
+static int
+restore_one(struct cli *c, const char *arg, const struct ropts *o)
+{
+	struct art	 a;
+	int		 code;
+
+	if ((code = art_resolve(c, arg, &a)) != CAIRN_E_OK)
+		return code;
+	if (age_is_encrypted_name(a.name) &&
+	    (code = art_identity(c, &a, o->identity)) != CAIRN_E_OK)
+		return code;
+	code = a.kind == JOB_SQLITE ? restore_sqlite(&a, o) :
+	    restore_mysql(&a, o);
+	age_identities_free(a.ids, a.nids);
+	return code;
+}
+
 int
 cmd_restore(struct cli *c, int argc, char **argv)
 {
@@ -1348,10 +1366,11 @@ cmd_restore(struct cli *c, int argc, char **argv)
 		{ "client",	required_argument,	NULL, 'C' },
 		{ "identity",	required_argument,	NULL, 'i' },
 		{ "jobs",	required_argument,	NULL, 'j' },
+		{ "remote",	required_argument,	NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ropts	 o;
-	struct art	 a;
+	struct fetched	 fx = { NULL, NULL };
 	int		 ch, code;
 
 	memset(&o, 0, sizeof(o));
@@ -1380,12 +1399,13 @@ cmd_restore(struct cli *c, int argc, char **argv)
 			o.jobs = (unsigned)atoi(optarg);
 			o.jobs_given = true;
 			break;
+		case 'R': o.remote = optarg; break;
 		default:
 			cli_warnx("usage: restore ARTIFACT --to PATH [--force] "
 			    "| restore ARTIFACT [--socket S | --host H "
 			    "[--port P]] [--user U] [--password-file F] "
 			    "[--database DB] [--jobs N] [--force] "
-			    "[-i IDENTITY_FILE]");
+			    "[-i IDENTITY_FILE] [--remote S3_SECTION]");
 			return CAIRN_E_USAGE;
 		}
 	}
@@ -1403,13 +1423,11 @@ cmd_restore(struct cli *c, int argc, char **argv)
 		    "characters");
 		return CAIRN_E_USAGE;
 	}
-	if ((code = art_resolve(c, argv[optind], &a)) != CAIRN_E_OK)
+	/* --remote: the off-site copy, downloaded and checked first */
+	if (o.remote != NULL && (code = fetch_remote(c, o.remote,
+	    argv[optind], &fx)) != CAIRN_E_OK)
 		return code;
-	if (age_is_encrypted_name(a.name) &&
-	    (code = art_identity(c, &a, o.identity)) != CAIRN_E_OK)
-		return code;
-	code = a.kind == JOB_SQLITE ? restore_sqlite(&a, &o) :
-	    restore_mysql(&a, &o);
-	age_identities_free(a.ids, a.nids);
+	code = restore_one(c, o.remote != NULL ? fx.path : argv[optind], &o);
+	fetch_cleanup(&fx);
 	return code;
 }

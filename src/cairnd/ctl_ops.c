@@ -422,6 +422,8 @@ sup_ctl_job(struct sup_ctl *sc, const struct slot *sl, time_t now,
 		j->upload_last = u.last_success;
 		j->upload_failures = u.failures;
 		j->upload_bytes = u.bytes;
+		j->upload_running = u.running;
+		j->upload_progress = u.progress;
 	}
 	if (sl->state != SLOT_IDLE)
 		j->attempt = sl->attempt;

@@ -1532,9 +1532,15 @@ maint_upload_state(const struct maint *h, const char *job,
 		return 0;
 	for (size_t i = 0; i < h->njobs; i++)
 		if (strcmp(h->jobs[i]->name, job) == 0) {
-			if (h->jobs[i]->uslot == NULL)
+			const struct slot	*us = h->jobs[i]->uslot;
+
+			if (us == NULL)
 				return 0;
 			*out = h->jobs[i]->ustate;
+			if (us->w != NULL && !us->w->reaped) {
+				out->running = true;
+				out->progress = us->w->progress;
+			}
 			return 1;
 		}
 	return 0;

@@ -46,6 +46,8 @@ struct maint_upload {
 	uint64_t	 failures;	/* failed attempts */
 	uint64_t	 bytes;		/* uploaded */
 	uint64_t	 unknown;	/* objects found that the catalog lacks */
+	bool		 running;	/* an upload worker runs now */
+	struct job_progress progress;	/* its last heartbeat's */
 };
 int		 maint_upload_state(const struct maint *, const char *job,
 		    struct maint_upload *);

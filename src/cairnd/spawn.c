@@ -142,6 +142,7 @@ sup_s3_fill(struct sup *s, const struct conf *c, const struct job_conf *job,
 	out->part_size = (uint32_t)r->part_size_mib << 20;
 	out->concurrency = (uint32_t)r->concurrency;
 	out->bandwidth_limit = (uint64_t)r->bandwidth_limit_kib * 1024;
+	out->verify_download = r->verify_download;
 	return 0;
 }
 

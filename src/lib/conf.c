@@ -59,7 +59,7 @@ static cfg_opt_t s3_opts[] = {
 	S("endpoint"), S("region"), S("bucket"), S("prefix"),
 	S("access_key_file"), S("secret_key_file"), S("path_style"),
 	S("storage_class"), S("part_size"), S("concurrency"),
-	S("bandwidth_limit"),
+	S("bandwidth_limit"), S("verify_download"),
 	CFG_SEC("retention", s3_retention_opts, CFGF_NONE),
 	CFG_END()
 };

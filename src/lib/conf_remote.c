@@ -204,6 +204,7 @@ s3_build_one(struct ctx *c, cfg_t *sec, struct s3_conf *r)
 	get_readable(c, sec, "secret_key_file", "a file holding the secret "
 	    "access key, readable by cairnd at start-up", &r->secret_key_file);
 	get_bool(c, sec, "path_style", &r->path_style);
+	get_bool(c, sec, "verify_download", &r->verify_download);
 	if ((line = get_str(c, sec, "storage_class", false, "an S3 storage "
 	    "class such as STANDARD_IA", &r->storage_class)) > 0)
 		for (s = r->storage_class; *s != '\0'; s++)

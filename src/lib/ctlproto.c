@@ -598,9 +598,18 @@ status_job_json(const struct ctl_status *st, const struct ctl_job_status *j,
 	if (j->upload) {
 		ctl_buf_printf(o, ",\"upload\":{\"last_success\":");
 		ctl_buf_json_time(o, j->upload_last);
-		ctl_buf_printf(o, ",\"failures\":%llu,\"bytes\":%llu}",
-		    (unsigned long long)j->upload_failures,
+		ctl_buf_printf(o, ",\"failures\":%llu,\"bytes\":%llu,"
+		    "\"running\":", (unsigned long long)j->upload_failures,
 		    (unsigned long long)j->upload_bytes);
+		if (j->upload_running) {
+			ctl_buf_printf(o, "{\"done\":%llu,\"total\":%llu,"
+			    "\"current\":", (unsigned long long)
+			    j->upload_progress.items_done, (unsigned long long)
+			    j->upload_progress.items_total);
+			ctl_buf_json_str(o, j->upload_progress.current);
+			ctl_buf_printf(o, "}}");
+		} else
+			ctl_buf_printf(o, "null}");
 	} else
 		ctl_buf_printf(o, ",\"upload\":null");
 	ctl_buf_printf(o, ",\"prune_hold\":");
@@ -626,6 +635,37 @@ status_job_json(const struct ctl_status *st, const struct ctl_job_status *j,
 		ctl_buf_printf(o, ",\"progress\":null");
 	ctl_buf_printf(o, "}");
 }
+
+/* "  upload: last good ..., N failed, X since start; at work: ..." */
+static void
+status_upload_text(const struct ctl_job_status *j, struct buf *o)
+{
+	const struct job_progress	*p = &j->upload_progress;
+	char				 a[32], b[32], c[32];
+
+	fmt_time(a, sizeof(a), j->upload_last);
+	ctl_human_bytes(b, sizeof(b), j->upload_bytes);
+	ctl_buf_printf(o, "  upload: last good %s, %llu failed attempt%s, "
+	    "%s since start", j->upload_last != 0 ? a : "none yet",
+	    (unsigned long long)j->upload_failures,
+	    j->upload_failures == 1 ? "" : "s", b);
+	if (j->upload_running) {
+		ctl_buf_printf(o, "; working");
+		if (p->current[0] != '\0') {
+			ctl_buf_printf(o, ": ");
+			ctl_buf_text(o, p->current);
+		}
+		if (p->items_total > 0) {
+			ctl_human_bytes(a, sizeof(a), p->items_done);
+			ctl_human_bytes(c, sizeof(c), p->items_total);
+			ctl_buf_printf(o, ", %s of %s (%llu%%)", a, c,
+			    (unsigned long long)(p->items_done * 100 /
+			    p->items_total));
+		}
+	}
+	ctl_buf_printf(o, "\n");
+}
+
 
 /*
  * Long (108 lines): the JSON object and the table side by side, so a field
@@ -715,6 +755,8 @@ ctl_status_format(const struct ctl_status *st, bool json, struct buf *o)
 		if (j->state == CTL_BACKOFF)
 			ctl_buf_printf(o, "  attempt %u failed, retrying at "
 			    "%s\n", j->attempt, b);
+		if (j->upload)
+			status_upload_text(j, o);
 		if (j->state == CTL_RUNNING) {
 			ctl_progress_rate(j, st->now, &rate, &eta);
 			ctl_human_bytes(a, sizeof(a), j->progress.bytes_out);

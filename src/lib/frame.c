@@ -594,6 +594,7 @@ frame_encode_job(unsigned char *buf, size_t cap, const struct frame_job *f)
 	w_u32(&w, f->s3.part_size);
 	w_u32(&w, f->s3.concurrency);
 	w_u64(&w, f->s3.bandwidth_limit);
+	w_u32(&w, f->s3.verify_download);
 	return w_end(&w);
 }
 
@@ -655,6 +656,7 @@ frame_decode_job(const unsigned char *buf, size_t len, struct frame_job *f)
 	f->s3.part_size = r_u32_in(&r, 0, 1u << 30);
 	f->s3.concurrency = r_u32_in(&r, 0, 64);
 	f->s3.bandwidth_limit = r_u64(&r);
+	f->s3.verify_download = r_u32_in(&r, 0, 1);
 	if (!r.bad && j->kind == JOB_UPLOAD && (f->s3.endpoint == NULL ||
 	    f->s3.region == NULL || f->s3.bucket == NULL ||
 	    f->s3.prefix == NULL || f->s3.access_key == NULL ||

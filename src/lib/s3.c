@@ -25,6 +25,7 @@
 
 #define S3_BODY_MAX	(256 * 1024)	/* of a response we keep */
 #define S3_BACKOFF_MS	500
+#define S3_COMPLETE_TIMEOUT	1800	/* s: CompleteMultipartUpload's wait */
 #define S3_BACKOFF_MAX	30000
 /* SHA-256 of nothing: the payload hash of a request without a body */
 #define S3_EMPTY_SHA256	\
@@ -45,6 +46,9 @@ struct s3_req {
 	char		 sha256[65];
 	uint64_t	 clen;
 	int		 have_clen;
+	/* before each attempt (a download starts again); -1: give up */
+	int		(*on_attempt)(void *);
+	void		*attempt_arg;
 };
 
 int
@@ -418,6 +422,9 @@ s3_perform(const struct s3_params *p, struct s3_req *r, const char *what,
 
 	for (int attempt = 1;; attempt++) {
 		s3_req_reset(r);
+		if (r->on_attempt != NULL && r->on_attempt(r->attempt_arg) == -1)
+			return s3_fail(err, errlen, CAIRN_E_IOERR, "%s: cannot "
+			    "start again: %s", what, strerror(errno));
 		r->cc = curl_easy_perform(r->h);
 		curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &r->status);
 		if (r->cc == CURLE_OK && r->status >= 200 && r->status < 300)
@@ -686,6 +693,103 @@ s3_list(const struct s3_params *p, const char *prefix, s3_list_fn fn,
 	return code;
 }
 
+/* -- download ---------------------------------------------------------- */
+
+struct s3_dl {
+	struct s3_req	*r;
+	const struct s3_params *p;
+	int		 fd;		/* -1: digest only */
+	EVP_MD_CTX	*md;
+	uint64_t	 n;
+	int		 werr;		/* errno of a failed write */
+};
+
+static int
+s3_dl_attempt(void *arg)
+{
+	struct s3_dl	*d = arg;
+
+	d->n = 0;
+	d->werr = 0;
+	if (EVP_DigestInit_ex(d->md, EVP_sha256(), NULL) != 1) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (d->fd != -1 && (ftruncate(d->fd, 0) == -1 ||
+	    lseek(d->fd, 0, SEEK_SET) == -1))
+		return -1;
+	return 0;
+}
+
+/* The object's bytes to the file and the digest; an error's to r. */
+static size_t
+s3_on_get(char *data, size_t sz, size_t n, void *arg)
+{
+	struct s3_dl	*d = arg;
+	size_t		 len = sz * n;
+	long		 status = 0;
+
+	curl_easy_getinfo(d->r->h, CURLINFO_RESPONSE_CODE, &status);
+	if (status < 200 || status >= 300)
+		return s3_on_body(data, sz, n, d->r);
+	if (d->fd != -1 && util_write_all(d->fd, data, len) == -1) {
+		d->werr = errno;
+		return 0;	/* curl stops: CURLE_WRITE_ERROR */
+	}
+	EVP_DigestUpdate(d->md, data, len);
+	d->n += len;
+	if (d->p->progress != NULL)
+		d->p->progress(d->p->progress_arg, d->n, d->r->clen);
+	return len;
+}
+
+int
+s3_get(const struct s3_params *p, const char *key, int fd, struct s3_head *h,
+    char sha256_hex[65], char *err, size_t errlen)
+{
+	struct s3_req	 r;
+	struct s3_dl	 d;
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+	int		 code;
+
+	memset(&r, 0, sizeof(r));
+	memset(&d, 0, sizeof(d));
+	memset(h, 0, sizeof(*h));
+	sha256_hex[0] = '\0';
+	d.r = &r;
+	d.p = p;
+	d.fd = fd;
+	if ((d.md = EVP_MD_CTX_new()) == NULL)
+		fatalx("EVP_MD_CTX_new: out of memory");
+	s3_req_setup(&r, p, "GET", key, NULL, NULL, 0, NULL, 0);
+	curl_easy_setopt(r.h, CURLOPT_WRITEFUNCTION, s3_on_get);
+	curl_easy_setopt(r.h, CURLOPT_WRITEDATA, &d);
+	r.on_attempt = s3_dl_attempt;
+	r.attempt_arg = &d;
+	code = s3_perform(p, &r, "GET", err, errlen);
+	if (d.werr != 0)
+		code = s3_fail(err, errlen, CAIRN_E_IOERR, "GET %s: writing "
+		    "the download: %s", key, strerror(d.werr));
+	else if (code == CAIRN_E_NOINPUT)
+		snprintf(err, errlen, "GET: no object %s in bucket %s "
+		    "(HTTP 404)", key, p->bucket);
+	else if (code == CAIRN_E_OK && r.have_clen && r.clen != d.n)
+		code = s3_fail(err, errlen, CAIRN_E_PROTOCOL, "GET %s: %"
+		    PRIu64 " bytes of the %" PRIu64 " announced", key, d.n,
+		    r.clen);
+	if (code == CAIRN_E_OK) {
+		EVP_DigestFinal_ex(d.md, md, &mdlen);
+		util_hex(sha256_hex, md, mdlen);
+		h->size = d.n;
+		snprintf(h->etag, sizeof(h->etag), "%s", r.etag);
+		snprintf(h->sha256, sizeof(h->sha256), "%s", r.sha256);
+	}
+	EVP_MD_CTX_free(d.md);
+	s3_req_free(&r);
+	return code;
+}
+
 /* -- multipart --------------------------------------------------------- */
 
 struct s3_part {
@@ -773,6 +877,13 @@ s3_mp_complete(struct s3_mp *m, char *etag, size_t etaglen, char *err,
 	q = xasprintf("uploadId=%s", m->upload_id);
 	s3_req_setup(&r, m->p, "POST", m->key, q, (unsigned char *)xml, len,
 	    sha, 0);
+	/*
+	 * The server assembles the object before it answers: minutes for a
+	 * large one (S3 sends blanks meanwhile, s3rver nothing), so the
+	 * stall limit of a transfer does not apply; alive() still runs.
+	 */
+	curl_easy_setopt(r.h, CURLOPT_LOW_SPEED_TIME,
+	    (long)S3_COMPLETE_TIMEOUT);
 	code = s3_perform(m->p, &r, "CompleteMultipartUpload", err, errlen);
 	/* S3 may answer 200 with an <Error> inside */
 	if (code == CAIRN_E_OK && r.resp.p != NULL &&

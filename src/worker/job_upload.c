@@ -177,6 +177,36 @@ job_upload_one(const struct job_env *env, const struct frame_s3 *s3,
 	return code;
 }
 
+/*
+ * verify_download: every byte of the object, streamed and hashed (no
+ * file written): its size and SHA-256 must be the catalog's.
+ */
+static int
+up_download(const struct s3_params *sp, const char *key,
+    const char *sha256_hex, uint64_t size, struct msg_result *out)
+{
+	struct s3_head	 h;
+	char		 sha[65], err[300];
+	int		 code;
+
+	if ((code = s3_get(sp, key, -1, &h, sha, err, sizeof(err))) !=
+	    CAIRN_E_OK)
+		return up_fail(out, code, "remote download check: %s", err);
+	if (h.size != size)
+		return up_fail(out, CAIRN_E_VERIFY, "remote download check: "
+		    "%" PRIu64 " bytes downloaded, the artifact has %" PRIu64,
+		    h.size, size);
+	if (strcmp(sha, sha256_hex) != 0)
+		return up_fail(out, CAIRN_E_VERIFY, "remote download check: "
+		    "the object's bytes have SHA-256 %.64s, not the "
+		    "artifact's", sha);
+	log_info("%s: downloaded and checked (%" PRIu64 " bytes)", key,
+	    h.size);
+	snprintf(out->sha256_hex, sizeof(out->sha256_hex), "%s", sha);
+	out->stored_bytes = h.size;
+	return CAIRN_E_OK;
+}
+
 int
 job_upload_check(const struct job_env *env, const struct frame_s3 *s3,
     const char *name, const char *sha256_hex, uint64_t size,
@@ -194,6 +224,8 @@ job_upload_check(const struct job_env *env, const struct frame_s3 *s3,
 	up_params(&sp, s3, env, &u);
 	key = xasprintf("%s%s/%s", s3->prefix, env->job->name, name);
 	code = up_head(&sp, key, sha256_hex, size, "remote check", "", out);
+	if (code == CAIRN_E_OK && s3->verify_download)
+		code = up_download(&sp, key, sha256_hex, size, out);
 	free(key);
 	return code;
 }

@@ -39,6 +39,7 @@ skip_all()
 	exit 0
 }
 
+# returns 1 on a failure, so `ok $? "..." || sed ... log` shows the log
 _tap_result()
 {
 	_tap_ran=$((_tap_ran + 1))
@@ -47,6 +48,7 @@ _tap_result()
 	else
 		_tap_failed=$((_tap_failed + 1))
 		echo "not ok $_tap_ran - $2"
+		return 1
 	fi
 }
 
@@ -57,7 +59,8 @@ ok()
 	case $_tap_st in
 	''|*[!0-9]*)
 		_tap_result 1 "$*"
-		diag "ok: status '$_tap_st' is not a number" ;;
+		diag "ok: status '$_tap_st' is not a number"
+		return 1 ;;
 	*)	_tap_result "$_tap_st" "$*" ;;
 	esac
 }
@@ -71,6 +74,7 @@ nok()
 	else
 		_tap_result 1 "$*"
 		diag "expected a failure, got status 0"
+		return 1
 	fi
 }
 
@@ -82,6 +86,7 @@ is()
 		_tap_result 1 "$3"
 		diag "     got: '$1'"
 		diag "expected: '$2'"
+		return 1
 	fi
 }
 
@@ -92,6 +97,7 @@ isnt()
 	else
 		_tap_result 1 "$3"
 		diag "got '$1', expected anything else"
+		return 1
 	fi
 }
 
@@ -103,6 +109,7 @@ like()
 		_tap_result 1 "$3"
 		diag "     got: '$1'"
 		diag "expected to match: $2"
+		return 1
 	fi
 }
 

@@ -29,6 +29,7 @@
 
 #include <errmsg.h>
 #include <mysql.h>
+#include <mysqld_error.h>
 
 #include "cairn/errors.h"
 #include "engine.h"
@@ -60,6 +61,7 @@ struct obj {
 	char		*create;	/* owns; SHOW CREATE VIEW text */
 	char		*cs_client, *coll_conn;	/* owns */
 	int		 mark;		/* 0 new, 1 visiting, 2 done */
+	int		 invalid;	/* a view no server can create */
 };
 
 struct dump {
@@ -1622,6 +1624,38 @@ dump_database(struct dump *d, size_t di)
  * Views, in dependency order over all databases
  */
 
+/*
+ * A view on a dropped table, column or function (or whose definer lost
+ * its rights) still shows its definition, but no server can create it,
+ * and the stock client stops the restore at the first error.  Reading it
+ * (no row) tells: ER_VIEW_INVALID.  Another error (a table the account
+ * may not read) leaves the view as it was: dumped.
+ */
+static int
+view_check(struct dump *d, struct obj *ob)
+{
+	struct str	 q = { 0 };
+	MYSQL_RES	*r;
+
+	str_add(&q, "SELECT 1 FROM ");
+	str_ident(&q, ob->db);
+	str_add(&q, ".");
+	str_ident(&q, ob->name);
+	str_add(&q, " LIMIT 0");
+	if (mysql_real_query(d->db, q.p, (unsigned long)q.len) != 0) {
+		if (mysql_errno(d->db) == ER_VIEW_INVALID) {
+			ob->invalid = 1;
+			log_warnx("mysql: %s: view %s.%s is invalid (%s): its "
+			    "definition is kept as text, not created",
+			    d->job->name, ob->db, ob->name,
+			    mysql_error(d->db));
+		}
+	} else if ((r = mysql_store_result(d->db)) != NULL)
+		mysql_free_result(r);
+	str_free(&q);
+	return 0;
+}
+
 static int
 dump_view_fetch(struct dump *d, struct obj *ob)
 {
@@ -1650,7 +1684,7 @@ dump_view_fetch(struct dump *d, struct obj *ob)
 	ob->cs_client = dup_field(row_col(r, row, "character_set_client"));
 	ob->coll_conn = dup_field(row_col(r, row, "collation_connection"));
 	mysql_free_result(r);
-	return 0;
+	return view_check(d, ob);
 }
 
 /* does the view's definition name `db`.`name`? (the server writes every
@@ -1741,6 +1775,15 @@ dump_view_one(struct dump *d, struct obj *v, const char **curdb)
 	}
 	sqlout_puts(o, "\n-- view ");
 	put_comment_name(o, v->db, v->name);
+	if (v->invalid) {
+		/* as text the restore passes over: a human can create it
+		 * once what it reads exists again */
+		sqlout_puts(o, "\n-- invalid: no server can create it "
+		    "(it reads a missing table, column or function)\nDO ");
+		sqlout_string(o, v->create, strlen(v->create));
+		sqlout_puts(o, ";\n");
+		return dump_store_err(d);
+	}
 	sqlout_puts(o, "\nDROP VIEW IF EXISTS ");
 	sqlout_ident(o, v->name);
 	sqlout_puts(o, ";\n");

@@ -5,7 +5,9 @@
 # server can create it, and `gunzip -c | mariadb` stops at the first error:
 # everything after it would be lost to the person restoring.  The dump
 # keeps the definition as text (DO '...'), the log says so, and the rest
-# restores.
+# restores.  Also from that suite (Bug#23491): a view calling a function
+# qualified with its own database keeps that qualifier (the server keeps
+# it as written), so the view restores as it was.
 . "$top_srcdir/t/lib/tap.sh"
 . "$top_srcdir/t/lib/mariadb.sh"
 . "$top_srcdir/t/lib/dbcompare.sh"
@@ -13,7 +15,7 @@
 mariadb_available || skip_all "no MariaDB server installed (mariadb-server)"
 dump="$top_builddir/t/mysql-dump"
 
-plan 5
+plan 6
 tap_tmpdir
 mkdir "$TAP_TMP/out"
 mariadb_start src || bail "cannot start the source server"
@@ -27,6 +29,9 @@ DROP TABLE a.gone;
 CREATE TABLE a.t (id INT);
 INSERT INTO a.t VALUES (1), (2);
 CREATE VIEW a.zz AS SELECT id FROM a.t;
+USE a;
+CREATE FUNCTION a.f1() RETURNS INT RETURN 1;
+CREATE VIEW a.zz2 AS SELECT a.f1() AS one, f1() AS two, id FROM a.t;
 CREATE DATABASE z;
 CREATE TABLE z.t (v VARCHAR(5));
 INSERT INTO z.t VALUES ('kept');
@@ -46,4 +51,9 @@ db_compare "what comes after the invalid views is restored" \
     "$TAP_TMP/a.fp" "$TAP_TMP/b.fp"
 is "$(mariadb_client "$dst_SOCK" -N -e "SELECT GROUP_CONCAT(TABLE_NAME
     ORDER BY TABLE_NAME) FROM information_schema.VIEWS
-    WHERE TABLE_SCHEMA = 'a'")" "zz" "the valid view is there, not the others"
+    WHERE TABLE_SCHEMA = 'a'")" "zz,zz2" \
+    "the valid views are there, not the others"
+v3="SHOW CREATE VIEW a.zz2"
+is "$(mariadb_client "$dst_SOCK" -N -e "$v3")" \
+    "$(mariadb_client "$src_SOCK" -N -e "$v3")" \
+    "a qualified function call in a view restores as it was"

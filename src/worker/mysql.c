@@ -1708,8 +1708,29 @@ view_uses(const struct obj *v, const struct obj *w)
  * outside strings): the view is created in the database of the dump's
  * USE, so that a restore under another name (cairnctl restore --database)
  * creates it there and makes it read that database's tables.  Other
- * databases stay named.  Returns new (free()).
+ * databases stay named, and so does a function call the user qualified
+ * (`db`.`f`(): the server keeps it as written, an unqualified call
+ * already means the view's own database; mysqldump.test Bug#23491).
+ * Returns new (free()).
  */
+/* is p a quoted name followed by '(' (a function call)? */
+static int
+names_call(const char *p)
+{
+	if (*p++ != '`')
+		return 0;
+	for (; *p != '\0'; p++)
+		if (*p == '`' && p[1] == '`')
+			p++;
+		else if (*p == '`')
+			break;
+	if (*p == '\0')
+		return 0;
+	for (p++; *p == ' '; p++)
+		;
+	return *p == '(';
+}
+
 static char *
 view_unqualified(const char *sql, const char *db)
 {
@@ -1728,7 +1749,8 @@ view_unqualified(const char *sql, const char *db)
 			str_addn(&out, p, (size_t)(q - p));
 			p = q;
 		} else if (*p == '`') {
-			if (strncmp(p, own.p, own.len) == 0) {
+			if (strncmp(p, own.p, own.len) == 0 &&
+			    !names_call(p + own.len)) {
 				p += own.len;
 				continue;
 			}

@@ -63,6 +63,9 @@ KEEP = {"create", "insert", "alter", "drop", "use", "set", "update",
 NEED = [
     (r"\bmysql\s*\.\s*`?\w", "writes the mysql system schema (cairn dumps "
      "no system database)"),
+    (r"\b(database|schema)\s+(if\s+(not\s+)?exists\s+)?`?(mysql|sys)\b|"
+     r"^\s*use\s+`?(mysql|sys)\b", "creates, drops or uses a system schema "
+     "(cairn dumps no system database)"),
     (r"\b(user|role)\b", "creates or changes accounts (dump_grants is "
      "separate)"),
     (r"\bset\s+(@@)?global\b|@@global\.", "changes a global server variable"),

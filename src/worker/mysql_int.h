@@ -48,6 +48,7 @@ struct obj {
 	char		*create;	/* owns; SHOW CREATE VIEW text */
 	char		*cs_client, *coll_conn;	/* owns */
 	int		 mark;		/* 0 new, 1 visiting, 2 done */
+	int		 invalid;	/* a view no server can create */
 };
 
 struct dump {

@@ -13,6 +13,7 @@
 
 #include <errmsg.h>
 #include <mysql.h>
+#include <mysqld_error.h>
 
 #include "cairn/buf.h"
 #include "cairn/errors.h"
@@ -476,6 +477,38 @@ dump_sequence(struct dump *d, const struct obj *ob)
  * Views, in dependency order over all databases
  */
 
+/*
+ * A view on a dropped table, column or function (or whose definer lost
+ * its rights) still shows its definition, but no server can create it,
+ * and the stock client stops the restore at the first error.  Reading it
+ * (no row) tells: ER_VIEW_INVALID.  Another error (a table the account
+ * may not read) leaves the view as it was: dumped.
+ */
+static int
+view_check(struct dump *d, struct obj *ob)
+{
+	struct buf	 q = { 0 };
+	MYSQL_RES	*r;
+
+	buf_adds(&q, "SELECT 1 FROM ");
+	query_ident(&q, ob->db);
+	buf_adds(&q, ".");
+	query_ident(&q, ob->name);
+	buf_adds(&q, " LIMIT 0");
+	if (mysql_real_query(d->db, q.p, (unsigned long)q.len) != 0) {
+		if (mysql_errno(d->db) == ER_VIEW_INVALID) {
+			ob->invalid = 1;
+			log_warnx("mysql: %s: view %s.%s is invalid (%s): its "
+			    "definition is kept as text, not created",
+			    d->job->name, ob->db, ob->name,
+			    mysql_error(d->db));
+		}
+	} else if ((r = mysql_store_result(d->db)) != NULL)
+		mysql_free_result(r);
+	buf_free(&q);
+	return 0;
+}
+
 static int
 dump_view_fetch(struct dump *d, struct obj *ob)
 {
@@ -504,7 +537,7 @@ dump_view_fetch(struct dump *d, struct obj *ob)
 	ob->cs_client = dup_field(row_col(r, row, "character_set_client"));
 	ob->coll_conn = dup_field(row_col(r, row, "collation_connection"));
 	mysql_free_result(r);
-	return 0;
+	return view_check(d, ob);
 }
 
 /* does the view's definition name `db`.`name`? (the server writes every
@@ -528,8 +561,29 @@ view_uses(const struct obj *v, const struct obj *w)
  * outside strings): the view is created in the database of the dump's
  * USE, so that a restore under another name (cairnctl restore --database)
  * creates it there and makes it read that database's tables.  Other
- * databases stay named.  Returns new (free()).
+ * databases stay named, and so does a function call the user qualified
+ * (`db`.`f`(): the server keeps it as written, an unqualified call
+ * already means the view's own database; mysqldump.test Bug#23491).
+ * Returns new (free()).
  */
+/* is p a quoted name followed by '(' (a function call)? */
+static int
+names_call(const char *p)
+{
+	if (*p++ != '`')
+		return 0;
+	for (; *p != '\0'; p++)
+		if (*p == '`' && p[1] == '`')
+			p++;
+		else if (*p == '`')
+			break;
+	if (*p == '\0')
+		return 0;
+	for (p++; *p == ' '; p++)
+		;
+	return *p == '(';
+}
+
 static char *
 view_unqualified(const char *sql, const char *db)
 {
@@ -548,7 +602,8 @@ view_unqualified(const char *sql, const char *db)
 			buf_add(&out, p, (size_t)(q - p));
 			p = q;
 		} else if (*p == '`') {
-			if (strncmp(p, own.p, own.len) == 0) {
+			if (strncmp(p, own.p, own.len) == 0 &&
+			    !names_call(p + own.len)) {
 				p += own.len;
 				continue;
 			}
@@ -595,6 +650,15 @@ dump_view_one(struct dump *d, struct obj *v, const char **curdb)
 	}
 	sqlout_puts(o, "\n-- view ");
 	put_comment_name(o, v->db, v->name);
+	if (v->invalid) {
+		/* as text the restore passes over: a human can create it
+		 * once what it reads exists again */
+		sqlout_puts(o, "\n-- invalid: no server can create it "
+		    "(it reads a missing table, column or function)\nDO ");
+		sqlout_string(o, v->create, strlen(v->create));
+		sqlout_puts(o, ";\n");
+		return dump_store_err(d);
+	}
 	sqlout_puts(o, "\nDROP VIEW IF EXISTS ");
 	sqlout_ident(o, v->name);
 	sqlout_puts(o, ";\n");

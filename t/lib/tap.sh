@@ -42,6 +42,7 @@ skip_all()
 	exit 0
 }
 
+# returns 1 on a failure, so `ok $? "..." || sed ... log` shows the log
 _tap_result()
 {
 	_tap_ran=$((_tap_ran + 1))

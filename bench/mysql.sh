@@ -18,22 +18,8 @@
 set -eu
 size_mb=${1:-1024}
 here=$(cd "$(dirname "$0")" && pwd)
-top_srcdir=${top_srcdir:-$(cd "$here/.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir/build}
-export top_srcdir top_builddir
-dump=$top_builddir/t/mysql-dump
-[ -x "$dump" ] || { echo "bench: $dump not built (make t/mysql-dump)" >&2; exit 1; }
-
-. "$top_srcdir/t/lib/tap.sh"
-. "$top_srcdir/t/lib/mariadb.sh"
-. "$here/mysql-data.sh"
-trap - HUP INT TERM
-trap '_tap_run_atexit' EXIT
-trap 'exit 130' INT TERM
-
-tap_tmpdir
-W=$TAP_TMP
-say() { printf '%s\n' "$*" >&2; }
+. "$here/lib.sh"
+bench_need "$dump"
 
 say "bench: starting a server"
 mariadb_start bench --innodb-buffer-pool-size=1536M --innodb-log-file-size=512M \

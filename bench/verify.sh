@@ -14,25 +14,8 @@ set -eu
 size_mb=${1:-200}
 rounds=${ROUNDS:-2}
 here=$(cd "$(dirname "$0")" && pwd)
-top_srcdir=${top_srcdir:-$(cd "$here/.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir/build}
-export top_srcdir top_builddir
-dump=$top_builddir/t/mysql-dump
-sq=$top_builddir/bench/cairn-sqlite-bench
-for f in "$dump" "$sq"; do
-	[ -x "$f" ] || { echo "bench: $f not built (make; make t/mysql-dump)" >&2; exit 1; }
-done
-
-. "$top_srcdir/t/lib/tap.sh"
-. "$top_srcdir/t/lib/mariadb.sh"
-. "$here/mysql-data.sh"
-trap - HUP INT TERM
-trap '_tap_run_atexit' EXIT
-trap 'exit 130' INT TERM
-tap_tmpdir
-W=$TAP_TMP
-say() { printf '%s\n' "$*" >&2; }
-now() { date +%s.%N; }
+. "$here/lib.sh"
+bench_need "$dump" "$sq"
 # timed NAME CMD...: wall seconds appended to $W/t.NAME
 timed() {
 	n=$1

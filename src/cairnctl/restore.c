@@ -53,6 +53,9 @@
 #define RESTORE_CHUNK		(256 * 1024)
 #define LINE_PREFIX_MAX		8192
 #define RESTORE_JOBS		4	/* --jobs: docs/performance.md */
+/* without --jobs, fewer INSERTs than this load in one stream: starting the
+ * loaders costs more than they save (bench/scale.sh, 10 tables) */
+#define RESTORE_PARALLEL_MIN	32
 
 struct ropts {
 	const char	*identity;	/* -i: an age identity file */
@@ -1242,7 +1245,9 @@ restore_mysql_checked(const struct art *a, const struct ropts *o,
 	/* a cairn dump whose rows sections check out (a renaming with a
 	 * line break would move the lines the plan counts) */
 	if (o->jobs > 1 && l.cairn && l.completed &&
-	    rplan_unusable(ps.plan) == NULL && (o->database == NULL ||
+	    rplan_unusable(ps.plan) == NULL && (o->jobs_given ||
+	    rplan_statements(ps.plan) >= RESTORE_PARALLEL_MIN) &&
+	    (o->database == NULL ||
 	    strpbrk(o->database, "\r\n") == NULL)) {
 		code = restore_mysql_parallel(a, o, ps.plan, client, cnf);
 		goto out;

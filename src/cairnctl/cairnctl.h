@@ -29,6 +29,13 @@ struct cli {
 
 /* "cairnctl: ..." on stderr */
 void	cli_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * The first line of a secret file (a password, an S3 key) in *out (new,
+ * cli_free_secret()); -1 with "WHAT PATH: why" printed.
+ */
+int	cli_read_secret(const char *what, const char *path, char **out);
+/* Wipes and frees s (NULL: nothing). */
+void	cli_free_secret(char *s);
 
 /* offline.c */
 int	cmd_list(struct cli *, int argc, char **argv);

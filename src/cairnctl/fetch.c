@@ -28,38 +28,20 @@
 #include "cairn/util.h"
 #include "cairnctl.h"
 
-/* The first line of a key file; NULL (message printed) on failure. */
+/* The first line of a key file, not empty; NULL (message printed) if not. */
 static char *
 fetch_key(const char *remote, const char *what, const char *path)
 {
-	char	 buf[1024];
-	ssize_t	 n;
-	int	 fd;
+	char	*label, *key = NULL;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		cli_warnx("restore: s3 %s: %s %s: %s", remote, what, path,
-		    strerror(errno));
-		return NULL;
+	label = xasprintf("restore: s3 %s: %s", remote, what);
+	if (cli_read_secret(label, path, &key) == 0 && key[0] == '\0') {
+		cli_warnx("%s %s: empty", label, path);
+		cli_free_secret(key);
+		key = NULL;
 	}
-	n = util_read_all(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0) {
-		cli_warnx("restore: s3 %s: %s %s: %s", remote, what, path,
-		    n < 0 ? strerror(errno) : "empty");
-		return NULL;
-	}
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return xstrdup(buf);
-}
-
-static void
-fetch_wipe(char *s)
-{
-	if (s != NULL) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
+	free(label);
+	return key;
 }
 
 /* "JOB/NAME" or "NAME": the artifact's name and job, checked. */
@@ -161,7 +143,7 @@ fetch_remote(struct cli *c, const char *remote, const char *arg,
 	sp.secret_key = sp.access_key == NULL ? NULL : fetch_key(remote,
 	    "secret_key_file", r->secret_key_file);
 	if (sp.access_key == NULL || sp.secret_key == NULL) {
-		fetch_wipe((char *)sp.access_key);
+		cli_free_secret((char *)sp.access_key);
 		return CAIRN_E_NOPERM;
 	}
 	f->dir = xasprintf("%s/cairn-fetch.XXXXXX", tmp != NULL &&
@@ -181,8 +163,8 @@ fetch_remote(struct cli *c, const char *remote, const char *arg,
 		free(key);
 		s3_global_cleanup();
 	}
-	fetch_wipe((char *)sp.access_key);
-	fetch_wipe((char *)sp.secret_key);
+	cli_free_secret((char *)sp.access_key);
+	cli_free_secret((char *)sp.secret_key);
 	if (code != CAIRN_E_OK)
 		fetch_cleanup(f);
 	return code;

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +34,42 @@ cli_warnx(const char *fmt, ...)
 	va_end(ap);
 	util_vis(vis, sizeof(vis), raw);
 	fprintf(stderr, "cairnctl: %s\n", vis);
+}
+
+int
+cli_read_secret(const char *what, const char *path, char **out)
+{
+	char	 buf[1024];
+	ssize_t	 n;
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		cli_warnx("%s %s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	n = util_read_all(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0 || (size_t)n == sizeof(buf) - 1) {
+		cli_warnx("%s %s: %s", what, path, n < 0 ? strerror(errno) :
+		    "longer than 1022 bytes");
+		explicit_bzero(buf, sizeof(buf));
+		return -1;
+	}
+	buf[n] = '\0';
+	/* the trailing newline is not part of the secret */
+	buf[strcspn(buf, "\r\n")] = '\0';
+	*out = xstrdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
+}
+
+void
+cli_free_secret(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
 }
 
 static void __attribute__((noreturn))

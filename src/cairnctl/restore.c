@@ -807,38 +807,6 @@ opt_value(FILE *fp, const char *key, const char *v)
 	fputs("\"\n", fp);
 }
 
-static int
-read_password(const char *path, char **out)
-{
-	char	 buf[1024];
-	ssize_t	 n;
-	int	 fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		cli_warnx("restore: --password-file %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	n = util_read_all(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0 || (size_t)n == sizeof(buf) - 1) {
-		cli_warnx("restore: --password-file %s: %s", path, n < 0 ?
-		    strerror(errno) : "longer than 1022 bytes");
-		return -1;
-	}
-	buf[n] = '\0';
-	/* one line: the trailing newline is not part of the password */
-	buf[strcspn(buf, "\r\n")] = '\0';
-	if (strchr(buf, '\n') != NULL) {
-		cli_warnx("restore: --password-file %s: more than one line",
-		    path);
-		return -1;
-	}
-	*out = xstrdup(buf);
-	explicit_bzero(buf, sizeof(buf));
-	return 0;
-}
-
 /* a private folder with the client's option file; returns its path */
 static char *
 mysql_defaults(const struct ropts *o, char **dirp)
@@ -855,8 +823,8 @@ mysql_defaults(const struct ropts *o, char **dirp)
 		return NULL;
 	}
 	path = xasprintf("%s/client.cnf", dir);
-	if (o->password_file != NULL && read_password(o->password_file,
-	    &pw) == -1)
+	if (o->password_file != NULL && cli_read_secret(
+	    "restore: --password-file", o->password_file, &pw) == -1)
 		goto fail;
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0600)) == -1 || (fp = fdopen(fd, "w")) == NULL) {

@@ -238,18 +238,18 @@ dump_routines(struct dump *d, const char *db, const char *coll)
 		return -1;
 	while (rc == 0 && (row = mysql_fetch_row(r)) != NULL) {
 		const char	*type = row[1] != NULL ? row[1] : "";
-		char		 col[64];
+		const char	*col;
 
 		if (row[0] == NULL)
 			continue;
 		if (strcmp(type, "FUNCTION") == 0)
-			snprintf(col, sizeof(col), "Create Function");
+			col = "Create Function";
 		else if (strcmp(type, "PROCEDURE") == 0)
-			snprintf(col, sizeof(col), "Create Procedure");
+			col = "Create Procedure";
 		else if (strcmp(type, "PACKAGE") == 0)
-			snprintf(col, sizeof(col), "Create Package");
+			col = "Create Package";
 		else if (strcmp(type, "PACKAGE BODY") == 0)
-			snprintf(col, sizeof(col), "Create Package Body");
+			col = "Create Package Body";
 		else
 			continue;
 		rc = dump_show_compound(d, db, coll, type, row[0], col,

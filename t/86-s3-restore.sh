@@ -23,16 +23,7 @@ mkdb "$T/a.db" 3000
 conf()	# FILE BACKUP_DIR [S3 OPTION]
 {
 	conf_head "$1" 'defaults { upload = "offsite" }' \
-	    "sqlite a { path = \"$T/a.db\" }" \
-	    "s3 offsite {" \
-	    "	endpoint = \"$S3URL\"" \
-	    "	bucket = \"backups\"" \
-	    "	prefix = \"cairn/host1/\"" \
-	    "	path_style = true" \
-	    "	access_key_file = \"$T/s3.access\"" \
-	    "	secret_key_file = \"$T/s3.secret\"" \
-	    "	${3:-}" \
-	    "}"
+	    "sqlite a { path = \"$T/a.db\" }" "$(s3_section "${3:-}")"
 	sed -i "s|^backup_dir = .*|backup_dir = \"$2\"|" "$1"
 }
 conf "$T/c.conf" "$T/bk"

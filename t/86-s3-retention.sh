@@ -31,16 +31,8 @@ remote()	# DAYS KEEP_MIN
 	    'verify { schedule = "0 0 1 1 *" }' \
 	    'retention { schedule = "0 0 1 1 *" days = 60 }' \
 	    "sqlite a { path = \"$T/a.db\" }" \
-	    "s3 offsite {" \
-	    "	endpoint = \"$S3URL\"" \
-	    "	bucket = \"backups\"" \
-	    "	prefix = \"cairn/host1/\"" \
-	    "	path_style = true" \
-	    "	access_key_file = \"$T/s3.access\"" \
-	    "	secret_key_file = \"$T/s3.secret\"" \
-	    "	retention { days = $1 keep_min = $2 }" \
-	    "	bandwidth_limit = ${3:-0}" \
-	    "}"
+	    "$(s3_section "retention { days = $1 keep_min = $2 }" \
+	    "bandwidth_limit = ${3:-0}")"
 }
 copies() { q "SELECT count(*) FROM remote_copies"; }
 settled()

@@ -11,6 +11,10 @@
 #   s3_stop [SIGNAL]    stops it (default TERM; KILL for a crash)
 #   s3_object KEY       the file holding the object KEY of bucket backups
 #   s3_uploads          in-progress multipart uploads left on the server
+#   s3_section [LINE...] the config section "s3 offsite" for this server
+#                       (bucket backups, prefix cairn/host1/, the test
+#                       keys), with LINEs added inside: one argument for
+#                       conf_head
 #
 # s3rver checks the access key (S3RVER) but not the signature's secret;
 # it has no AbortMultipartUpload (405) and no checksum headers.
@@ -75,4 +79,16 @@ s3_uploads()
 {
 	find "$S3DIR/backups/._S3rver_uploads" -mindepth 1 -maxdepth 1 \
 	    -type d 2>/dev/null | wc -l
+}
+
+s3_section()
+{
+	printf 's3 offsite {\n\tendpoint = "%s"\n\tbucket = "backups"\n' "$S3URL"
+	printf '\tprefix = "cairn/host1/"\n\tpath_style = true\n'
+	printf '\taccess_key_file = "%s"\n' "$TAP_TMP/s3.access"
+	printf '\tsecret_key_file = "%s"\n' "$TAP_TMP/s3.secret"
+	for _l in "$@"; do
+		printf '\t%s\n' "$_l"
+	done
+	printf '}'
 }

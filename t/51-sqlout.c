@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sqlout.h"
+#include "cairn/sqlscan.h"
 #include "cairn/util.h"
 #include "tap.h"
 
@@ -59,6 +60,102 @@ ftext(const char *in)
 	return buf;
 }
 
+/* the statement sqlscan gives back, and whether it was wrapped */
+struct got {
+	char	*text;
+	int	 wrapped, cut, n;
+};
+
+static int
+got_item(void *arg, const struct sqlscan_item *it)
+{
+	struct got	*g = arg;
+
+	if (it->kind != SQLSCAN_STMT)
+		return 0;
+	free(g->text);
+	g->text = xmalloc(it->len + 1);
+	memcpy(g->text, it->text, it->len + 1);
+	g->wrapped = it->wrapped;
+	g->cut = it->cut;
+	g->n++;
+	return 0;
+}
+
+/* the wrapped form: what the stock client must pass on, and sqlscan's
+ * reading of it, through a buffer smaller than the statement */
+static void
+test_wrap(void)
+{
+	static const char stmt[] = "CREATE PROCEDURE `p\r\nq`() BEGIN "
+	    "SELECT 'it''s \\\r\n'; END";
+	static const char bad[][64] = {
+		"EXECUTE IMMEDIATE CONCAT('a'",
+		"EXECUTE IMMEDIATE CONCAT('a', CHAR(200 USING utf8mb4))",
+		"EXECUTE IMMEDIATE CONCAT('a', CHAR( USING utf8mb4))",
+		"EXECUTE IMMEDIATE CONCAT('a',CHAR(13 USING utf8mb4))",
+		"EXECUTE IMMEDIATE CONCAT('a', CHAR(13 USING latin1))",
+		"EXECUTE IMMEDIATE CONCAT('a''), 1)",
+	};
+	struct mem	 m;
+	struct sqlout	*o;
+	struct sqlscan	*s;
+	struct got	 g = { 0 };
+	char		 copy[sizeof(bad[0])], *big;
+	int		 okay = 1;
+
+	ok(sqlout_needs_wrap(stmt, strlen(stmt)) &&
+	    !sqlout_needs_wrap("a\rb\n\n", 5), "CR LF needs the wrapped form, "
+	    "a lone CR or LF does not");
+	RENDER(16, sqlout_puts(o, "SET @a = 1;\n"); sqlout_wrap_begin(o);
+	    sqlout_puts(o, "A'\\\r\nB"); sqlout_wrap_end(o);
+	    sqlout_puts(o, ";\n"));
+	is_str(m.p, "SET @a = 1;\nEXECUTE IMMEDIATE CONCAT('A''', CHAR(92 "
+	    "USING utf8mb4), '', CHAR(13 USING utf8mb4), '\nB');\n",
+	    "quote doubled, backslash and CR spelt out, LF kept");
+	free(m.p);
+
+	RENDER(16, sqlout_wrap_begin(o); sqlout_puts(o, stmt);
+	    sqlout_wrap_end(o); sqlout_puts(o, ";\nSELECT 1;\n"));
+	if ((s = sqlscan_new(0, got_item, &g)) == NULL)
+		bail("sqlscan_new");
+	sqlscan_keep(s, 64);
+	ok(sqlscan_feed(s, m.p, m.len) == 0 && sqlscan_end(s) == 0 &&
+	    g.n == 2, "the wrapped statement scans");
+	sqlscan_free(s);
+	free(m.p);
+	ok(g.wrapped == 0 && strcmp(g.text, "SELECT 1") == 0,
+	    "the next statement is read as usual");
+	g.n = 0;
+	RENDER(16, sqlout_wrap_begin(o); sqlout_puts(o, stmt);
+	    sqlout_wrap_end(o); sqlout_puts(o, ";\n"));
+	if ((s = sqlscan_new(0, got_item, &g)) == NULL)
+		bail("sqlscan_new");
+	sqlscan_keep(s, 64);
+	(void)sqlscan_feed(s, m.p, m.len);
+	(void)sqlscan_end(s);
+	sqlscan_free(s);
+	free(m.p);
+	ok(g.n == 1 && g.wrapped && !g.cut && strcmp(g.text, stmt) == 0,
+	    "sqlscan gives it back decoded and whole, past its keep limit");
+	free(g.text);
+
+	for (size_t i = 0; i < nitems(bad); i++) {
+		memcpy(copy, bad[i], sizeof(copy));
+		if (sqlscan_unwrap(copy, strlen(copy)) != (size_t)-1 ||
+		    strcmp(copy, bad[i]) != 0) {
+			diag("decoded: %s", bad[i]);
+			okay = 0;
+		}
+	}
+	ok(okay, "any other form is left as it is");
+	big = xstrdup("EXECUTE IMMEDIATE CONCAT('', CHAR(13 USING utf8mb4), "
+	    "'x''y', CHAR(10 USING utf8mb4))");
+	ok(sqlscan_unwrap(big, strlen(big)) == 5 &&
+	    memcmp(big, "\rx'y\n", 6) == 0, "empty pieces and a quote decode");
+	free(big);
+}
+
 int
 main(void)
 {
@@ -70,7 +167,8 @@ main(void)
 	int		 okay;
 	float		 f;
 
-	plan(25);
+	plan(25 + 7);
+	test_wrap();
 
 	RENDER(64, sqlout_ident(o, "plain"));
 	is_str(m.p, "`plain`", "an identifier is backquoted");

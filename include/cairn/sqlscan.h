@@ -27,6 +27,10 @@
  *     whitespace; a line comment inside a statement is replaced by a newline;
  *     a line comment between statements is given as SQLSCAN_COMMENT (the
  *     text from `--`/`#` to the end of the line, without the newline).
+ *   - A statement in the wrapped form cairn writes for text holding CR LF
+ *     (SQLSCAN_WRAP_HEAD ..., see sqlout_wrap_begin()) is given decoded:
+ *     the statement the server runs, with wrapped set.  Such a statement
+ *     is never cut.
  *   - Memory is bounded: a statement longer than max_stmt bytes is an
  *     error; with sqlscan_keep() only a prefix of each is held.
  *   - Errors: sqlscan_feed()/sqlscan_end() return -1 with a one-line cause
@@ -46,6 +50,7 @@
 #define SQLSCAN_MAX_STMT	((size_t)16 << 20)
 #define SQLSCAN_MAX_PACKET	((size_t)1 << 30)
 #define SQLSCAN_MAX_DELIM	16
+#define SQLSCAN_WRAP_HEAD	"EXECUTE IMMEDIATE CONCAT('"
 
 enum sqlscan_kind {
 	SQLSCAN_STMT,		/* a statement, delimiter stripped */
@@ -62,6 +67,7 @@ struct sqlscan_item {
 	size_t			 len;
 	uint64_t		 line;	/* 1-based line where it starts */
 	int			 unterminated;	/* last statement had no delimiter */
+	int			 wrapped;	/* decoded from the wrapped form */
 	/* statements only: */
 	int			 cut;	/* text is a prefix (see sqlscan_keep()) */
 	uint64_t		 total;	/* the whole statement's length */
@@ -97,6 +103,12 @@ void		 sqlscan_keep(struct sqlscan *, size_t keep);
  */
 int		 sqlscan_plain(const struct sqlscan *);
 void		 sqlscan_skip_line(struct sqlscan *);
+/*
+ * Decode a whole statement in the wrapped form in place (the text only
+ * shrinks; NUL-terminated after).  Returns the decoded length, or
+ * (size_t)-1, text unchanged, if it is not exactly that form.
+ */
+size_t		 sqlscan_unwrap(char *text, size_t len);
 /* The line the scanner is at (1-based). */
 uint64_t	 sqlscan_line(const struct sqlscan *);
 void		 sqlscan_free(struct sqlscan *);

@@ -50,6 +50,7 @@ struct sqlscan {
 	size_t		 keep;		/* 0, or bytes of a statement kept */
 	uint64_t	 total;		/* the statement's length so far */
 	int		 cut;		/* longer than keep */
+	int		 wrapped;	/* starts with SQLSCAN_WRAP_HEAD: kept whole */
 	int		 depth;		/* parentheses outside strings */
 	uint64_t	 groups;	/* (...) groups at depth 0 */
 	char		 tailw[SQLSCAN_MAX_DELIM];	/* its last bytes */
@@ -136,6 +137,79 @@ sqlscan_error(const struct sqlscan *s)
 	return s->err[0] ? s->err : "no error";
 }
 
+/*
+ * The wrapped form exactly as sqlout writes it: after the head, pieces
+ * 'text' ('' for a quote) and CHAR(n USING utf8mb4) (n < 128), separated
+ * by ", ", then ")".
+ */
+static size_t
+unwrap_pass(char *text, size_t len, int write)
+{
+	static const char	 chr[] = "CHAR(", use[] = " USING utf8mb4)";
+	const char		*p = text + sizeof(SQLSCAN_WRAP_HEAD) - 1;
+	const char		*e = text + len;
+	char			*o = text;
+	unsigned		 n;
+
+	if (len < sizeof(SQLSCAN_WRAP_HEAD) - 1 ||
+	    memcmp(text, SQLSCAN_WRAP_HEAD, sizeof(SQLSCAN_WRAP_HEAD) - 1))
+		return (size_t)-1;
+	p--;	/* at the first piece's quote */
+	for (;;) {
+		if (p < e && *p == '\'') {
+			for (p++;; p++) {
+				if (p >= e)
+					return (size_t)-1;
+				if (*p == '\'') {
+					if (p + 1 < e && p[1] == '\'') {
+						if (write)
+							*o = *p;
+						o++, p++;
+						continue;
+					}
+					p++;
+					break;
+				}
+				if (write)
+					*o = *p;
+				o++;
+			}
+		} else if ((size_t)(e - p) > sizeof(chr) - 1 &&
+		    memcmp(p, chr, sizeof(chr) - 1) == 0) {
+			p += sizeof(chr) - 1;
+			if (p >= e || *p < '0' || *p > '9')
+				return (size_t)-1;
+			for (n = 0; p < e && *p >= '0' && *p <= '9' && n < 128;
+			    p++)
+				n = n * 10 + (unsigned)(*p - '0');
+			if (n >= 128 || (size_t)(e - p) < sizeof(use) - 1 ||
+			    memcmp(p, use, sizeof(use) - 1) != 0)
+				return (size_t)-1;
+			p += sizeof(use) - 1;
+			if (write)
+				*o = (char)n;
+			o++;
+		} else
+			return (size_t)-1;
+		if (p + 1 == e && *p == ')')
+			break;
+		if (e - p < 2 || p[0] != ',' || p[1] != ' ')
+			return (size_t)-1;
+		p += 2;
+	}
+	if (write)
+		*o = '\0';
+	return (size_t)(o - text);
+}
+
+size_t
+sqlscan_unwrap(char *text, size_t len)
+{
+	if (unwrap_pass(text, len, 0) == (size_t)-1)
+		return (size_t)-1;
+	return unwrap_pass(text, len, 1);
+}
+
 void
 sqlscan_keep(struct sqlscan *s, size_t keep)
 {
@@ -152,10 +226,12 @@ static int
 emit(struct sqlscan *s, enum sqlscan_kind kind, const char *text, size_t len,
     uint64_t line, int unterminated)
 {
-	struct sqlscan_item	 it = { kind, text, len, line, unterminated,
-				    0, len, 0 };
+	struct sqlscan_item	 it = { .kind = kind, .text = text,
+				    .len = len, .line = line,
+				    .unterminated = unterminated, .total = len };
 
 	if (kind == SQLSCAN_STMT) {
+		it.wrapped = s->wrapped;
 		it.cut = s->cut;
 		it.total = s->total;
 		it.groups = s->groups;
@@ -171,7 +247,7 @@ emit(struct sqlscan *s, enum sqlscan_kind kind, const char *text, size_t len,
 static int
 append(struct sqlscan *s, char c)
 {
-	size_t	 lim = s->keep != 0 ? s->keep : s->max;
+	size_t	 lim = s->keep != 0 && !s->wrapped ? s->keep : s->max;
 
 	if (s->total == 0) {
 		if (isspace((unsigned char)c))
@@ -209,6 +285,10 @@ append(struct sqlscan *s, char c)
 	}
 	s->buf[s->len++] = c;
 	s->buf[s->len] = '\0';
+	/* a wrapped statement is decoded whole (keep >= 64 > the head) */
+	if (s->len == sizeof(SQLSCAN_WRAP_HEAD) - 1 &&
+	    memcmp(s->buf, SQLSCAN_WRAP_HEAD, s->len) == 0)
+		s->wrapped = 1;
 	return 0;
 }
 
@@ -230,6 +310,7 @@ stmt_reset(struct sqlscan *s)
 	s->normal_run = 0;
 	s->total = 0;
 	s->cut = 0;
+	s->wrapped = 0;
 	s->depth = 0;
 	s->groups = 0;
 	s->tlen = 0;
@@ -329,6 +410,7 @@ static int
 finish_stmt(struct sqlscan *s, int unterminated)
 {
 	const char	*cmd;
+	size_t		 n;
 	int		 rc = 0;
 
 	trim(s);
@@ -343,6 +425,12 @@ finish_stmt(struct sqlscan *s, int unterminated)
 		    emit_cmd(s, cmd, s->stmt_line) == -1)
 			return -1;
 		track_sql_mode(s, s->buf, s->len);
+		if (s->wrapped && !s->cut &&
+		    (n = sqlscan_unwrap(s->buf, s->len)) != (size_t)-1) {
+			s->len = n;
+			s->total = n;
+		} else
+			s->wrapped = 0;
 		rc = emit(s, SQLSCAN_STMT, s->buf, s->len, s->stmt_line,
 		    unterminated);
 	}

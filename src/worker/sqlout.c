@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sqlout.h"
+#include "cairn/sqlscan.h"
 #include "cairn/util.h"
 
 struct sqlout {
@@ -20,6 +21,7 @@ struct sqlout {
 	size_t		 cap;
 	uint64_t	 total;
 	int		 err;		/* sticky errno of the sink */
+	int		 wrap;		/* inside sqlout_wrap_begin() */
 };
 
 struct sqlout *
@@ -46,10 +48,47 @@ sqlout_free(struct sqlout *o)
 	free(o);
 }
 
+/* the buffer's bytes as pieces of the CONCAT (see sqlout_wrap_begin()) */
+static int
+sink_wrapped(struct sqlout *o, const char *p, size_t n)
+{
+	char		 out[4096];
+	const char	*rep;
+	size_t		 k = 0, m;
+
+	for (size_t i = 0; i < n; i++) {
+		if (k + 40 > sizeof(out)) {
+			if (o->sink(o->arg, out, k) == -1)
+				return -1;
+			k = 0;
+		}
+		switch (p[i]) {
+		case '\'':
+			rep = "''";
+			break;
+		case '\r':
+			rep = "', CHAR(13 USING utf8mb4), '";
+			break;
+		case '\\':
+			rep = "', CHAR(92 USING utf8mb4), '";
+			break;
+		default:
+			out[k++] = p[i];
+			continue;
+		}
+		m = strlen(rep);
+		memcpy(out + k, rep, m);
+		k += m;
+	}
+	return k > 0 ? o->sink(o->arg, out, k) : 0;
+}
+
 int
 sqlout_flush(struct sqlout *o)
 {
-	if (o->err == 0 && o->len > 0 && o->sink(o->arg, o->buf, o->len) == -1)
+	if (o->err == 0 && o->len > 0 && (o->wrap ?
+	    sink_wrapped(o, o->buf, o->len) :
+	    o->sink(o->arg, o->buf, o->len)) == -1)
 		o->err = errno != 0 ? errno : EIO;
 	o->len = 0;
 	if (o->err != 0) {
@@ -69,6 +108,28 @@ uint64_t
 sqlout_bytes(const struct sqlout *o)
 {
 	return o->total;
+}
+
+void
+sqlout_wrap_begin(struct sqlout *o)
+{
+	sqlout_puts(o, SQLSCAN_WRAP_HEAD);
+	(void)sqlout_flush(o);
+	o->wrap = 1;
+}
+
+void
+sqlout_wrap_end(struct sqlout *o)
+{
+	(void)sqlout_flush(o);
+	o->wrap = 0;
+	sqlout_puts(o, "')");
+}
+
+int
+sqlout_needs_wrap(const char *s, size_t n)
+{
+	return memmem(s, n, "\r\n", 2) != NULL;
 }
 
 /* room for at least n bytes (n <= cap) */

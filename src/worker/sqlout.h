@@ -14,6 +14,8 @@
  *     that contain bytes < 0x80): \0 \n \r \\ \' \" \Z, so a statement never
  *     contains a raw newline.  Restores need a sql_mode without
  *     NO_BACKSLASH_ESCAPES (the dump header sets one).
+ *   - Between sqlout_wrap_begin() and sqlout_wrap_end() every byte goes
+ *     into one statement EXECUTE IMMEDIATE CONCAT('...', ...) (see there).
  *   - Borrows the sink's argument; sqlout_free() flushes nothing.
  */
 #ifndef CAIRN_SQLOUT_H
@@ -55,6 +57,22 @@ void		 sqlout_comment_text(struct sqlout *, const char *);
 void		 sqlout_string(struct sqlout *, const char *, size_t);
 /* 0x0123ab, or '' for an empty value (0x alone is not a literal). */
 void		 sqlout_hex(struct sqlout *, const unsigned char *, size_t);
+
+/*
+ * The stock client reading a file or a pipe drops the CR of every line
+ * that ends in CR LF, even inside a quoted name or a routine's body.  A
+ * statement whose text holds CR LF is written instead as
+ *   EXECUTE IMMEDIATE CONCAT('text', CHAR(13 USING utf8mb4), 'text')
+ * with ' doubled and every CR and backslash given as CHAR(n USING
+ * utf8mb4), so that the literal reads the same under any sql_mode and the
+ * server runs exactly the statement's bytes.  sqlscan gives such a
+ * statement back decoded (SQLSCAN_WRAP_HEAD).  The caller writes the
+ * delimiter after sqlout_wrap_end().  Wrapping flushes the buffer.
+ */
+void		 sqlout_wrap_begin(struct sqlout *);
+void		 sqlout_wrap_end(struct sqlout *);
+/* Does text need that: does it hold CR LF? */
+int		 sqlout_needs_wrap(const char *, size_t);
 
 /* Upper bounds of what sqlout_string()/sqlout_hex() write for n bytes. */
 #define SQLOUT_STRING_MAX(n)	(2 * (size_t)(n) + 2)

@@ -174,8 +174,9 @@ rplan_item(struct rplan *p, const struct sqlscan_item *it)
 			p->pending = true;
 			return 0;
 		}
+		/* a wrapped INSERT (a name with CR LF) is not sent as is */
 		if (it->kind != SQLSCAN_STMT || it->line != p->expect ||
-		    !has_prefix(it->text, "INSERT INTO "))
+		    it->wrapped || !has_prefix(it->text, "INSERT INTO "))
 			return unusable(p, it->line, "a table's rows are not "
 			    "one INSERT statement a line");
 		p->expect++;

@@ -199,6 +199,7 @@ dump_definition(struct dump *d, const char *what, const struct obj *ob)
 	MYSQL_ROW	 row;
 	char		 lower[32], msg[48];
 	size_t		 i;
+	int		 wrapped;
 
 	for (i = 0; what[i] != '\0' && i + 1 < sizeof(lower); i++)
 		lower[i] = (char)tolower((unsigned char)what[i]);
@@ -220,11 +221,14 @@ dump_definition(struct dump *d, const char *what, const struct obj *ob)
 	}
 	sqlout_printf(d->out, "\n-- %s ", lower);
 	put_comment_name(d->out, ob->db, ob->name);
-	sqlout_printf(d->out, "\nDROP %s IF EXISTS ", what);
+	sqlout_putc(d->out, '\n');
+	wrapped = put_begin(d->out, ob->name, NULL);
+	sqlout_printf(d->out, "DROP %s IF EXISTS ", what);
 	sqlout_ident(d->out, ob->name);
-	sqlout_puts(d->out, ";\n");
+	put_end(d->out, wrapped);
+	wrapped = put_begin(d->out, row[1], NULL);
 	sqlout_puts(d->out, row[1]);
-	sqlout_puts(d->out, ";\n");
+	put_end(d->out, wrapped);
 	mysql_free_result(r);
 	return 0;
 }
@@ -250,8 +254,29 @@ put_comment_name(struct sqlout *o, const char *db, const char *name)
 void
 put_use(struct sqlout *o, const char *db)
 {
-	sqlout_puts(o, strpbrk(db, "\r\n") != NULL ? "/**/USE " : "USE ");
+	int	 wrapped = put_begin(o, db, NULL);
+
+	sqlout_puts(o, !wrapped && strpbrk(db, "\r\n") != NULL ? "/**/USE " :
+	    "USE ");
 	sqlout_ident(o, db);
+	put_end(o, wrapped);
+}
+
+int
+put_begin(struct sqlout *o, const char *a, const char *b)
+{
+	if ((a == NULL || !sqlout_needs_wrap(a, strlen(a))) &&
+	    (b == NULL || !sqlout_needs_wrap(b, strlen(b))))
+		return 0;
+	sqlout_wrap_begin(o);
+	return 1;
+}
+
+void
+put_end(struct sqlout *o, int wrapped)
+{
+	if (wrapped)
+		sqlout_wrap_end(o);
 	sqlout_puts(o, ";\n");
 }
 
@@ -576,6 +601,7 @@ dump_database(struct dump *d, size_t di)
 	MYSQL_ROW	 row;
 	const char	*s, *ine = "/*!32312 IF NOT EXISTS*/";
 	size_t		 i;
+	int		 wrapped;
 
 	snprintf(d->prog.current, sizeof(d->prog.current), "%s", db);
 	buf_adds(&q, "SHOW CREATE DATABASE IF NOT EXISTS ");
@@ -594,13 +620,14 @@ dump_database(struct dump *d, size_t di)
 	sqlout_marker_name(o, db);
 	sqlout_putc(o, '\n');
 	/* "CREATE DATABASE IF NOT EXISTS" in plain words */
+	wrapped = put_begin(o, row[1], NULL);
 	if ((s = strstr(row[1], ine)) != NULL) {
 		sqlout_put(o, row[1], (size_t)(s - row[1]));
 		sqlout_puts(o, "IF NOT EXISTS");
 		sqlout_puts(o, s + strlen(ine));
 	} else
 		sqlout_puts(o, row[1]);
-	sqlout_puts(o, ";\n");
+	put_end(o, wrapped);
 	put_use(o, db);
 	mysql_free_result(r);
 

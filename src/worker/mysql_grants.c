@@ -337,6 +337,8 @@ static void
 put_grant(struct sqlout *o, const char *words, int grant, const char *kind,
     const char *obj, const struct acct *a)
 {
+	int	 wrapped = put_begin(o, obj, NULL);
+
 	sqlout_puts(o, "GRANT ");
 	sqlout_puts(o, words[0] != '\0' ? words : "USAGE");
 	sqlout_puts(o, " ON ");
@@ -350,7 +352,9 @@ put_grant(struct sqlout *o, const char *words, int grant, const char *kind,
 		sqlout_putc(o, '*');
 	sqlout_puts(o, " TO ");
 	put_grantee(o, a);
-	sqlout_puts(o, grant ? " WITH GRANT OPTION;\n" : ";\n");
+	if (grant)
+		sqlout_puts(o, " WITH GRANT OPTION");
+	put_end(o, wrapped);
 }
 
 static int

@@ -369,7 +369,7 @@ dump_rows(struct dump *d, const struct obj *ob, struct col *cols,
 	uint64_t	 rows = 0, stmt_start = 0;
 	int64_t		 last_ms;
 	size_t		 i, bound;
-	int		 in_stmt = 0;
+	int		 in_stmt = 0, wrapped;
 	char		 what[300];
 
 	snprintf(what, sizeof(what), "select %s.%s", ob->db, ob->name);
@@ -378,6 +378,8 @@ dump_rows(struct dump *d, const struct obj *ob, struct col *cols,
 		return 0;	/* only generated columns: nothing to insert */
 
 	rows_select(ob, cols, ncols, history, &q, &prefix);
+	/* a name with CR LF in the prefix: every INSERT wrapped */
+	wrapped = sqlout_needs_wrap(prefix.p, prefix.len);
 	if (mysql_real_query(d->db, q.p, (unsigned long)q.len) != 0) {
 		buf_free(&q);
 		buf_free(&prefix);
@@ -406,11 +408,13 @@ dump_rows(struct dump *d, const struct obj *ob, struct col *cols,
 		}
 		if (in_stmt && sqlout_bytes(o) - stmt_start + bound + 2 >
 		    d->stmt_max) {
-			sqlout_put(o, ";\n", 2);
+			put_end(o, wrapped);
 			in_stmt = 0;
 		}
 		if (!in_stmt) {
 			stmt_start = sqlout_bytes(o);
+			if (wrapped)
+				sqlout_wrap_begin(o);
 			sqlout_put(o, prefix.p, prefix.len);
 			in_stmt = 1;
 		} else
@@ -433,7 +437,7 @@ dump_rows(struct dump *d, const struct obj *ob, struct col *cols,
 	}
 	buf_free(&prefix);
 	if (in_stmt)
-		sqlout_put(o, ";\n", 2);
+		put_end(o, wrapped);
 	*rowsp = rows;
 	if (d->rc == CAIRN_E_OK && mysql_errno(d->db) != 0) {
 		rows_fetch_err(d, what, last_ms);

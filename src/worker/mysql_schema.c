@@ -64,6 +64,7 @@ put_compound(struct dump *d, const char *sql_mode, const char *cs_client,
 	char		 dbuf[32];
 	const char	*delim = compound ? pick_delim(stmt, dbuf, sizeof(dbuf)) :
 			    ";";
+	int		 wrapped;
 
 	if (cs_client != NULL) {
 		sqlout_puts(o, "SET character_set_client = ");
@@ -89,14 +90,23 @@ put_compound(struct dump *d, const char *sql_mode, const char *cs_client,
 	}
 	/* a DROP about the object parses under the object's own sql_mode
 	 * (DROP PACKAGE needs ORACLE) */
-	if (pre != NULL)
+	if (pre != NULL) {
+		wrapped = put_begin(o, pre, NULL);
 		sqlout_puts(o, pre);
-	if (compound)
-		sqlout_printf(o, "DELIMITER %s\n", delim);
-	sqlout_puts(o, stmt);
-	sqlout_printf(o, "%s\n", delim);
-	if (compound)
-		sqlout_puts(o, "DELIMITER ;\n");
+		put_end(o, wrapped);
+	}
+	if (put_begin(o, stmt, NULL)) {
+		/* one string literal to the client: no DELIMITER needed */
+		sqlout_puts(o, stmt);
+		put_end(o, 1);
+	} else {
+		if (compound)
+			sqlout_printf(o, "DELIMITER %s\n", delim);
+		sqlout_puts(o, stmt);
+		sqlout_printf(o, "%s\n", delim);
+		if (compound)
+			sqlout_puts(o, "DELIMITER ;\n");
+	}
 	/* back to the header's settings */
 	if (tz != NULL)
 		sqlout_puts(o, "SET time_zone = '+00:00';\n");
@@ -157,11 +167,13 @@ row_col(MYSQL_RES *r, MYSQL_ROW row, const char *name)
 static void
 put_db_coll(struct dump *d, const char *db, const char *coll)
 {
+	int	 wrapped = put_begin(d->out, db, NULL);
+
 	sqlout_puts(d->out, "ALTER DATABASE ");
 	sqlout_ident(d->out, db);
 	sqlout_puts(d->out, " COLLATE ");
 	put_word(d->out, coll);
-	sqlout_puts(d->out, ";\n");
+	put_end(d->out, wrapped);
 }
 
 static int
@@ -204,7 +216,6 @@ dump_show_compound(struct dump *d, const char *db, const char *cur_coll,
 		buf_adds(&q, drop);
 		buf_adds(&q, " IF EXISTS ");
 		query_ident(&q, name);
-		buf_adds(&q, ";\n");
 	}
 	if (dbcoll != NULL && cur_coll != NULL && strcmp(dbcoll, cur_coll))
 		put_db_coll(d, db, dbcoll);
@@ -443,6 +454,7 @@ dump_sequence(struct dump *d, const struct obj *ob)
 	struct buf	 q = { 0 };
 	MYSQL_RES	*r;
 	MYSQL_ROW	 row;
+	int		 wrapped;
 
 	if (dump_definition(d, "SEQUENCE", ob) == -1)
 		return -1;
@@ -462,10 +474,12 @@ dump_sequence(struct dump *d, const struct obj *ob)
 		    "no row", ob->db, ob->name);
 		return -1;
 	}
+	wrapped = put_begin(o, ob->name, NULL);
 	sqlout_puts(o, "SELECT SETVAL(");
 	sqlout_ident(o, ob->name);
-	sqlout_printf(o, ", %s, 0, %s);\n", row[0],
+	sqlout_printf(o, ", %s, 0, %s)", row[0],
 	    row[1] != NULL ? row[1] : "0");
+	put_end(o, wrapped);
 	mysql_free_result(r);
 	if (dump_exec(d, "ROLLBACK TO SAVEPOINT cairn_sp",
 	    "rollback to savepoint") == -1)
@@ -629,6 +643,7 @@ dump_view_one(struct dump *d, struct obj *v, const char **curdb)
 	struct sqlout	*o = d->out;
 	char		*create;
 	size_t		 i;
+	int		 wrapped;
 
 	if (v->mark == 2)
 		return 0;
@@ -659,9 +674,11 @@ dump_view_one(struct dump *d, struct obj *v, const char **curdb)
 		sqlout_puts(o, ";\n");
 		return dump_store_err(d);
 	}
-	sqlout_puts(o, "\nDROP VIEW IF EXISTS ");
+	sqlout_putc(o, '\n');
+	wrapped = put_begin(o, v->name, NULL);
+	sqlout_puts(o, "DROP VIEW IF EXISTS ");
 	sqlout_ident(o, v->name);
-	sqlout_puts(o, ";\n");
+	put_end(o, wrapped);
 	create = view_unqualified(v->create, v->db);
 	put_compound(d, NULL, v->cs_client, v->coll_conn, NULL, NULL,
 	    create, 0);

@@ -39,13 +39,12 @@
 
 #include <openssl/evp.h>
 #include <sqlite3.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include "cairn/age.h"
 #include "cairn/catalog.h"
 #include "cairn/errors.h"
 #include "cairn/sqlscan.h"
+#include "cairn/unpack.h"
 #include "cairn/util.h"
 #include "cairnctl.h"
 #include "restore_mysql.h"
@@ -73,125 +72,7 @@ struct ropts {
 	bool		 force;
 };
 
-/* -- decompression ------------------------------------------------------ */
-
 typedef int	(*sink_fn)(void *arg, const unsigned char *, size_t);
-
-struct dec {
-	enum compress_kind	 kind;
-	z_stream		 z;
-	bool			 z_init;
-	bool			 z_end;		/* between gzip members */
-	ZSTD_DStream		*zs;
-	size_t			 zs_last;	/* 0: frame complete */
-	unsigned char		*out;
-	char			 err[256];
-};
-
-static int
-dec_begin(struct dec *d, enum compress_kind kind)
-{
-	memset(d, 0, sizeof(*d));
-	d->kind = kind;
-	d->out = xmalloc(RESTORE_CHUNK);
-	if (kind == COMPRESS_GZIP) {
-		if (inflateInit2(&d->z, 15 + 16) != Z_OK) {
-			snprintf(d->err, sizeof(d->err), "zlib: cannot "
-			    "initialise");
-			return -1;
-		}
-		d->z_init = true;
-		d->z_end = true;	/* no member started yet */
-	} else if (kind == COMPRESS_ZSTD) {
-		if ((d->zs = ZSTD_createDStream()) == NULL) {
-			snprintf(d->err, sizeof(d->err), "zstd: cannot "
-			    "initialise");
-			return -1;
-		}
-		ZSTD_initDStream(d->zs);
-	}
-	return 0;
-}
-
-static void
-dec_end(struct dec *d)
-{
-	if (d->z_init)
-		inflateEnd(&d->z);
-	if (d->zs != NULL)
-		ZSTD_freeDStream(d->zs);
-	free(d->out);
-	d->out = NULL;
-}
-
-static int
-dec_feed(struct dec *d, const unsigned char *in, size_t n, sink_fn sink,
-    void *arg)
-{
-	if (d->kind == COMPRESS_NONE)
-		return n > 0 ? sink(arg, in, n) : 0;
-	if (d->kind == COMPRESS_ZSTD) {
-		ZSTD_inBuffer	 ib = { in, n, 0 };
-
-		while (ib.pos < ib.size) {
-			ZSTD_outBuffer	 ob = { d->out, RESTORE_CHUNK, 0 };
-			size_t		 r;
-
-			r = ZSTD_decompressStream(d->zs, &ob, &ib);
-			if (ZSTD_isError(r)) {
-				snprintf(d->err, sizeof(d->err), "zstd: %s",
-				    ZSTD_getErrorName(r));
-				return -1;
-			}
-			d->zs_last = r;
-			if (ob.pos > 0 && sink(arg, d->out, ob.pos) == -1)
-				return -1;
-		}
-		return 0;
-	}
-	d->z.next_in = (unsigned char *)in;
-	d->z.avail_in = (uInt)n;
-	while (d->z.avail_in > 0) {
-		int	 r;
-
-		if (d->z_end) {
-			/* a new member starts (gzip files may be several) */
-			inflateReset(&d->z);
-			d->z_end = false;
-		}
-		d->z.next_out = d->out;
-		d->z.avail_out = RESTORE_CHUNK;
-		r = inflate(&d->z, Z_NO_FLUSH);
-		if (r != Z_OK && r != Z_STREAM_END && r != Z_BUF_ERROR) {
-			snprintf(d->err, sizeof(d->err), "gzip: %s (at byte "
-			    "%lu)", d->z.msg ? d->z.msg : "corrupt stream",
-			    d->z.total_in);
-			return -1;
-		}
-		if (RESTORE_CHUNK - d->z.avail_out > 0 &&
-		    sink(arg, d->out, RESTORE_CHUNK - d->z.avail_out) == -1)
-			return -1;
-		if (r == Z_STREAM_END)
-			d->z_end = true;
-	}
-	return 0;
-}
-
-static int
-dec_finish(struct dec *d)
-{
-	if (d->kind == COMPRESS_GZIP && !d->z_end) {
-		snprintf(d->err, sizeof(d->err), "gzip: the stream is cut "
-		    "short (truncated file)");
-		return -1;
-	}
-	if (d->kind == COMPRESS_ZSTD && d->zs_last != 0) {
-		snprintf(d->err, sizeof(d->err), "zstd: the stream is cut "
-		    "short (truncated file)");
-		return -1;
-	}
-	return 0;
-}
 
 /* -- the dump's lines: database statements, completion marker ----------- */
 
@@ -364,7 +245,7 @@ lines_finish(struct lines *l)
 /* -- checking ------------------------------------------------------------ */
 
 struct check {
-	struct dec	 dec;
+	struct unpack	*up;		/* the decompressor */
 	EVP_MD_CTX	*md;
 	uint64_t	 raw;
 	uint64_t	 stored;
@@ -393,7 +274,7 @@ check_age_out(void *arg, const void *p, size_t n)
 {
 	struct check	*c = arg;
 
-	if (dec_feed(&c->dec, p, n, check_sink, c) == -1) {
+	if (unpack_feed(c->up, p, n) == -1) {
 		c->age_sink_failed = 1;
 		return -1;
 	}
@@ -431,8 +312,8 @@ check_file(const char *path, enum compress_kind ck, sink_fn sink, void *arg,
 		snprintf(err, errlen, "sha256: cannot initialise");
 		goto out;
 	}
-	if (dec_begin(&c->dec, ck) == -1) {
-		snprintf(err, errlen, "%s: %s", path, c->dec.err);
+	if ((c->up = unpack_new(ck, check_sink, c)) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (age_is_encrypted_name(path)) {
@@ -462,10 +343,10 @@ check_file(const char *path, enum compress_kind ck, sink_fn sink, void *arg,
 				goto age_failed;
 			continue;
 		}
-		if (dec_feed(&c->dec, buf, (size_t)n, check_sink, c) == -1) {
-			if (c->dec.err[0] != '\0')
+		if (unpack_feed(c->up, buf, (size_t)n) == -1) {
+			if (unpack_error(c->up)[0] != '\0')
 				snprintf(err, errlen, "%s: %s", path,
-				    c->dec.err);
+				    unpack_error(c->up));
 			else
 				snprintf(err, errlen, "%s: cannot pass the "
 				    "data on", path);
@@ -474,8 +355,8 @@ check_file(const char *path, enum compress_kind ck, sink_fn sink, void *arg,
 	}
 	if (c->age != NULL && age_dec_finish(c->age) == -1)
 		goto age_failed;
-	if (dec_finish(&c->dec) == -1) {
-		snprintf(err, errlen, "%s: %s", path, c->dec.err);
+	if (unpack_end(c->up) == -1) {
+		snprintf(err, errlen, "%s: %s", path, unpack_error(c->up));
 		goto out;
 	}
 	EVP_DigestFinal_ex(c->md, md, &mdlen);
@@ -483,8 +364,8 @@ check_file(const char *path, enum compress_kind ck, sink_fn sink, void *arg,
 	rc = 0;
 	goto out;
 age_failed:
-	if (c->age_sink_failed && c->dec.err[0] != '\0')
-		snprintf(err, errlen, "%s: %s", path, c->dec.err);
+	if (c->age_sink_failed && unpack_error(c->up)[0] != '\0')
+		snprintf(err, errlen, "%s: %s", path, unpack_error(c->up));
 	else if (c->age_sink_failed)
 		snprintf(err, errlen, "%s: cannot pass the data on", path);
 	else
@@ -493,7 +374,8 @@ age_failed:
 out:
 	age_dec_free(c->age);
 	c->age = NULL;
-	dec_end(&c->dec);
+	unpack_free(c->up);
+	c->up = NULL;
 	EVP_MD_CTX_free(c->md);
 	c->md = NULL;
 	free(buf);

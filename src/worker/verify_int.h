@@ -32,11 +32,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include <zlib.h>
-#include <zstd.h>
 
 #include "cairn/age.h"
 #include "cairn/sqlscan.h"
+#include "cairn/unpack.h"
 #include "cairn/verify.h"
 
 #define TAIL_LEN	96
@@ -103,13 +102,7 @@ struct pass {
 	int			 encrypted;	/* ".age" */
 	const struct age_identity *age_ids;	/* none: header only */
 	size_t			 nage_ids;
-	/* decompression state */
-	unsigned char		*out;
-	z_stream		 z;
-	ZSTD_DCtx		*zd;
-	size_t			 zret;
-	int			 member_open;
-	uint64_t		 members;
+	struct unpack		*up;		/* owns during a pass */
 	uint64_t		 plain;		/* compressed bytes seen */
 	/* out */
 	char			 age_err[192];

@@ -16,17 +16,15 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include "cairn/errors.h"
 #include "cairn/sqlscan.h"
+#include "cairn/unpack.h"
 #include "cairn/age.h"
 #include "cairn/verify.h"
 #include "verify_int.h"
 
 #define IN_CHUNK	(128 * 1024)
-#define OUT_CHUNK	(256 * 1024)
 #define FORMAT_LINE	"-- cairn dump format 1"
 #define MARKER		"-- cairn dump completed "
 #define VERIFY_STMT_KEEP	(1024 * 1024)	/* bytes of a statement held */
@@ -280,9 +278,12 @@ pass_progress(struct pass *p, uint64_t *next)
 	p->opts->progress(p->opts->progress_arg, &jp);
 }
 
+/* the decompressed stream into the pass's sink (an unpack_sink_fn) */
 static int
-pass_out(struct pass *p, const unsigned char *b, size_t n)
+pass_out(void *arg, const unsigned char *b, size_t n)
 {
+	struct pass	*p = arg;
+
 	p->raw += n;
 	if (p->sink == NULL || p->sink_failed || n == 0)
 		return 0;
@@ -291,84 +292,14 @@ pass_out(struct pass *p, const unsigned char *b, size_t n)
 	return 0;
 }
 
+/* Decompress n bytes into the sink; after a stream error only the
+ * digest goes on. */
 static void
-stream_err(struct pass *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-stream_err(struct pass *p, const char *fmt, ...)
+pass_feed(struct pass *p, const unsigned char *in, size_t n)
 {
-	va_list	 ap;
-
-	if (p->stream_err[0] != '\0')
-		return;
-	va_start(ap, fmt);
-	vsnprintf(p->stream_err, sizeof(p->stream_err), fmt, ap);
-	va_end(ap);
-}
-
-/* Decompress n bytes that start at stream offset base into the sink. */
-static void
-pass_feed(struct pass *p, const unsigned char *in, size_t n, uint64_t base)
-{
-	if (p->stream_err[0] != '\0' || n == 0)
-		return;		/* keep hashing the rest */
-	if (p->ck == COMPRESS_NONE) {
-		pass_out(p, in, n);
-		return;
-	}
-	if (p->ck == COMPRESS_ZSTD) {
-		ZSTD_inBuffer	 ib = { in, n, 0 };
-
-		while (ib.pos < ib.size) {
-			ZSTD_outBuffer	 ob = { p->out, OUT_CHUNK, 0 };
-
-			p->zret = ZSTD_decompressStream(p->zd, &ob, &ib);
-			if (ZSTD_isError(p->zret)) {
-				stream_err(p, "zstd: %s at byte %" PRIu64,
-				    ZSTD_getErrorName(p->zret), base + ib.pos);
-				return;
-			}
-			pass_out(p, p->out, ob.pos);
-		}
-		return;
-	}
-	/* gzip: one member after another */
-	p->z.next_in = (unsigned char *)in;
-	p->z.avail_in = (uInt)n;
-	while (p->z.avail_in > 0) {
-		int	 zr;
-
-		if (!p->member_open) {
-			if (p->members > 0 && p->z.next_in[0] != 0x1f) {
-				stream_err(p, "gzip: trailing garbage after "
-				    "member %" PRIu64 " at byte %" PRIu64,
-				    p->members, base +
-				    (uint64_t)(p->z.next_in - in));
-				return;
-			}
-			p->member_open = 1;
-		}
-		p->z.next_out = p->out;
-		p->z.avail_out = OUT_CHUNK;
-		zr = inflate(&p->z, Z_NO_FLUSH);
-		pass_out(p, p->out, OUT_CHUNK - p->z.avail_out);
-		if (zr == Z_STREAM_END) {
-			p->members++;
-			p->member_open = 0;
-			if (inflateReset(&p->z) != Z_OK) {
-				stream_err(p, "gzip: inflateReset");
-				return;
-			}
-			continue;
-		}
-		if (zr != Z_OK && zr != Z_BUF_ERROR) {
-			stream_err(p, "gzip: %s at byte %" PRIu64,
-			    p->z.msg != NULL ? p->z.msg : zError(zr),
-			    base + (uint64_t)(p->z.next_in - in));
-			return;
-		}
-	}
+	if (p->stream_err[0] == '\0' && unpack_feed(p->up, in, n) == -1)
+		snprintf(p->stream_err, sizeof(p->stream_err), "%s",
+		    unpack_error(p->up));
 }
 
 /* Plaintext out of the age decryptor: the compressed stream. */
@@ -377,7 +308,7 @@ pass_age_out(void *arg, const void *buf, size_t n)
 {
 	struct pass	*p = arg;
 
-	pass_feed(p, buf, n, p->plain);
+	pass_feed(p, buf, n);
 	p->plain += n;
 	return 0;
 }
@@ -386,17 +317,9 @@ pass_age_out(void *arg, const void *buf, size_t n)
 static void
 pass_stream_end(struct pass *p)
 {
-	if (p->stream_err[0] != '\0')
-		return;
-	if (p->plain == 0 && p->ck != COMPRESS_NONE)
-		stream_err(p, "%s: empty file",
-		    p->ck == COMPRESS_GZIP ? "gzip" : "zstd");
-	else if (p->ck == COMPRESS_GZIP && p->member_open)
-		stream_err(p, "gzip: unexpected end of file at byte %" PRIu64
-		    " (truncated)", p->plain);
-	else if (p->ck == COMPRESS_ZSTD && p->zret != 0)
-		stream_err(p, "zstd: unexpected end of file at byte %" PRIu64
-		    " (truncated)", p->plain);
+	if (p->stream_err[0] == '\0' && unpack_end(p->up) == -1)
+		snprintf(p->stream_err, sizeof(p->stream_err), "%s",
+		    unpack_error(p->up));
 }
 
 /*
@@ -417,8 +340,6 @@ pass_read(struct pass *p, unsigned char *in, EVP_MD_CTX *md,
 		return -1;
 	}
 	for (;;) {
-		uint64_t	 base = p->stored;
-
 		if (p->opts != NULL && verify_cancelled(p->opts)) {
 			p->cancelled = 1;
 			return -1;
@@ -437,7 +358,7 @@ pass_read(struct pass *p, unsigned char *in, EVP_MD_CTX *md,
 		pass_progress(p, &next_progress);
 		if (age == NULL) {
 			p->plain += (uint64_t)r;
-			pass_feed(p, in, (size_t)r, base);
+			pass_feed(p, in, (size_t)r);
 		} else if (p->age_err[0] == '\0' &&
 		    age_dec_write(age, in, (size_t)r) == -1)
 			snprintf(p->age_err, sizeof(p->age_err), "age: %s",
@@ -477,28 +398,15 @@ verify_pass_run(struct pass *p)
 	unsigned char	*in = NULL;
 	EVP_MD_CTX	*md = NULL;
 	struct age_dec	*age = NULL;
-	int		 zinit = 0, rc = -1;
+	int		 rc = -1;
 
-	memset(&p->z, 0, sizeof(p->z));
 	in = malloc(IN_CHUNK);
-	p->out = malloc(OUT_CHUNK);
 	md = EVP_MD_CTX_new();
-	if (in == NULL || p->out == NULL || md == NULL ||
-	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+	if (in == NULL || md == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	    (p->up = unpack_new(p->ck, pass_out, p)) == NULL) {
 		p->io_errno = ENOMEM;
 		goto done;
-	}
-	if (p->ck == COMPRESS_GZIP) {
-		if (inflateInit2(&p->z, 15 + 16) != Z_OK) {
-			p->io_errno = ENOMEM;
-			goto done;
-		}
-		zinit = 1;
-	} else if (p->ck == COMPRESS_ZSTD) {
-		if ((p->zd = ZSTD_createDCtx()) == NULL) {
-			p->io_errno = ENOMEM;
-			goto done;
-		}
 	}
 	if (p->encrypted && (age = age_dec_new(p->age_ids, p->nage_ids,
 	    pass_age_out, p)) == NULL) {
@@ -511,14 +419,10 @@ verify_pass_run(struct pass *p)
 	rc = 0;
 done:
 	age_dec_free(age);
-	if (zinit)
-		inflateEnd(&p->z);
-	ZSTD_freeDCtx(p->zd);
-	p->zd = NULL;
+	unpack_free(p->up);
+	p->up = NULL;
 	EVP_MD_CTX_free(md);
 	free(in);
-	free(p->out);
-	p->out = NULL;
 	return rc;
 }
 

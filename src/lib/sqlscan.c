@@ -40,6 +40,8 @@ enum st {
 };
 
 #define WIN_MAX	(SQLSCAN_MAX_DELIM + 2)
+/* the sliding windows below shift once per this many bytes, not per byte */
+#define WIN_BUF	256
 
 struct sqlscan {
 	sqlscan_fn	 fn;
@@ -53,7 +55,7 @@ struct sqlscan {
 	int		 wrapped;	/* starts with SQLSCAN_WRAP_HEAD: kept whole */
 	int		 depth;		/* parentheses outside strings */
 	uint64_t	 groups;	/* (...) groups at depth 0 */
-	char		 tailw[SQLSCAN_MAX_DELIM];	/* its last bytes */
+	char		 tailw[WIN_BUF];	/* its last bytes */
 	size_t		 tlen;
 	size_t		 normal_run;	/* trailing bytes appended in ST_NORMAL */
 	enum st		 st;
@@ -73,7 +75,7 @@ struct sqlscan {
 	int		 first_line;	/* the statement began a line */
 	int		 line_delim;	/* this line holds the delimiter */
 	int		 line_bs_g;	/* this line holds "\g" */
-	char		 win[WIN_MAX];	/* the line's last bytes */
+	char		 win[WIN_BUF];	/* the line's last bytes */
 	size_t		 wlen;
 	int		 failed;
 	char		 err[160];
@@ -262,8 +264,9 @@ append(struct sqlscan *s, char c)
 	}
 	s->total++;
 	if (s->tlen == sizeof(s->tailw)) {
-		memmove(s->tailw, s->tailw + 1, sizeof(s->tailw) - 1);
-		s->tlen--;
+		memmove(s->tailw, s->tailw + WIN_BUF - SQLSCAN_MAX_DELIM,
+		    SQLSCAN_MAX_DELIM);
+		s->tlen = SQLSCAN_MAX_DELIM;
 	}
 	s->tailw[s->tlen++] = c;
 	if (s->len >= lim) {
@@ -460,7 +463,8 @@ normal_byte(struct sqlscan *s, char c)
 		s->st = ST_DELIM_CMD;
 		return 0;
 	}
-	if (s->normal_run >= s->dlen && s->tlen >= s->dlen &&
+	if (c == s->delim[s->dlen - 1] && s->normal_run >= s->dlen &&
+	    s->tlen >= s->dlen &&
 	    memcmp(s->tailw + s->tlen - s->dlen, s->delim, s->dlen) == 0) {
 		if (s->len > s->total - s->dlen)
 			s->len = (size_t)(s->total - s->dlen);
@@ -697,12 +701,12 @@ line_byte(struct sqlscan *s, char c)
 	}
 	if (!isspace((unsigned char)c))
 		s->line_empty = 0;
-	if (s->wlen == WIN_MAX) {
-		memmove(s->win, s->win + 1, WIN_MAX - 1);
-		s->wlen--;
+	if (s->wlen == sizeof(s->win)) {
+		memmove(s->win, s->win + WIN_BUF - WIN_MAX, WIN_MAX);
+		s->wlen = WIN_MAX;
 	}
 	s->win[s->wlen++] = c;
-	if (s->wlen >= s->dlen &&
+	if (c == s->delim[s->dlen - 1] && s->wlen >= s->dlen &&
 	    memcmp(s->win + s->wlen - s->dlen, s->delim, s->dlen) == 0)
 		s->line_delim = 1;
 	if (s->wlen >= 2 && s->win[s->wlen - 2] == '\\' &&

@@ -52,6 +52,23 @@ pick_delim(const char *body, char *buf, size_t len)
 }
 
 /*
+ * Could a comment on the body's last line (a "#", "-- " or an open
+ * slash-star, kept when the object was created with the client's
+ * --comments) swallow the delimiter written after it?  Any such
+ * characters on that line count, inside a string too: the wrapped form
+ * is right either way.
+ */
+static int
+tail_comment(const char *stmt)
+{
+	const char	*l = strrchr(stmt, '\n');
+
+	l = l != NULL ? l + 1 : stmt;
+	return strchr(l, '#') != NULL || strstr(l, "--") != NULL ||
+	    strstr(l, "/*") != NULL;
+}
+
+/*
  * settings: sql_mode (NULL: keep), character_set_client and
  * collation_connection (NULL: keep), time_zone (NULL: keep)
  */
@@ -95,8 +112,10 @@ put_compound(struct dump *d, const char *sql_mode, const char *cs_client,
 		sqlout_puts(o, pre);
 		put_end(o, wrapped);
 	}
-	if (put_begin(o, stmt, NULL)) {
+	if (sqlout_needs_wrap(stmt, strlen(stmt)) ||
+	    (compound && tail_comment(stmt))) {
 		/* one string literal to the client: no DELIMITER needed */
+		sqlout_wrap_begin(o);
 		sqlout_puts(o, stmt);
 		put_end(o, 1);
 	} else {

@@ -157,7 +157,7 @@ main(void)
 		printf("1..0 # SKIP CAIRN_TEST_MYSQL_SOCKET not set\n");
 		return 0;
 	}
-	plan(11);
+	plan(12);
 	dir = tap_tmpdir();
 	if ((dirfd_ = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		bail("open %s", dir);
@@ -181,6 +181,20 @@ main(void)
 	ok(q1("SELECT COUNT(*) FROM information_schema.schemata WHERE "
 	    "schema_name LIKE 'cairn_scratch%'", 0) == 0,
 	    "the scratch databases are dropped afterwards");
+
+	/* ALTER DATABASE around a routine: on the scratch database, never
+	 * on the real one of the same name */
+	q("ALTER DATABASE shop COLLATE latin1_swedish_ci");
+	s = edit("USE `shop`;\n", "USE `shop`;\nALTER DATABASE `shop` COLLATE "
+	    "'utf8mb4_bin';\n");
+	put_gz(bad, s);
+	free(s);
+	code = run(bad, &res, 1);
+	ok(code == CAIRN_E_OK && q1("SELECT DEFAULT_COLLATION_NAME = "
+	    "'latin1_swedish_ci' FROM information_schema.SCHEMATA WHERE "
+	    "SCHEMA_NAME = 'shop'", 0) == 1, "ALTER DATABASE `shop` in the "
+	    "dump leaves the real shop alone (%s)", res.message);
+	verify_result_free(&res);
 
 	/* record checksums the way the dump engine would, from a restore */
 	q("CREATE DATABASE ck");

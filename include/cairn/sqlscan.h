@@ -147,6 +147,10 @@ int	 sqlscan_ident(const char **sp, const char *end, char *out,
 int	 sqlscan_use(const char *stmt, size_t len, char *db, size_t dblen);
 int	 sqlscan_create_db(const char *stmt, size_t len, char *db,
 	    size_t dblen);
+/* Is stmt "ALTER DATABASE|SCHEMA db ..." naming its database?  1 with db
+ * and *rest the offset just past the name; 0 if not. */
+int	 sqlscan_alter_db(const char *stmt, size_t len, char *db,
+	    size_t dblen, size_t *rest);
 /*
  * Is stmt about accounts (CREATE USER, CREATE ROLE, GRANT, SET DEFAULT
  * ROLE: a dump's dump_grants part)?  1 if so, else 0.  The verifier's

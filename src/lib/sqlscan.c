@@ -1074,6 +1074,28 @@ sqlscan_use(const char *stmt, size_t len, char *db, size_t dblen)
 }
 
 int
+sqlscan_alter_db(const char *stmt, size_t len, char *db, size_t dblen,
+    size_t *rest)
+{
+	const char	*p = stmt, *end = stmt + len, *q;
+
+	if (!keyword(&p, end, "alter"))
+		return 0;
+	if (!keyword(&p, end, "database") && !keyword(&p, end, "schema"))
+		return 0;
+	/* without a name it is about the current database */
+	q = p;
+	if (keyword(&q, end, "character") || keyword(&q, end, "charset") ||
+	    keyword(&q, end, "collate") || keyword(&q, end, "default") ||
+	    keyword(&q, end, "comment"))
+		return 0;
+	if (sqlscan_ident(&p, end, db, dblen) == -1)
+		return 0;
+	*rest = (size_t)(p - stmt);
+	return 1;
+}
+
+int
 sqlscan_create_db(const char *stmt, size_t len, char *db, size_t dblen)
 {
 	const char	*p = stmt, *end = stmt + len;

@@ -238,6 +238,15 @@ verify_restore_stmt(struct restore *r, const struct sqlscan_item *it,
 		bq(q, sizeof(q), dst);
 		return restore_queryf(r, "USE %s", q);
 	}
+	if (sqlscan_alter_db(it->text, it->len, db, sizeof(db), &len) == 1) {
+		/* around a routine created under another collation: the
+		 * scratch database's, never the one of the same name */
+		if ((dst = restore_map(r, db, 1)) == NULL)
+			return -1;
+		bq(q, sizeof(q), dst);
+		return restore_queryf(r, "ALTER DATABASE %s%.*s", q,
+		    (int)(it->len - len), it->text + len);
+	}
 	if (sqlscan_account(it->text, it->len))
 		return 0;	/* accounts: not on the test server */
 	if (restore_rewrite(r, it->text, it->len, &len) == -1)

@@ -49,6 +49,7 @@
 #include "cairn/util.h"
 #include "cairnctl.h"
 #include "restore_mysql.h"
+#include "restore_rename.h"
 
 #define RESTORE_CHUNK		(256 * 1024)
 #define LINE_PREFIX_MAX		8192
@@ -207,6 +208,7 @@ struct lines {
 	bool		 partial;	/* data after the last newline */
 	unsigned	 ndb;		/* CREATE DATABASE lines */
 	char		 firstdb[256];
+	char		 hostdb[256];	/* mysqldump's "-- Host:" line */
 	sink_fn		 out;		/* NULL: count only */
 	void		*out_arg;
 };
@@ -224,7 +226,7 @@ static bool
 maybe_db_line(const char *s, size_t n)
 {
 	static const char *const p[] = { "CREATE DATABASE", "USE ",
-	    "-- cairn " };
+	    "-- cairn ", "-- Host: " };
 
 	for (size_t i = 0; i < nitems(p); i++) {
 		size_t	 m = n < strlen(p[i]) ? n : strlen(p[i]);
@@ -281,6 +283,7 @@ lines_line(struct lines *l, const char *s, size_t n)
 	if (l->lineno == 1 && starts(s, n, "-- cairn dump format "))
 		l->cairn = true;
 	l->completed = starts(s, n, "-- cairn dump completed ");
+	rename_header(l->hostdb, sizeof(l->hostdb), s, n);
 	if (!starts(s, n, "CREATE DATABASE") && !starts(s, n, "USE `"))
 		return lines_emit(l, s, n);
 	if (!first_ident(s, n, &from, &to, name, sizeof(name)))
@@ -879,6 +882,7 @@ struct prescan {
 	uint64_t	 line;
 	unsigned	 ndb;		/* CREATE DATABASE statements */
 	bool		 multiline;	/* a database name spans lines */
+	struct rename_check rename;	/* what --database cannot rename */
 	struct str_hex {
 		char	 hex[2 * 256 + 1];
 	}		 dbs[64];	/* their names, hex, the first 64 */
@@ -892,6 +896,8 @@ prescan_item(void *arg, const struct sqlscan_item *it)
 	char		 db[256];
 
 	(void)rplan_item(ps->plan, it);
+	rename_item(&ps->rename, it, sqlscan_quoting(ps->scan),
+	    ps->l->hostdb);
 	if (it->kind == SQLSCAN_STMT && sqlscan_create_db(it->text, it->len,
 	    db, sizeof(db)) == 1) {
 		if (strpbrk(db, "\r\n") != NULL)
@@ -1105,6 +1111,7 @@ restore_mysql(const struct art *a, const struct ropts *o)
 		memset(&l, 0, sizeof(l));
 		memset(&ps, 0, sizeof(ps));
 		ps.l = &l;
+		rename_init(&ps.rename, o->database);
 		ps.plan = rplan_new();
 		if (slow)
 			rplan_slow(ps.plan);
@@ -1182,6 +1189,9 @@ restore_mysql_checked(const struct art *a, const struct ropts *o,
 		    "one with --database", a->rel);
 		return CAIRN_E_USAGE;
 	}
+	/* a body naming its own database: before either path runs */
+	if ((code = rename_judge(&ps.rename, a->rel, o->force)) != CAIRN_E_OK)
+		return code;
 
 	/* pass 2: into the client */
 	if ((cnf = mysql_defaults(o, &cnfdir)) == NULL)

@@ -1,0 +1,61 @@
+/*
+ * restore_rename.h -- what cairnctl restore --database cannot rename.
+ *
+ * Contract
+ *   - --database OTHER rewrites a dump's CREATE DATABASE and USE lines, and
+ *     cairn writes table names, views and grants unqualified; but a
+ *     routine, package, trigger, event or view whose own text names the
+ *     database it was created in as a qualifier (`src`.`t`, src.t, a call
+ *     src.f()) would still read or write src after the rename.
+ *   - Pass 1 (restore.c) gives every sqlscan item to rename_item() with the
+ *     quoting it was read under; each such CREATE statement is noted (its
+ *     line, kind and name; the first RENAME_KEEP).  The own database of an
+ *     object: the one of the last USE or CREATE DATABASE before it, else
+ *     the name on mysqldump's "-- Host: h    Database: X" header line,
+ *     which the caller reads with rename_header() (the scanner does not
+ *     see it as a line of its own).
+ *     Erring on the side of a refusal: an object whose own database is not
+ *     known, or whose definition is longer than pass 1 keeps of a
+ *     statement, counts as naming it.
+ *   - rename_judge(), after pass 1 and before anything reaches the server,
+ *     prints each object found and returns CAIRN_E_USAGE, or with --force
+ *     a warning and CAIRN_E_OK.  Nothing is checked without --database or
+ *     when it equals the own name.
+ *   - Names are printed through util_vis().  No allocation, no I/O but
+ *     the messages on stderr.
+ */
+#ifndef CAIRN_RESTORE_RENAME_H
+#define CAIRN_RESTORE_RENAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cairn/sqlscan.h"
+
+#define RENAME_KEEP	8	/* objects named in the message */
+
+struct rename_check {
+	const char	*target;	/* --database; NULL: nothing to do */
+	char		 own[256];	/* the database of the last USE */
+	bool		 have_own;
+	unsigned	 n;		/* objects found */
+	struct rename_hit {
+		uint64_t	 line;
+		char		 kind[16];
+		char		 name[256];
+		char		 db[256];	/* the name it keeps; "" unknown */
+		bool		 too_long;	/* not read whole */
+	}		 hit[RENAME_KEEP];
+};
+
+void	rename_init(struct rename_check *, const char *target);
+/* a dump's line (n bytes): if mysqldump's header line and db is still
+ * "", db gets the name on it */
+void	rename_header(char *db, size_t dblen, const char *line, size_t n);
+/* header_db: what rename_header() found so far ("" nothing) */
+void	rename_item(struct rename_check *, const struct sqlscan_item *,
+	    int quoting, const char *header_db);
+int	rename_judge(const struct rename_check *, const char *rel, bool force);
+
+#endif /* CAIRN_RESTORE_RENAME_H */

@@ -1,14 +1,17 @@
 #!/bin/sh
 # t/67-mysql-restore-rename.sh -- cairnctl restore --database OTHER refuses a
-# dump whose routines, triggers, events or views name their own database
-# (`src`.`t`, src.t, src . t): after the rename their bodies would still
+# dump whose routines, packages, triggers, events or views name their own
+# database (`src`.`t`, src.t, src . t, "src".t under sql_mode ORACLE, a
+# view's call src.f()): after the rename their bodies would still
 # read or write src.  The refusal names the file, the line, the object's
 # kind and name, comes before anything reaches the server (nothing is
 # created in OTHER), on both restore paths (one stream and --jobs); with
 # --force the dump is restored with a warning.  Bodies that do not name
 # their database (or only inside a string or a comment, or a database whose
 # name merely contains it) restore under --database as before, and the
-# refused dump restores under its own name.
+# refused dump restores under its own name.  A mariadb-dump file (no USE)
+# is judged by the database on its "-- Host:" line; without that line the
+# restore is refused too.
 . "$top_srcdir/t/lib/tap.sh"
 . "$top_srcdir/t/lib/mariadb.sh"
 
@@ -16,7 +19,7 @@ mariadb_available || skip_all "no MariaDB server installed (mariadb-server)"
 dump="$top_builddir/t/mysql-dump"
 ctl=$CAIRNCTL
 
-plan 33
+plan 34
 tap_tmpdir
 out=$TAP_TMP/out
 mkdir "$out"
@@ -44,6 +47,13 @@ CREATE EVENT ev_named ON SCHEDULE EVERY 1 DAY DISABLE
     DO DELETE FROM `src`
     .`log`;
 CREATE VIEW v_named AS SELECT src.f_named() AS c;
+SET sql_mode = ORACLE;
+DELIMITER //
+CREATE PACKAGE pk AS PROCEDURE pp; END;
+//
+CREATE PACKAGE BODY pk AS PROCEDURE pp AS BEGIN DELETE FROM "src".log WHERE 1 = 0; END; END;
+//
+DELIMITER ;
 SQL
 st=$?
 # a name with a line break and an escape sequence: printed visibly
@@ -68,6 +78,8 @@ like "$err" 'FUNCTION `f_named`' "naming the function"
 like "$err" 'TRIGGER `trg_named`' "naming the trigger"
 like "$err" 'EVENT `ev_named`' "naming the event"
 like "$err" 'VIEW `v_named`' "naming the view (its call src.f_named())"
+like "$err" 'PACKAGE BODY `pk` names' \
+    'naming the package body ("src".log under sql_mode ORACLE)'
 like "$err" 'PROCEDURE `p\\n\\x1b\[31m` names' "naming a hostile name visibly"
 printf '%s' "$err" | grep -q "$(printf '\033')"
 nok $? "no escape byte reaches the terminal"
@@ -104,7 +116,7 @@ like "$(cat "$TAP_TMP/r4.err")" 'restoring anyway \(--force\): their bodies keep
 like "$(cat "$TAP_TMP/r4.out")" 'database other .*rows over 2 connections' \
     "by the parallel path"
 is "$(q "SELECT COUNT(*) FROM information_schema.ROUTINES
-    WHERE ROUTINE_SCHEMA = 'other'")" 3 "its routines are in other"
+    WHERE ROUTINE_SCHEMA = 'other'")" 5 "its routines are in other"
 is "$(q "CALL other.p_named()")" 3 "whose bodies still read src (as warned)"
 
 # no false alarm: the name only in strings and comments, another database

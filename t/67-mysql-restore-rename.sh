@@ -9,7 +9,8 @@
 # --force the dump is restored with a warning.  Bodies that do not name
 # their database (or only inside a string or a comment, or a database whose
 # name merely contains it) restore under --database as before, and the
-# refused dump restores under its own name.  A mariadb-dump file (no USE)
+# refused dump restores under its own name; the ALTER DATABASE lines around
+# routines created under another collation follow the rename.  A mariadb-dump file (no USE)
 # is judged by the database on its "-- Host:" line; without that line the
 # restore is refused too.
 . "$top_srcdir/t/lib/tap.sh"
@@ -19,7 +20,7 @@ mariadb_available || skip_all "no MariaDB server installed (mariadb-server)"
 dump="$top_builddir/t/mysql-dump"
 ctl=$CAIRNCTL
 
-plan 34
+plan 36
 tap_tmpdir
 out=$TAP_TMP/out
 mkdir "$out"
@@ -122,7 +123,7 @@ is "$(q "CALL other.p_named()")" 3 "whose bodies still read src (as warned)"
 # no false alarm: the name only in strings and comments, another database
 # whose name contains it, unqualified names
 mariadb_client "$src_SOCK" --comments >"$TAP_TMP/load2.out" 2>&1 <<'SQL'
-CREATE DATABASE clean;
+CREATE DATABASE clean CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci;
 USE clean;
 CREATE TABLE t (id INT PRIMARY KEY, s VARCHAR(40));
 CREATE TABLE log (id INT);
@@ -138,6 +139,9 @@ CREATE PROCEDURE p_comment() SELECT 1 /* clean.t */ + 1 -- clean.log
     LIMIT 1;
 CREATE PROCEDURE p_other() SELECT COUNT(*) FROM uncleaned.t, clean_x.t, xclean.t;
 CREATE VIEW v AS SELECT f() AS c, 'clean.t' AS s, t.id FROM t;
+-- the routines were created under another default collation: the dump
+-- sets it around them with ALTER DATABASE, which must follow the rename
+ALTER DATABASE clean CHARACTER SET latin1 COLLATE latin1_swedish_ci;
 SQL
 st=$?; ok $st "a database whose bodies do not name it is created"
 [ $st = 0 ] || sed 's/^/# /' "$TAP_TMP/load2.out"
@@ -152,6 +156,12 @@ nok $? "without a warning about its bodies"
 is "$(q "SELECT COUNT(*) FROM information_schema.ROUTINES
     WHERE ROUTINE_SCHEMA = 'copy'")" 4 "its routines are in copy"
 is "$(q "SELECT c FROM copy.v LIMIT 1")" "clean.t" "its view reads copy"
+is "$(q "SELECT DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA
+    WHERE SCHEMA_NAME = 'copy'")" latin1_swedish_ci \
+    "copy has the database's collation"
+is "$(q "SELECT DISTINCT DATABASE_COLLATION FROM information_schema.ROUTINES
+    WHERE ROUTINE_SCHEMA = 'copy'")" utf8mb4_general_ci \
+    "its routines the one they were created under (ALTER DATABASE renamed)"
 is "$(q "SHOW DATABASES LIKE 'clean'")" "" "nothing was created as clean"
 
 # mariadb-dump without --databases writes no USE: the database it names as

@@ -19,7 +19,9 @@
  *   MySQL: streamed into the stock `mariadb` (or `mysql`) client, with the
  *   credentials in a private --defaults-extra-file, never on argv.  With
  *   --database a single-database dump goes into another database: its
- *   CREATE DATABASE and USE lines are rewritten (see docs/control.md).
+ *   CREATE DATABASE, USE and ALTER DATABASE lines are rewritten, and one
+ *   whose bodies name its database is refused (restore_rename.c; see
+ *   docs/control.md).
  */
 #include "config.h"
 
@@ -226,7 +228,7 @@ static bool
 maybe_db_line(const char *s, size_t n)
 {
 	static const char *const p[] = { "CREATE DATABASE", "USE ",
-	    "-- cairn ", "-- Host: " };
+	    "ALTER DATABASE ", "-- cairn ", "-- Host: " };
 
 	for (size_t i = 0; i < nitems(p); i++) {
 		size_t	 m = n < strlen(p[i]) ? n : strlen(p[i]);
@@ -284,7 +286,10 @@ lines_line(struct lines *l, const char *s, size_t n)
 		l->cairn = true;
 	l->completed = starts(s, n, "-- cairn dump completed ");
 	rename_header(l->hostdb, sizeof(l->hostdb), s, n);
-	if (!starts(s, n, "CREATE DATABASE") && !starts(s, n, "USE `"))
+	/* ALTER DATABASE: the collation around a routine created under
+	 * another one (src/worker/mysql_schema.c) */
+	if (!starts(s, n, "CREATE DATABASE") && !starts(s, n, "USE `") &&
+	    !starts(s, n, "ALTER DATABASE `"))
 		return lines_emit(l, s, n);
 	if (!first_ident(s, n, &from, &to, name, sizeof(name)))
 		return lines_emit(l, s, n);

@@ -2,11 +2,12 @@
  * restore_rename.h -- what cairnctl restore --database cannot rename.
  *
  * Contract
- *   - --database OTHER rewrites a dump's CREATE DATABASE and USE lines, and
- *     cairn writes table names, views and grants unqualified; but a
- *     routine, package, trigger, event or view whose own text names the
- *     database it was created in as a qualifier (`src`.`t`, src.t, a call
- *     src.f()) would still read or write src after the rename.
+ *   - --database OTHER rewrites a dump's CREATE DATABASE, USE and ALTER
+ *     DATABASE lines, and cairn writes table names, views and grants
+ *     unqualified; but a routine, package, trigger, event or view whose own
+ *     text names the database it was created in as a qualifier (`src`.`t`,
+ *     src.t, a call src.f()) would still read or write src after the
+ *     rename.
  *   - Pass 1 (restore.c) gives every sqlscan item to rename_item() with the
  *     quoting it was read under; each such CREATE statement is noted (its
  *     line, kind and name; the first RENAME_KEEP).  The own database of an

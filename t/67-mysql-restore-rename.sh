@@ -20,7 +20,7 @@ mariadb_available || skip_all "no MariaDB server installed (mariadb-server)"
 dump="$top_builddir/t/mysql-dump"
 ctl=$CAIRNCTL
 
-plan 36
+plan 39
 tap_tmpdir
 out=$TAP_TMP/out
 mkdir "$out"
@@ -163,6 +163,25 @@ is "$(q "SELECT DISTINCT DATABASE_COLLATION FROM information_schema.ROUTINES
     WHERE ROUTINE_SCHEMA = 'copy'")" utf8mb4_general_ci \
     "its routines the one they were created under (ALTER DATABASE renamed)"
 is "$(q "SHOW DATABASES LIKE 'clean'")" "" "nothing was created as clean"
+
+# a definition longer than pass 1 keeps of a statement (1 MiB) cannot be
+# read whole: refused as well, saying so
+{
+	printf "CREATE DATABASE big;\nCREATE PROCEDURE big.p() SELECT LENGTH('"
+	head -c 1200000 /dev/zero | tr '\0' x
+	printf "');\n"
+} | mariadb_client "$src_SOCK" --max-allowed-packet=16M \
+    >"$TAP_TMP/load3.out" 2>&1
+ok $? "a database with a 1.2 MB procedure is created" ||
+    sed 's/^/# /' "$TAP_TMP/load3.out"
+"$dump" -o "$out" -S "$src_SOCK" -d big -s 1700000100 \
+    >"$TAP_TMP/dump3.out" 2>&1 || bail "cannot dump big"
+art3=$out/$(sed -n 's/^artifact //p' "$TAP_TMP/dump3.out")
+"$ctl" restore "$art3" --socket "$dst_SOCK" --user root --database big2 \
+    >"$TAP_TMP/r9.out" 2>"$TAP_TMP/r9.err"
+is $? 64 "a routine too long to check is refused under --database"
+like "$(cat "$TAP_TMP/r9.err")" 'PROCEDURE `p`: its definition is longer than pass 1 reads of a statement \(1 MiB\)' \
+    "saying why"
 
 # mariadb-dump without --databases writes no USE: the database it names as
 # its own is the one on its header line; without that line it cannot be

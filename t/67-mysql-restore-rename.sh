@@ -20,7 +20,7 @@ mariadb_available || skip_all "no MariaDB server installed (mariadb-server)"
 dump="$top_builddir/t/mysql-dump"
 ctl=$CAIRNCTL
 
-plan 39
+plan 43
 tap_tmpdir
 out=$TAP_TMP/out
 mkdir "$out"
@@ -182,6 +182,26 @@ art3=$out/$(sed -n 's/^artifact //p' "$TAP_TMP/dump3.out")
 is $? 64 "a routine too long to check is refused under --database"
 like "$(cat "$TAP_TMP/r9.err")" 'PROCEDURE `p`: its definition is longer than pass 1 reads of a statement \(1 MiB\)' \
     "saying why"
+
+# a body written in another character set than the name (latin1 bytes
+# for `b\xfccher`, the USE in UTF-8): the bytes cannot be compared, so the
+# restore is refused rather than risk missing it
+printf 'CREATE DATABASE `b\303\274cher`;
+SET NAMES latin1;
+CREATE TABLE `b\374cher`.t (id INT);
+CREATE PROCEDURE `b\374cher`.p() SELECT COUNT(*) FROM `b\374cher`.t;
+' | mariadb_client "$src_SOCK" >"$TAP_TMP/load4.out" 2>&1
+ok $? "a database with a non-ASCII name and a latin1 procedure is created" ||
+    sed 's/^/# /' "$TAP_TMP/load4.out"
+"$dump" -o "$out" -S "$src_SOCK" -d "$(printf 'b\303\274cher')" -s 1700000200 \
+    >"$TAP_TMP/dump4.out" 2>&1 || bail "cannot dump the latin1 database"
+art4=$out/$(sed -n 's/^artifact //p' "$TAP_TMP/dump4.out")
+"$ctl" restore "$art4" --socket "$dst_SOCK" --user root --database b2 \
+    >"$TAP_TMP/r10.out" 2>"$TAP_TMP/r10.err"
+is $? 64 "a body in another character set than its database's name is refused"
+like "$(cat "$TAP_TMP/r10.err")" 'PROCEDURE `p`: written in character set latin1' \
+    "saying why"
+is "$(q "SHOW DATABASES LIKE 'b2'")" "" "nothing was created in b2"
 
 # mariadb-dump without --databases writes no USE: the database it names as
 # its own is the one on its header line; without that line it cannot be

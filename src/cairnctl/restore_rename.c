@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cairn/errors.h"
 #include "cairn/sqlscan.h"
@@ -40,8 +41,9 @@ rename_header(char *db, size_t dblen, const char *line, size_t n)
 }
 
 static void
-note(struct rename_check *r, const struct sqlscan_item *it, const char *kind,
-    const char *name, const char *db, ssize_t off, bool too_long)
+note(struct rename_check *r, const struct sqlscan_item *it,
+    enum rename_why why, const char *kind, const char *name, const char *db,
+    ssize_t off)
 {
 	struct rename_hit	*h;
 	uint64_t		 line = it->line;
@@ -53,10 +55,53 @@ note(struct rename_check *r, const struct sqlscan_item *it, const char *kind,
 			line++;
 	h = &r->hit[r->n - 1];
 	h->line = line;
+	h->why = why;
 	snprintf(h->kind, sizeof(h->kind), "%s", kind);
 	snprintf(h->name, sizeof(h->name), "%s", name);
 	snprintf(h->db, sizeof(h->db), "%s", db != NULL ? db : "");
-	h->too_long = too_long;
+	snprintf(h->cs, sizeof(h->cs), "%s", r->cs);
+}
+
+/*
+ * SET NAMES x, SET character_set_client = 'x' (also in an executable
+ * comment): the character set the client sends what follows in, so the
+ * one the server keeps an object's text in and the dump writes it back in.
+ */
+static void
+track_charset(struct rename_check *r, const char *p)
+{
+	const char	*q;
+	size_t		 n;
+
+	if (strncmp(p, "/*!", 3) == 0)
+		p += 3 + strspn(p + 3, "0123456789");
+	p += strspn(p, " \t\r\n");
+	if (strncasecmp(p, "SET", 3) != 0 || strchr(" \t\r\n", p[3]) == NULL)
+		return;
+	p += 3 + strspn(p + 3, " \t\r\n");
+	if (strncasecmp(p, "NAMES", 5) == 0 && strchr(" \t\r\n", p[5]) != NULL)
+		p += 5;
+	else if ((q = strcasestr(p, "character_set_client")) != NULL) {
+		p = q + strlen("character_set_client");
+		p += strspn(p, " \t\r\n");
+		if (*p++ != '=')
+			return;
+	} else
+		return;
+	p += strspn(p, " \t\r\n'\"`");
+	n = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_");
+	snprintf(r->cs, sizeof(r->cs), "%.*s", (int)n, p);
+}
+
+/* can db be sought byte for byte in text sent in the character set cs? */
+static bool
+comparable(const char *db, const char *cs)
+{
+	for (const char *p = db; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			return strncasecmp(cs, "utf8", 4) == 0;
+	return true;	/* ASCII reads the same in every client set */
 }
 
 void
@@ -67,10 +112,9 @@ rename_item(struct rename_check *r, const struct sqlscan_item *it,
 	const char	*own;
 	ssize_t		 off;
 
-	if (r->target == NULL)
+	if (r->target == NULL || it->kind != SQLSCAN_STMT)
 		return;
-	if (it->kind != SQLSCAN_STMT)
-		return;
+	track_charset(r, it->text);
 	if (sqlscan_use(it->text, it->len, db, sizeof(db)) == 1 ||
 	    sqlscan_create_db(it->text, it->len, db, sizeof(db)) == 1) {
 		snprintf(r->own, sizeof(r->own), "%s", db);
@@ -81,22 +125,23 @@ rename_item(struct rename_check *r, const struct sqlscan_item *it,
 	    sizeof(name)) != 1)
 		return;
 	own = r->have_own ? r->own : header_db[0] != '\0' ? header_db : NULL;
-	if (own == NULL) {
-		note(r, it, kind, name, NULL, 0, false);	/* unknown */
+	if (own == NULL)
+		note(r, it, RENAME_NO_DB, kind, name, NULL, 0);
+	else if (strcmp(own, r->target) == 0)
 		return;
-	}
-	if (strcmp(own, r->target) == 0)
-		return;
-	if ((off = sqlscan_names_db(it->text, it->len, own, quoting)) != -1)
-		note(r, it, kind, name, own, off, false);
+	else if ((off = sqlscan_names_db(it->text, it->len, own,
+	    quoting)) != -1)
+		note(r, it, RENAME_NAMES, kind, name, own, off);
+	else if (!comparable(own, r->cs))
+		note(r, it, RENAME_CHARSET, kind, name, own, 0);
 	else if (it->cut)
-		note(r, it, kind, name, own, 0, true);
+		note(r, it, RENAME_TOO_LONG, kind, name, own, 0);
 }
 
 int
 rename_judge(const struct rename_check *r, const char *rel, bool force)
 {
-	char	 target[300], name[600], db[600], keeps[700];
+	char	 target[300], name[600], db[600], cs[100], keeps[700];
 
 	if (r->target == NULL || r->n == 0)
 		return CAIRN_E_OK;
@@ -106,21 +151,34 @@ rename_judge(const struct rename_check *r, const char *rel, bool force)
 
 		util_vis(name, sizeof(name), h->name);
 		util_vis(db, sizeof(db), h->db);
-		if (h->db[0] == '\0')
+		switch (h->why) {
+		case RENAME_NO_DB:
 			cli_warnx("restore: %s: line %llu: %s `%s`: no USE "
 			    "before it: cannot tell which database it names "
 			    "as its own", rel, (unsigned long long)h->line,
 			    h->kind, name);
-		else if (h->too_long)
+			break;
+		case RENAME_TOO_LONG:
 			cli_warnx("restore: %s: line %llu: %s `%s`: its "
 			    "definition is longer than pass 1 reads of a "
 			    "statement (1 MiB): it may name its own database "
-			    "`%s`", rel,
-			    (unsigned long long)h->line, h->kind, name, db);
-		else
+			    "`%s`", rel, (unsigned long long)h->line, h->kind,
+			    name, db);
+			break;
+		case RENAME_CHARSET:
+			util_vis(cs, sizeof(cs), h->cs[0] != '\0' ? h->cs :
+			    "unknown");
+			cli_warnx("restore: %s: line %llu: %s `%s`: written in "
+			    "character set %s, in which the name `%s` cannot be "
+			    "sought: it may name its own database", rel,
+			    (unsigned long long)h->line, h->kind, name, cs, db);
+			break;
+		case RENAME_NAMES:
 			cli_warnx("restore: %s: line %llu: %s `%s` names its "
 			    "own database `%s`", rel,
 			    (unsigned long long)h->line, h->kind, name, db);
+			break;
+		}
 	}
 	if (r->n > RENAME_KEEP)
 		cli_warnx("restore: %s: and %u more", rel,

@@ -16,8 +16,9 @@
  *     which the caller reads with rename_header() (the scanner does not
  *     see it as a line of its own).
  *     Erring on the side of a refusal: an object whose own database is not
- *     known, or whose definition is longer than pass 1 keeps of a
- *     statement, counts as naming it.
+ *     known, whose definition is longer than pass 1 keeps of a statement,
+ *     or whose text is in another character set than UTF-8 while the
+ *     name is not ASCII (its bytes there differ), counts as naming it.
  *   - rename_judge(), after pass 1 and before anything reaches the server,
  *     prints each object found and returns CAIRN_E_USAGE, or with --force
  *     a warning and CAIRN_E_OK.  Nothing is checked without --database or
@@ -36,17 +37,26 @@
 
 #define RENAME_KEEP	8	/* objects named in the message */
 
+enum rename_why {
+	RENAME_NAMES,		/* its text names db */
+	RENAME_NO_DB,		/* its own database is not known */
+	RENAME_TOO_LONG,	/* not read whole */
+	RENAME_CHARSET,		/* in a character set db cannot be sought in */
+};
+
 struct rename_check {
 	const char	*target;	/* --database; NULL: nothing to do */
 	char		 own[256];	/* the database of the last USE */
 	bool		 have_own;
+	char		 cs[32];	/* the client's character set, "" unknown */
 	unsigned	 n;		/* objects found */
 	struct rename_hit {
 		uint64_t	 line;
+		enum rename_why	 why;
 		char		 kind[16];
 		char		 name[256];
 		char		 db[256];	/* the name it keeps; "" unknown */
-		bool		 too_long;	/* not read whole */
+		char		 cs[32];	/* RENAME_CHARSET: its set */
 	}		 hit[RENAME_KEEP];
 };
 

@@ -1,7 +1,8 @@
 /*
  * fuzz_sqlscan -- libFuzzer target for the SQL splitter and the INSERT,
- * USE and CREATE DATABASE readers (sqlscan.h): the parsers the verifier
- * runs over dump files that may be damaged.
+ * USE, CREATE DATABASE and CREATE object readers and the qualifier finder
+ * (sqlscan.h): the parsers the verifier and cairnctl restore run over dump
+ * files that may be damaged.
  *
  * Input: one byte choosing a chunk size, then the dump text.  The text is
  * scanned whole and in chunks; both must give the same events (a chunk may
@@ -38,6 +39,7 @@ on_item(void *arg, const struct sqlscan_item *it)
 	struct acc	*a = arg;
 	char		 db[64], tbl[64];
 	uint64_t	 rows;
+	ssize_t		 off;
 
 	if (it->text[it->len] != '\0')
 		abort();
@@ -51,6 +53,12 @@ on_item(void *arg, const struct sqlscan_item *it)
 			abort();
 		(void)sqlscan_use(it->text, it->len, db, sizeof(db));
 		(void)sqlscan_create_db(it->text, it->len, db, sizeof(db));
+		(void)sqlscan_create_object(it->text, it->len, db, 16, tbl,
+		    sizeof(tbl));
+		off = sqlscan_names_db(it->text, it->len, "src",
+		    (int)(it->len & 3));
+		if (off < -1 || off >= (ssize_t)it->len)
+			abort();
 	}
 	return 0;
 }

@@ -326,15 +326,141 @@ test_keep(void)
 	sqlscan_free(s);
 }
 
+/* sqlscan_names_db(): where a statement names a database as a qualifier */
+static void
+test_names_db(void)
+{
+	static const struct {
+		const char	*stmt;
+		int		 quoting;
+		long		 want;	/* offset of the name, -1: none */
+	} c[] = {
+		{ "SELECT COUNT(*) FROM `src`.`t`", 0, 21 },
+		{ "SELECT 1 FROM src.t", 0, 14 },
+		{ "DELETE FROM src /* x */ . t", 0, 12 },
+		{ "DELETE FROM `src`\n  .`log`", 0, 12 },
+		{ "SELECT SRC.t.id FROM x", 0, 7 },	/* lower_case_table_names */
+		{ "CALL `src`.`p`()", 0, 5 },
+		{ "SELECT /*!50001 src.t */ 1", 0, 16 },
+		{ "SELECT /*M!100100 `src`.f() */ 1", 0, 18 },
+		{ "SELECT \"src\".t", SQLSCAN_ANSI_QUOTES, 7 },
+		/* a string ending in a backslash, then the name: with
+		 * NO_BACKSLASH_ESCAPES the string ends there */
+		{ "SELECT 'a\\', src.t", SQLSCAN_NO_BS_ESCAPES, 13 },
+		{ "SELECT 'a\\', src.t", 0, -1 },
+		{ "SELECT 'src.t', \"src\".t", 0, -1 },	/* strings */
+		{ "SELECT 'it''s', `src`.t", 0, 16 },
+		{ "SELECT 1 /* src.t */, 2 # src.t\n", 0, -1 },
+		{ "SELECT 1 -- src.t\n", 0, -1 },
+		{ "SELECT 1 FROM t AS src", 0, -1 },	/* no '.' after */
+		{ "SELECT 1 FROM mysrc.t, src_x.t, `src `.t, `sr`.t", 0, -1 },
+		{ "SELECT `a``src`.t, x.`src`", 0, -1 },
+		{ "SELECT 1.5, src2.t", 0, -1 },
+		{ "", 0, -1 },
+	};
+
+	char	 vis[200];
+
+	for (size_t i = 0; i < nitems(c); i++) {
+		long	 got = (long)sqlscan_names_db(c[i].stmt, strlen(c[i].stmt),
+			    "src", c[i].quoting);
+
+		util_vis(vis, sizeof(vis), c[i].stmt);
+		ok(got == c[i].want, "names_db(%s): %ld, want %ld", vis, got,
+		    c[i].want);
+	}
+	ok(sqlscan_names_db("SELECT `a``b`.t", 15, "a`b", 0) == 7,
+	    "a name holding a backquote, doubled");
+	ok(sqlscan_names_db("SELECT `src`", 12, "src", 0) == -1 &&
+	    sqlscan_names_db("SELECT `src", 11, "src", 0) == -1,
+	    "no '.' after it, or an identifier that never ends");
+}
+
+/* sqlscan_create_object(): the kind and name a CREATE statement makes */
+static void
+test_create_object(void)
+{
+	static const struct {
+		const char	*stmt;
+		const char	*kind, *name;	/* NULL: not one */
+	} c[] = {
+		{ "CREATE DEFINER=`root`@`localhost` PROCEDURE `p`()\nSELECT 1",
+		    "PROCEDURE", "p" },
+		{ "CREATE DEFINER=`root`@`localhost` FUNCTION `f``x`() RETURNS "
+		    "int(11)", "FUNCTION", "f`x" },
+		{ "CREATE DEFINER=root@localhost AGGREGATE FUNCTION f() RETURNS "
+		    "INT", "FUNCTION", "f" },
+		{ "CREATE DEFINER=`root`@`localhost` TRIGGER src.trg AFTER "
+		    "INSERT ON src.t FOR EACH ROW SET @a = 1", "TRIGGER", "trg" },
+		{ "CREATE DEFINER=`root`@`localhost` EVENT `ev` ON SCHEDULE "
+		    "EVERY 1 DAY DO DELETE FROM t", "EVENT", "ev" },
+		{ "CREATE ALGORITHM=UNDEFINED DEFINER=`root`@`localhost` SQL "
+		    "SECURITY DEFINER VIEW `v` AS select 1", "VIEW", "v" },
+		{ "CREATE OR REPLACE DEFINER=`root`@`%` PACKAGE BODY `pk` AS "
+		    "BEGIN END", "PACKAGE BODY", "pk" },
+		{ "CREATE DEFINER=`root`@`%` PACKAGE `pk` AS PROCEDURE p(); END",
+		    "PACKAGE", "pk" },
+		{ "CREATE PROCEDURE IF NOT EXISTS p() SELECT 1", "PROCEDURE",
+		    "p" },
+		{ "/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ "
+		    "/*!50003 TRIGGER `t1` BEFORE INSERT ON `t` FOR EACH ROW SET "
+		    "@a = 1 */", "TRIGGER", "t1" },
+		{ "/*!50001 CREATE ALGORITHM=UNDEFINED */\n/*!50013 DEFINER="
+		    "`root`@`localhost` SQL SECURITY DEFINER */\n/*!50001 VIEW "
+		    "`v1` AS select 1 */", "VIEW", "v1" },
+		{ "CREATE TABLE `procedure` (a INT)", NULL, NULL },
+		{ "CREATE DATABASE `view`", NULL, NULL },
+		{ "CREATE SEQUENCE `s`", NULL, NULL },
+		{ "INSERT INTO `t` VALUES (1)", NULL, NULL },
+		{ "CREATE", NULL, NULL },
+	};
+	char	 kind[16], name[64], vis[40];
+
+	for (size_t i = 0; i < nitems(c); i++) {
+		int	 r = sqlscan_create_object(c[i].stmt, strlen(c[i].stmt),
+			    kind, sizeof(kind), name, sizeof(name));
+
+		util_vis(vis, sizeof(vis), c[i].stmt);
+
+		if (c[i].kind == NULL)
+			ok(r == 0, "create_object(%s): not one", vis);
+		else
+			ok(r == 1 && strcmp(kind, c[i].kind) == 0 &&
+			    strcmp(name, c[i].name) == 0,
+			    "create_object(%s): %s %s", vis,
+			    r == 1 ? kind : "-", r == 1 ? name : "-");
+	}
+}
+
+/* sqlscan_quoting(): the sql_mode the dump set last */
+static void
+test_quoting(void)
+{
+	struct log	 l = { .stop_at = 0 };
+	struct sqlscan	*s;
+	const char	*in = "SET sql_mode = 'ANSI_QUOTES,NO_BACKSLASH_ESCAPES';\n";
+
+	if ((s = sqlscan_new(0, record, &l)) == NULL)
+		bail("sqlscan_new");
+	ok(sqlscan_quoting(s) == 0, "the default quoting");
+	(void)sqlscan_feed(s, in, strlen(in));
+	ok(sqlscan_quoting(s) == (SQLSCAN_ANSI_QUOTES | SQLSCAN_NO_BS_ESCAPES),
+	    "after SET sql_mode: ANSI_QUOTES and NO_BACKSLASH_ESCAPES");
+	sqlscan_free(s);
+}
+
 int
 main(void)
 {
-	plan(3 + 8 + 13 + 11 + 3 + 10);
+	plan(3 + 8 + 13 + 11 + 3 + 10 + 22 + 16 + 2);
 	test_keep();
 	test_split();
 	test_errors();
 	test_insert();
 	test_client();
 	test_account();
+	test_names_db();
+	test_create_object();
+	test_quoting();
 	return tap_exit();
 }

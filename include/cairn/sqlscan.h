@@ -46,6 +46,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define SQLSCAN_MAX_STMT	((size_t)16 << 20)
 #define SQLSCAN_MAX_PACKET	((size_t)1 << 30)
@@ -111,6 +112,15 @@ void		 sqlscan_skip_line(struct sqlscan *);
 size_t		 sqlscan_unwrap(char *text, size_t len);
 /* The line the scanner is at (1-based). */
 uint64_t	 sqlscan_line(const struct sqlscan *);
+/*
+ * How strings read now (the sql_mode the dump set last): 0, or
+ * SQLSCAN_ANSI_QUOTES ("..." is an identifier, backslash plain in it) and
+ * SQLSCAN_NO_BS_ESCAPES (backslash plain in every string).  Inside the
+ * callback: the quoting the statement given was read with.
+ */
+#define SQLSCAN_ANSI_QUOTES	0x1
+#define SQLSCAN_NO_BS_ESCAPES	0x2
+int		 sqlscan_quoting(const struct sqlscan *);
 void		 sqlscan_free(struct sqlscan *);
 
 /*
@@ -157,5 +167,28 @@ int	 sqlscan_alter_db(const char *stmt, size_t len, char *db,
  * restore test leaves these out: they would create accounts on its server.
  */
 int	 sqlscan_account(const char *stmt, size_t len);
+
+/*
+ * Does stmt name the database db as a qualifier (db.x, `db`.`x`, `db` . x,
+ * db.f()): an identifier equal to db followed, after optional whitespace
+ * and comments, by "."?  The identifier is bare, backquoted (doubled
+ * backquotes undone) or, with SQLSCAN_ANSI_QUOTES in quoting, "..."; ASCII
+ * letters compare without case (as on a server with lower_case_table_names;
+ * other bytes as they are).  Strings and comments do not count;
+ * executable comments (slash-star-bang) do.  Meant to err on the side of
+ * a hit: an alias or a variable spelled like db before a "." counts.
+ * Returns the offset of the first such identifier in stmt, or -1.
+ */
+ssize_t	 sqlscan_names_db(const char *stmt, size_t len, const char *db,
+	    int quoting);
+/*
+ * Is stmt the CREATE of a routine, package, trigger, event or view
+ * ("CREATE [OR REPLACE] [DEFINER=...] [...] PROCEDURE [IF NOT EXISTS]
+ * [db.]name", also in mysqldump's executable comments)?  Returns 1 and
+ * fills kind ("PROCEDURE", "FUNCTION", "PACKAGE", "PACKAGE BODY",
+ * "TRIGGER", "EVENT", "VIEW") and name (unquoted; cut to fit); 0 if not.
+ */
+int	 sqlscan_create_object(const char *stmt, size_t len, char *kind,
+	    size_t kindlen, char *name, size_t namelen);
 
 #endif /* CAIRN_SQLSCAN_H */

@@ -19,7 +19,9 @@
  *   MySQL: streamed into the stock `mariadb` (or `mysql`) client, with the
  *   credentials in a private --defaults-extra-file, never on argv.  With
  *   --database a single-database dump goes into another database: its
- *   CREATE DATABASE and USE lines are rewritten (see docs/control.md).
+ *   CREATE DATABASE, USE and ALTER DATABASE lines are rewritten, and one
+ *   whose bodies name its database is refused (restore_rename.c; see
+ *   docs/control.md).
  */
 #include "config.h"
 
@@ -48,6 +50,7 @@
 #include "cairn/util.h"
 #include "cairnctl.h"
 #include "restore_mysql.h"
+#include "restore_rename.h"
 
 #define RESTORE_CHUNK		(256 * 1024)
 #define LINE_PREFIX_MAX		8192
@@ -88,6 +91,7 @@ struct lines {
 	bool		 partial;	/* data after the last newline */
 	unsigned	 ndb;		/* CREATE DATABASE lines */
 	char		 firstdb[256];
+	char		 hostdb[256];	/* mysqldump's "-- Host:" line */
 	sink_fn		 out;		/* NULL: count only */
 	void		*out_arg;
 };
@@ -105,7 +109,7 @@ static bool
 maybe_db_line(const char *s, size_t n)
 {
 	static const char *const p[] = { "CREATE DATABASE", "USE ",
-	    "-- cairn " };
+	    "ALTER DATABASE ", "-- cairn ", "-- Host: " };
 
 	for (size_t i = 0; i < nitems(p); i++) {
 		size_t	 m = n < strlen(p[i]) ? n : strlen(p[i]);
@@ -162,7 +166,11 @@ lines_line(struct lines *l, const char *s, size_t n)
 	if (l->lineno == 1 && starts(s, n, "-- cairn dump format "))
 		l->cairn = true;
 	l->completed = starts(s, n, "-- cairn dump completed ");
-	if (!starts(s, n, "CREATE DATABASE") && !starts(s, n, "USE `"))
+	rename_header(l->hostdb, sizeof(l->hostdb), s, n);
+	/* ALTER DATABASE: the collation around a routine created under
+	 * another one (src/worker/mysql_schema.c) */
+	if (!starts(s, n, "CREATE DATABASE") && !starts(s, n, "USE `") &&
+	    !starts(s, n, "ALTER DATABASE `"))
 		return lines_emit(l, s, n);
 	if (!first_ident(s, n, &from, &to, name, sizeof(name)))
 		return lines_emit(l, s, n);
@@ -761,6 +769,7 @@ struct prescan {
 	uint64_t	 line;
 	unsigned	 ndb;		/* CREATE DATABASE statements */
 	bool		 multiline;	/* a database name spans lines */
+	struct rename_check rename;	/* what --database cannot rename */
 	struct str_hex {
 		char	 hex[2 * 256 + 1];
 	}		 dbs[64];	/* their names, hex, the first 64 */
@@ -774,6 +783,8 @@ prescan_item(void *arg, const struct sqlscan_item *it)
 	char		 db[256];
 
 	(void)rplan_item(ps->plan, it);
+	rename_item(&ps->rename, it, sqlscan_quoting(ps->scan),
+	    ps->l->hostdb);
 	if (it->kind == SQLSCAN_STMT && sqlscan_create_db(it->text, it->len,
 	    db, sizeof(db)) == 1) {
 		if (strpbrk(db, "\r\n") != NULL)
@@ -987,6 +998,7 @@ restore_mysql(const struct art *a, const struct ropts *o)
 		memset(&l, 0, sizeof(l));
 		memset(&ps, 0, sizeof(ps));
 		ps.l = &l;
+		rename_init(&ps.rename, o->database);
 		ps.plan = rplan_new();
 		if (slow)
 			rplan_slow(ps.plan);
@@ -1064,6 +1076,9 @@ restore_mysql_checked(const struct art *a, const struct ropts *o,
 		    "one with --database", a->rel);
 		return CAIRN_E_USAGE;
 	}
+	/* a body naming its own database: before either path runs */
+	if ((code = rename_judge(&ps.rename, a->rel, o->force)) != CAIRN_E_OK)
+		return code;
 
 	/* pass 2: into the client */
 	if ((cnf = mysql_defaults(o, &cnfdir)) == NULL)

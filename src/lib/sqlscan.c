@@ -224,6 +224,13 @@ sqlscan_line(const struct sqlscan *s)
 	return s->line;
 }
 
+int
+sqlscan_quoting(const struct sqlscan *s)
+{
+	return (s->ansi_quotes ? SQLSCAN_ANSI_QUOTES : 0) |
+	    (s->no_bs_escapes ? SQLSCAN_NO_BS_ESCAPES : 0);
+}
+
 static int
 emit(struct sqlscan *s, enum sqlscan_kind kind, const char *text, size_t len,
     uint64_t line, int unterminated)
@@ -1131,4 +1138,236 @@ sqlscan_account(const char *stmt, size_t len)
 		return keyword(&p, end, "user") || keyword(&p, end, "role");
 	return keyword(&p, end, "set") && keyword(&p, end, "default") &&
 	    keyword(&p, end, "role");
+}
+
+/* ---- what a CREATE statement makes, and the databases it names ---- */
+
+static int
+ident_byte(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '$' ||
+	    (unsigned char)c >= 0x80;
+}
+
+/* ASCII letters without case, other bytes as they are */
+static int
+same_ci(char a, char b)
+{
+	if (a >= 'A' && a <= 'Z')
+		a = (char)(a - 'A' + 'a');
+	if (b >= 'A' && b <= 'Z')
+		b = (char)(b - 'A' + 'a');
+	return a == b;
+}
+
+/* past the string or quoted name opened at p (on its quote), doubled
+ * quotes inside, backslash escapes when bs; NULL if it never ends */
+static const char *
+quoted_end(const char *p, const char *end, int bs)
+{
+	char	 q = *p++;
+
+	while (p < end) {
+		if (bs && *p == '\\') {
+			if (end - p < 2)
+				return NULL;
+			p += 2;
+			continue;
+		}
+		if (*p == q) {
+			if (end - p >= 2 && p[1] == q) {
+				p += 2;
+				continue;
+			}
+			return p + 1;
+		}
+		p++;
+	}
+	return NULL;
+}
+
+/*
+ * Past whitespace, comments (slash-star, "#", "-- ") and the marks of an
+ * executable comment (slash-star-bang and its version, slash-star-M-bang,
+ * star-slash: the text between counts).
+ */
+static const char *
+skip_space(const char *p, const char *end)
+{
+	for (;;) {
+		while (p < end && isspace((unsigned char)*p))
+			p++;
+		if (end - p >= 2 && p[0] == '*' && p[1] == '/') {
+			p += 2;
+		} else if (end - p >= 3 && p[0] == '/' && p[1] == '*' &&
+		    (p[2] == '!' || (p[2] == 'M' && end - p >= 4 &&
+		    p[3] == '!'))) {
+			for (p += p[2] == '!' ? 3 : 4; p < end &&
+			    isdigit((unsigned char)*p); p++)
+				;
+		} else if (end - p >= 2 && p[0] == '/' && p[1] == '*') {
+			const char	*q = memmem(p + 2, (size_t)(end - p - 2),
+					    "*/", 2);
+
+			p = q != NULL ? q + 2 : end;
+		} else if (p < end && (*p == '#' || (end - p >= 2 &&
+		    p[0] == '-' && p[1] == '-' && (end - p == 2 ||
+		    (unsigned char)p[2] <= ' ')))) {
+			const char	*q = memchr(p, '\n', (size_t)(end - p));
+
+			p = q != NULL ? q + 1 : end;
+		} else
+			return p;
+	}
+}
+
+/* is the quoted name p..q (quotes included) db? */
+static int
+quoted_is(const char *p, const char *q, const char *db, size_t dlen)
+{
+	char	 qc = *p;
+	size_t	 j = 0;
+
+	for (p++, q--; p < q; p++, j++) {
+		if (*p == qc)
+			p++;	/* doubled */
+		if (j >= dlen || !same_ci(*p, db[j]))
+			return 0;
+	}
+	return j == dlen;
+}
+
+ssize_t
+sqlscan_names_db(const char *stmt, size_t len, const char *db, int quoting)
+{
+	const char	*p = stmt, *end = stmt + len, *q;
+	size_t		 dlen = strlen(db);
+	int		 bs = !(quoting & SQLSCAN_NO_BS_ESCAPES);
+	int		 ansi = quoting & SQLSCAN_ANSI_QUOTES;
+	int		 hit;
+
+	while ((p = skip_space(p, end)) < end) {
+		if (*p == '`' || (*p == '"' && ansi)) {
+			/* backslash is plain in a quoted name */
+			if ((q = quoted_end(p, end, 0)) == NULL)
+				return -1;
+			hit = quoted_is(p, q, db, dlen);
+		} else if (*p == '\'' || *p == '"') {
+			if ((q = quoted_end(p, end, bs)) == NULL)
+				return -1;
+			p = q;
+			continue;
+		} else if (ident_byte(*p)) {
+			size_t	 j = 0;
+			int	 digits = 1;
+
+			for (q = p; q < end && ident_byte(*q); q++, j++) {
+				if (!isdigit((unsigned char)*q))
+					digits = 0;
+				if (j < dlen && !same_ci(*q, db[j]))
+					j = dlen + 1;
+			}
+			/* a number is no name */
+			hit = !digits && j == dlen;
+		} else {
+			p++;
+			continue;
+		}
+		if (hit && (q = skip_space(q, end)) < end && *q == '.')
+			return p - stmt;
+		p = q;
+	}
+	return -1;
+}
+
+/* the word w (case-insensitive, whole) at *sp after space? then past it */
+static int
+head_word(const char **sp, const char *end, const char *w)
+{
+	const char	*p = skip_space(*sp, end);
+	size_t		 n = strlen(w);
+
+	if ((size_t)(end - p) < n || strncasecmp(p, w, n) != 0 ||
+	    (p + n < end && ident_byte(p[n])))
+		return 0;
+	*sp = p + n;
+	return 1;
+}
+
+/* one name (bare, `...` or "...") at *sp after space, cut to fit out */
+static void
+head_name(const char **sp, const char *end, char *out, size_t outlen)
+{
+	const char	*p = skip_space(*sp, end), *q;
+	size_t		 o = 0;
+
+	if (p < end && (*p == '`' || *p == '"')) {
+		char		 qc = *p;
+		const char	*stop;
+
+		q = quoted_end(p, end, 0);
+		stop = q != NULL ? q - 1 : end;		/* its closing quote */
+		for (p++; p < stop; p++) {
+			if (*p == qc)
+				p++;	/* doubled */
+			if (p < stop && o + 1 < outlen)
+				out[o++] = *p;
+		}
+		p = q != NULL ? q : end;
+	} else
+		for (; p < end && ident_byte(*p); p++)
+			if (o + 1 < outlen)
+				out[o++] = *p;
+	if (outlen > 0)
+		out[o] = '\0';
+	*sp = p;
+}
+
+int
+sqlscan_create_object(const char *stmt, size_t len, char *kind,
+    size_t kindlen, char *name, size_t namelen)
+{
+	static const char *const kinds[] = { "PROCEDURE", "FUNCTION",
+	    "PACKAGE", "TRIGGER", "EVENT", "VIEW" };
+	static const char *const others[] = { "TABLE", "DATABASE", "SCHEMA",
+	    "INDEX", "UNIQUE", "FULLTEXT", "SPATIAL", "SEQUENCE", "USER",
+	    "ROLE", "SERVER", "TEMPORARY", "TABLESPACE", "LOGFILE" };
+	const char	*p = stmt, *end = stmt + len, *q;
+
+	if (!head_word(&p, end, "create"))
+		return 0;
+	/* OR REPLACE, DEFINER = ..., ALGORITHM = ..., SQL SECURITY ...,
+	 * AGGREGATE: a few tokens before the kind */
+	for (int n = 0; n < 32 && (p = skip_space(p, end)) < end; n++) {
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+			if (!head_word(&p, end, kinds[i]))
+				continue;
+			snprintf(kind, kindlen, "%s%s", kinds[i],
+			    strcmp(kinds[i], "PACKAGE") == 0 &&
+			    head_word(&p, end, "body") ? " BODY" : "");
+			q = p;
+			if (head_word(&q, end, "if") &&
+			    head_word(&q, end, "not") &&
+			    head_word(&q, end, "exists"))
+				p = q;
+			head_name(&p, end, name, namelen);
+			if ((q = skip_space(p, end)) < end && *q == '.') {
+				p = q + 1;	/* db.name */
+				head_name(&p, end, name, namelen);
+			}
+			return 1;
+		}
+		for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+			if (head_word(&p, end, others[i]))
+				return 0;
+		if (*p == '\'' || *p == '"' || *p == '`')
+			p = (q = quoted_end(p, end, *p != '`')) != NULL ? q :
+			    end;
+		else if (ident_byte(*p))
+			while (p < end && ident_byte(*p))
+				p++;
+		else
+			p++;
+	}
+	return 0;
 }

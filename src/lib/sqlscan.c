@@ -919,28 +919,7 @@ sqlscan_ident(const char **sp, const char *end, char *out, size_t outlen)
 	return 0;
 }
 
-/* Skip a quoted string or identifier starting at p (on the quote). */
-static const char *
-skip_quoted(const char *p, const char *end)
-{
-	char	 q = *p++;
-
-	while (p < end) {
-		if (*p == '\\' && q != '`') {
-			p += 2;
-			continue;
-		}
-		if (*p == q) {
-			if (p + 1 < end && p[1] == q) {
-				p += 2;
-				continue;
-			}
-			return p + 1;
-		}
-		p++;
-	}
-	return NULL;
-}
+static const char *quoted_end(const char *, const char *, int);
 
 /* Skip a balanced (...) group starting at p (on the '('). */
 static const char *
@@ -953,7 +932,7 @@ skip_group(const char *p, const char *end)
 		case '\'':
 		case '"':
 		case '`':
-			if ((p = skip_quoted(p, end)) == NULL)
+			if ((p = quoted_end(p, end, *p != '`')) == NULL)
 				return NULL;
 			continue;
 		case '(':

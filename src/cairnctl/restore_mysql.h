@@ -60,6 +60,14 @@ void		 rplan_slow(struct rplan *);
 uint64_t	 rplan_statements(const struct rplan *);
 /* NULL if the dump can be loaded in parallel, else the reason */
 const char	*rplan_unusable(const struct rplan *);
+/*
+ * After pass 1: the tables whose plain KEY lines rload_run() leaves out of
+ * their CREATE TABLE and adds by one ALTER TABLE through the client once
+ * every loader has loaded the rows (restore_keys.h says which qualify; a
+ * database with a foreign key, or a dump with one that may cross
+ * databases, defers none).  on false: none.  Returns how many.
+ */
+unsigned	 rplan_defer_keys(struct rplan *, bool on);
 
 struct rload_opts {
 	const char	*client;	/* the stock client */

@@ -28,6 +28,9 @@
 
 #define HEADER_MAX	(16 * 1024)	/* bytes of header statements */
 #define COMMIT_EVERY	32		/* INSERT statements a transaction */
+/* plain keys a table needs for them to come after the rows: with one, the
+ * ALTER alone after the loads cost what it saved (docs/performance.md) */
+#define DEFER_MIN_KEYS	2
 /* line 2 as sqlscan gives it: the client's \- switch taken out */
 #define SANDBOX_LINE	"/*M!999999 enable the sandbox mode */"
 
@@ -329,6 +332,7 @@ rplan_defer_keys(struct rplan *p, bool on)
 			fk = strcmp(p->fkdb[j], sc->db) == 0;
 		/* an empty table has no rows to load first */
 		sc->defer = on && !fk && sc->keys.alter != NULL &&
+		    sc->keys.nkeys >= DEFER_MIN_KEYS &&
 		    sc->last > sc->first + 1;
 		n += sc->defer;
 	}

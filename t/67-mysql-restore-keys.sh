@@ -17,7 +17,7 @@ mariadb_available || skip_all "no MariaDB server installed (mariadb-server)"
 dump="$top_builddir/t/mysql-dump"
 ctl=$CAIRNCTL
 
-plan 15
+plan 18
 tap_tmpdir
 out=$TAP_TMP/out
 mkdir "$out"
@@ -134,3 +134,18 @@ for db in k fk ft; do
 	db_compare "$db is the same again" "$TAP_TMP/stock-$db.fp" \
 	    "$TAP_TMP/nod-$db.fp"
 done
+
+# a single-database dump under another name: the ALTER follows the client
+# into it
+"$dump" -o "$out" -S "$src_SOCK" -d ft -s 1700000000 \
+    >"$TAP_TMP/dump2.out" 2>&1 || bail "cannot dump ft"
+art2=$out/$(sed -n 's/^artifact //p' "$TAP_TMP/dump2.out")
+"$ctl" restore "$art2" --socket "$dst_SOCK" --user root --jobs 2 \
+    --database ft2 >"$TAP_TMP/r3.out" 2>"$TAP_TMP/r3.err"
+ok $? "restore --database ft2 --jobs 2" || sed 's/^/# /' "$TAP_TMP/r3.err"
+like "$(cat "$TAP_TMP/r3.out")" 'database ft2 .*secondary keys of 1 table after' \
+    "ft.two's keys after its rows"
+db_fingerprint "$dst_SOCK" ft2 | sed 's/`ft2`/`ft`/g; s/^ft2\([.	]\)/ft\1/' \
+    >"$TAP_TMP/ft2.fp"
+db_compare "the renamed copy is the same" "$TAP_TMP/stock-ft.fp" \
+    "$TAP_TMP/ft2.fp"

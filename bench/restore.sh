@@ -11,10 +11,14 @@
 # empty database:
 #   stock       gunzip -c ARTIFACT | mariadb
 #   cairn -jN   cairnctl restore ARTIFACT --jobs N, for N in JOBS ("1 2 4")
+#   cairn -jN-nodefer  the same with --no-defer-keys, when NODEFER=1
 #   myloader    myloader --threads 2 (its own dump of the same data)
 # and prints each one's best time and ratio to the stock restore (> 1:
 # faster), plus CHECKSUM TABLE of every table after each (all must agree).
 # Target (issue 15): cairnctl restore >= 1.5x the stock restore.
+# EXTRA_KEYS=N (1 to 4) gives orders N more secondary keys before the
+# dumps: a table with several keys, where adding them after the rows
+# (cairnctl restore's default, NODEFER=1 compares) matters most.
 set -eu
 size_mb=${1:-200}
 rounds=${ROUNDS:-2}
@@ -29,6 +33,12 @@ mariadb_start dst $srv || exit 1
 mariadb_start src $srv || exit 1
 say "bench: loading ${size_mb} MB"
 bench_mysql_data "$size_mb"
+if [ "${EXTRA_KEYS:-0}" -gt 0 ]; then
+	mariadb_client "$src_SOCK" -e "ALTER TABLE bench.orders $(printf '%s\n' \
+	    'ADD KEY (created)' 'ADD KEY (status, created)' \
+	    'ADD KEY (note(20))' 'ADD KEY (code)' | head -n "$EXTRA_KEYS" |
+	    paste -sd, -)" || exit 1
+fi
 mkdir "$W/cairn" "$W/mydumper"
 "$dump" -o "$W/cairn" -S "$src_SOCK" -d bench -j 2 -l 6 -s 1700000000 \
     >"$W/dump.out"
@@ -52,6 +62,7 @@ run() {
 		say "bench: $name failed:"; sed 's/^/  /' "$W/$name.err" >&2; exit 1; }
 	t=$(echo "$(now) - $t0" | bc)
 	echo "$t $(awk '{ print $1 + $2 }' "$W/cpu")" >>"$W/t.$name"
+	say "bench: $name $t s"
 	echo "$name $(checksum)" >>"$W/sums"
 }
 
@@ -64,6 +75,11 @@ while [ $r -le "$rounds" ]; do
 	for j in $jobs_list; do
 		run "cairn-j$j" "$ctl" restore "$art" --socket "$dst_SOCK" \
 		    --user root --jobs "$j"
+		if [ "${NODEFER:-0}" = 1 ] && [ "$j" -gt 1 ]; then
+			run "cairn-j$j-nodefer" "$ctl" restore "$art" \
+			    --socket "$dst_SOCK" --user root --jobs "$j" \
+			    --no-defer-keys
+		fi
 	done
 	run myloader myloader -S "$dst_SOCK" -u root -d "$W/mydumper" \
 	    --threads 2 -o
@@ -77,7 +93,7 @@ printf '\ndataset: %s MB of SQL (%s bytes gzip -6), %s CPUs, load %s\n' \
     "$(( $(gzip -dc "$art" | wc -c) / 1048576 ))" "$(stat -c %s "$art")" \
     "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-30s %9s %12s %12s\n' "restore (best of $rounds)" seconds "vs stock" "client CPU s"
-for n in stock $(for j in $jobs_list; do echo "cairn-j$j"; done) myloader; do
+for n in stock $(for j in $jobs_list; do echo "cairn-j$j"; [ -f "$W/t.cairn-j$j-nodefer" ] && echo "cairn-j$j-nodefer"; done) myloader; do
 	b=$(best "$n")
 	printf '%-30s %9.2f %11.2fx %12s\n' "$n" "$b" "$(echo "$b_stock / $b" | bc -l)" "$(cpu "$n")"
 done

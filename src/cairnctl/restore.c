@@ -71,6 +71,7 @@ struct ropts {
 	const char	*client;
 	unsigned	 jobs;		/* --jobs: connections loading rows */
 	bool		 jobs_given;	/* say why when it cannot */
+	bool		 no_defer_keys;	/* --no-defer-keys */
 	const char	*remote;	/* --remote: an s3 section (fetch.c) */
 	bool		 force;
 };
@@ -937,7 +938,7 @@ reread_client(void *arg, rload_sink_fn sink, void *sink_arg, char *err,
 /* the rows over o->jobs connections (restore_mysql.c) */
 static int
 restore_mysql_parallel(const struct art *a, const struct ropts *o,
-    const struct rplan *plan, const char *client, const char *cnf)
+    struct rplan *plan, const char *client, const char *cnf)
 {
 	struct reread		 rr = { a, o };
 	struct rload_opts	 lo = {
@@ -946,8 +947,10 @@ restore_mysql_parallel(const struct art *a, const struct ropts *o,
 		.read_client = reread_client, .read_client_arg = &rr,
 	};
 	uint64_t		 bytes = 0;
+	unsigned		 keys;
 	int			 code;
 
+	keys = rplan_defer_keys(plan, !o->no_defer_keys);
 	/* no more loaders than statements to share */
 	if (rplan_statements(plan) < lo.jobs)
 		lo.jobs = (unsigned)rplan_statements(plan);
@@ -957,10 +960,12 @@ restore_mysql_parallel(const struct art *a, const struct ropts *o,
 		return code;
 	}
 	printf("restored %s into %s%s%s (%llu bytes of SQL, rows over %u "
-	    "connections%s)\n", a->rel, o->socket ? o->socket : o->host ?
-	    o->host : "the default server", o->database ? ", database " : "",
+	    "connections, secondary keys of %u table%s after the rows%s)\n",
+	    a->rel, o->socket ? o->socket : o->host ? o->host :
+	    "the default server", o->database ? ", database " : "",
 	    o->database ? o->database : "", (unsigned long long)bytes,
-	    lo.jobs, a->in_catalog ? ", checksum matches the catalog" : "");
+	    lo.jobs, keys, keys == 1 ? "" : "s",
+	    a->in_catalog ? ", checksum matches the catalog" : "");
 	return CAIRN_E_OK;
 }
 
@@ -1236,6 +1241,7 @@ cmd_restore(struct cli *c, int argc, char **argv)
 		{ "client",	required_argument,	NULL, 'C' },
 		{ "identity",	required_argument,	NULL, 'i' },
 		{ "jobs",	required_argument,	NULL, 'j' },
+		{ "no-defer-keys", no_argument,		NULL, 'K' },
 		{ "remote",	required_argument,	NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1270,11 +1276,13 @@ cmd_restore(struct cli *c, int argc, char **argv)
 			o.jobs_given = true;
 			break;
 		case 'R': o.remote = optarg; break;
+		case 'K': o.no_defer_keys = true; break;
 		default:
 			cli_warnx("usage: restore ARTIFACT --to PATH [--force] "
 			    "| restore ARTIFACT [--socket S | --host H "
 			    "[--port P]] [--user U] [--password-file F] "
-			    "[--database DB] [--jobs N] [--force] "
+			    "[--database DB] [--jobs N] [--no-defer-keys] "
+			    "[--force] "
 			    "[-i IDENTITY_FILE] [--remote S3_SECTION]");
 			return CAIRN_E_USAGE;
 		}

@@ -23,10 +23,14 @@
 #include "cairn/errors.h"
 #include "cairn/util.h"
 #include "cairnctl.h"
+#include "restore_keys.h"
 #include "restore_mysql.h"
 
 #define HEADER_MAX	(16 * 1024)	/* bytes of header statements */
 #define COMMIT_EVERY	32		/* INSERT statements a transaction */
+/* plain keys a table needs for them to come after the rows: with one, the
+ * ALTER alone after the loads cost what it saved (docs/performance.md) */
+#define DEFER_MIN_KEYS	2
 /* line 2 as sqlscan gives it: the client's \- switch taken out */
 #define SANDBOX_LINE	"/*M!999999 enable the sandbox mode */"
 
@@ -36,6 +40,16 @@ struct rsect {
 	uint64_t	 first;		/* its "-- cairn table" line */
 	uint64_t	 last;		/* its "-- cairn rows" line */
 	char		*db;		/* the database of the last USE */
+	struct rkeys	 keys;		/* its CREATE's plain KEYs, if they
+					 * can come after the rows */
+	bool		 defer;		/* they do (rplan_defer_keys()) */
+};
+
+/* a line of a CREATE TABLE the client gets changed, if its table defers */
+struct rop {
+	uint64_t	 line;
+	size_t		 sect;
+	bool		 uncomma;	/* its last comma goes; else the line */
 };
 
 struct rplan {
@@ -53,6 +67,15 @@ struct rplan {
 	bool		 pending;	/* a section closed, no barrier yet */
 	bool		 delim_plain;	/* the delimiter is ";" */
 	char		 why[200];	/* unusable: the reason */
+	/* secondary keys after the rows (restore_keys.h) */
+	struct rkeys	 cand;		/* the last CREATE TABLE's */
+	uint64_t	 cand_line;
+	bool		 have_cand;
+	struct rop	*ops;		/* ascending lines */
+	size_t		 nops, opscap;
+	char		**fkdb;		/* databases with a foreign key */
+	size_t		 nfkdb;
+	bool		 fk_any;	/* one may reach anywhere */
 	/* rplan_scan(): the line being read */
 	bool		 at_start;
 	enum { LN_SCAN, LN_HEAD, LN_FAST } ln;
@@ -78,10 +101,17 @@ rplan_free(struct rplan *p)
 {
 	if (p == NULL)
 		return;
-	for (size_t i = 0; i < p->nsect; i++)
+	for (size_t i = 0; i < p->nsect; i++) {
 		free(p->sect[i].db);
+		rkeys_free(&p->sect[i].keys);
+	}
 	for (size_t i = 0; i < p->nhdr; i++)
 		free(p->hdr[i]);
+	for (size_t i = 0; i < p->nfkdb; i++)
+		free(p->fkdb[i]);
+	rkeys_free(&p->cand);
+	free(p->ops);
+	free(p->fkdb);
 	free(p->sect);
 	free(p->barrier);
 	free(p->hdr);
@@ -137,8 +167,62 @@ plan_barrier(struct rplan *p, uint64_t line)
 	p->pending = false;
 }
 
+static void
+plan_op(struct rplan *p, uint64_t line, bool uncomma)
+{
+	if (p->nops == p->opscap) {
+		p->opscap = p->opscap ? 2 * p->opscap : 64;
+		p->ops = xreallocarray(p->ops, p->opscap, sizeof(*p->ops));
+	}
+	p->ops[p->nops].line = line;
+	p->ops[p->nops].sect = p->nsect;
+	p->ops[p->nops].uncomma = uncomma;
+	p->nops++;
+}
+
+/* the CREATE TABLE just before this section: its keys go with it */
+static void
+plan_keys(struct rplan *p, struct rsect *sc)
+{
+	struct rkeys	*k = &p->cand;
+
+	if (k->uncomma != 0)	/* it comes before every KEY line */
+		plan_op(p, p->cand_line + k->uncomma, true);
+	for (size_t i = 0; i < k->ndrop; i++)
+		plan_op(p, p->cand_line + k->drop[i], false);
+	sc->keys = *k;
+	memset(k, 0, sizeof(*k));
+}
+
+/* a statement outside the rows: a CREATE TABLE's keys, foreign keys */
+static void
+plan_create(struct rplan *p, const struct sqlscan_item *it)
+{
+	char	 why[128];
+	int	 fk;
+
+	if ((fk = rkeys_foreign(it->text, it->len)) == RKEYS_FK_ANY ||
+	    (fk == RKEYS_FK_LOCAL && !p->have_db))
+		p->fk_any = true;
+	else if (fk == RKEYS_FK_LOCAL) {
+		bool	 known = false;
+
+		for (size_t i = 0; i < p->nfkdb && !known; i++)
+			known = strcmp(p->fkdb[i], p->db) == 0;
+		if (!known) {
+			p->fkdb = xreallocarray(p->fkdb, p->nfkdb + 1,
+			    sizeof(*p->fkdb));
+			p->fkdb[p->nfkdb++] = xstrdup(p->db);
+		}
+	}
+	rkeys_free(&p->cand);
+	p->have_cand = !it->cut && has_prefix(it->text, "CREATE TABLE ") &&
+	    rkeys_table(it->text, it->len, &p->cand, why, sizeof(why)) == 1;
+	p->cand_line = it->line;
+}
+
 static int
-plan_section(struct rplan *p, uint64_t line)
+plan_section(struct rplan *p, uint64_t line, bool cand)
 {
 	if (!p->have_db || !p->header_done)
 		return unusable(p, line, "a table's rows before any USE");
@@ -149,9 +233,12 @@ plan_section(struct rplan *p, uint64_t line)
 		p->sectcap = p->sectcap ? 2 * p->sectcap : 64;
 		p->sect = xreallocarray(p->sect, p->sectcap, sizeof(*p->sect));
 	}
+	memset(&p->sect[p->nsect], 0, sizeof(p->sect[p->nsect]));
 	p->sect[p->nsect].first = line;
 	p->sect[p->nsect].last = 0;
 	p->sect[p->nsect].db = xstrdup(p->db);
+	if (cand)
+		plan_keys(p, &p->sect[p->nsect]);
 	p->nsect++;
 	p->in_sect = true;
 	p->expect = line + 1;
@@ -162,9 +249,11 @@ int
 rplan_item(struct rplan *p, const struct sqlscan_item *it)
 {
 	char	 db[256];
+	bool	 cand = p->have_cand;
 
 	if (p->why[0] != '\0')
 		return 0;
+	p->have_cand = false;	/* only for the very next item */
 	if (p->in_sect) {
 		if (it->kind == SQLSCAN_COMMENT &&
 		    has_prefix(it->text, "-- cairn rows ") &&
@@ -185,7 +274,7 @@ rplan_item(struct rplan *p, const struct sqlscan_item *it)
 	switch (it->kind) {
 	case SQLSCAN_COMMENT:
 		if (has_prefix(it->text, "-- cairn table "))
-			return plan_section(p, it->line);
+			return plan_section(p, it->line, cand);
 		if (has_prefix(it->text, "-- database "))
 			p->header_done = true;
 		return 0;
@@ -207,6 +296,7 @@ rplan_item(struct rplan *p, const struct sqlscan_item *it)
 		if (!has_prefix(it->text, "DROP TABLE IF EXISTS ") &&
 		    !has_prefix(it->text, "CREATE TABLE "))
 			plan_barrier(p, it->line);
+		plan_create(p, it);
 		return 0;
 	case SQLSCAN_DELIMITER:
 		p->delim_plain = strcmp(it->text, ";") == 0;
@@ -228,6 +318,26 @@ rplan_unusable(const struct rplan *p)
 	if (rplan_statements(p) < 2)
 		return "fewer than two INSERT statements to share";
 	return NULL;
+}
+
+unsigned
+rplan_defer_keys(struct rplan *p, bool on)
+{
+	unsigned	 n = 0;
+
+	for (size_t i = 0; i < p->nsect; i++) {
+		struct rsect	*sc = &p->sect[i];
+		bool		 fk = p->fk_any;
+
+		for (size_t j = 0; j < p->nfkdb && !fk; j++)
+			fk = strcmp(p->fkdb[j], sc->db) == 0;
+		/* an empty table has no rows to load first */
+		sc->defer = on && !fk && sc->keys.alter != NULL &&
+		    sc->keys.nkeys >= DEFER_MIN_KEYS &&
+		    sc->last > sc->first + 1;
+		n += sc->defer;
+	}
+	return n;
 }
 
 uint64_t
@@ -605,6 +715,10 @@ struct run {
 	bool			 at_start, drop, in_sect;
 	size_t			 s, b, closed;
 	uint64_t		 bytes;
+	size_t			 op;		/* the next of p->ops */
+	bool			 uncomma;	/* this line loses its comma */
+	char			*held;		/* it, until its newline */
+	size_t			 hlen, hcap;
 };
 
 /* one line of the client's output: a token, or passed on */
@@ -735,6 +849,57 @@ wait_loaders(struct run *r, size_t n)
 	return 0;
 }
 
+/* after a deferring table's rows: its keys, once every loader is done */
+static int
+m_keys(struct run *r, const struct rsect *sc)
+{
+	if (wait_loaders(r, r->closed) == -1)
+		return -1;
+	return m_write(r, sc->keys.alter, strlen(sc->keys.alter));
+}
+
+/* a line of a CREATE TABLE whose plain KEYs come after the rows */
+static void
+m_op(struct run *r)
+{
+	const struct rplan	*p = r->p;
+	const struct rop	*op;
+
+	r->uncomma = false;
+	while (r->op < p->nops && p->ops[r->op].line < r->line)
+		r->op++;
+	if (r->op == p->nops || (op = &p->ops[r->op])->line != r->line ||
+	    !p->sect[op->sect].defer)
+		return;
+	if (op->uncomma)
+		r->uncomma = true;
+	else
+		r->drop = true;
+}
+
+/* the line that loses its comma, held until its newline */
+static int
+m_uncomma(struct run *r, const char *s, size_t k, bool eol)
+{
+	if (r->hlen + k > r->hcap) {
+		while (r->hlen + k > r->hcap)
+			r->hcap = r->hcap ? 2 * r->hcap : 256;
+		r->held = xreallocarray(r->held, r->hcap, 1);
+	}
+	memcpy(r->held + r->hlen, s, k);
+	r->hlen += k;
+	if (!eol)
+		return 0;
+	/* checked in pass 1: it ends ",\n" */
+	if (r->hlen >= 2 && r->held[r->hlen - 2] == ',') {
+		r->held[r->hlen - 2] = '\n';
+		r->hlen--;
+	}
+	k = r->hlen;
+	r->hlen = 0;
+	return m_write(r, r->held, k);
+}
+
 static int
 m_line(struct run *r)
 {
@@ -758,8 +923,13 @@ m_line(struct run *r)
 		r->in_sect = false;
 		r->drop = false;
 		r->closed = ++r->s;
+		if (p->sect[r->s - 1].defer &&
+		    m_keys(r, &p->sect[r->s - 1]) == -1)
+			return -1;
 	} else
 		r->drop = r->in_sect;
+	if (!r->in_sect)
+		m_op(r);
 	return 0;
 }
 
@@ -782,7 +952,10 @@ m_sink(void *arg, const unsigned char *p, size_t n)
 		}
 		nl = memchr(s, '\n', n);
 		k = nl != NULL ? (size_t)(nl - s) + 1 : n;
-		if (!r->drop && m_write(r, s, k) == -1)
+		if (r->uncomma) {
+			if (m_uncomma(r, s, k, nl != NULL) == -1)
+				return -1;
+		} else if (!r->drop && m_write(r, s, k) == -1)
 			return -1;
 		r->at_start = nl != NULL;
 		s += k;
@@ -959,6 +1132,7 @@ rload_run(const struct rplan *p, const struct rload_opts *o, uint64_t *bytes)
 			code = CAIRN_E_FAIL;
 	}
 	*bytes = r.bytes;
+	free(r.held);
 	free(r.pids);
 	free(r.go);
 	free(r.done);

@@ -21,6 +21,9 @@
  *     the client has created it (a SELECT echo token syncs), and a barrier
  *     line waits for every loader.  Only INSERT statements, each checked
  *     in pass 1 to be exactly one line, go past the stock client.
+ *   - Secondary keys after the rows (rplan_defer_keys()): the client gets
+ *     an eligible table's CREATE TABLE without its plain KEY lines, and
+ *     their ALTER TABLE once every loader has finished the table's rows.
  *   - Returns a CAIRN_E_* code; messages on stderr.  The plan owns its
  *     memory (rplan_free()); rload_run() ends every process it starts.
  */
@@ -60,6 +63,15 @@ void		 rplan_slow(struct rplan *);
 uint64_t	 rplan_statements(const struct rplan *);
 /* NULL if the dump can be loaded in parallel, else the reason */
 const char	*rplan_unusable(const struct rplan *);
+/*
+ * After pass 1: the tables whose plain KEY lines rload_run() leaves out of
+ * their CREATE TABLE and adds by one ALTER TABLE through the client once
+ * every loader has loaded the rows (restore_keys.h says which qualify; a
+ * table needs rows and two plain keys; a database with a foreign key, or
+ * a dump with one that may cross databases, defers none).  on false:
+ * none.  Returns how many.
+ */
+unsigned	 rplan_defer_keys(struct rplan *, bool on);
 
 struct rload_opts {
 	const char	*client;	/* the stock client */

@@ -72,9 +72,14 @@ is $? 0 "SIGTERM: exit 0"
 is "$(partials)" 0 "no partial file left"
 
 # a second daemon on the same folder is refused
+nb=$(audit_count job-finished '"job":"b"')
+b_started() { [ "$(audit_count job-finished '"job":"b"')" -gt "$nb" ]; }
 start_daemon "$T/c.conf"
 wait_for 30 audit_has start
 wait_for 30 test -S "$T/run/cairnd.sock"
+# its start-up run of b first: a manual run meanwhile is refused as
+# "already running"
+wait_for 60 b_started
 
 # sealed (no bounding set, no_new_privs), it still reloads and its workers
 # still enter their sandbox

@@ -449,10 +449,54 @@ test_quoting(void)
 	sqlscan_free(s);
 }
 
+/* the verifier's fast path: one whole INSERT line, or not */
+static void
+test_rows_line(void)
+{
+	static const struct {
+		const char	*line;
+		int		 want;
+		uint64_t	 groups;
+	} cases[] = {
+		{ "INSERT INTO `t` VALUES (1,'a'),(2,'b');", 1, 2 },
+		{ "INSERT INTO `t` (`a`,`b`) VALUES (1,'(;)'),(2,NULL);", 1, 3 },
+		{ "INSERT INTO `t` VALUES ('it''s \\' #',\"q\"\"\"),(-1);  ", 1, 2 },
+		{ "INSERT INTO `a``(b` VALUES (1);\t", 1, 1 },
+		{ "INSERT INTO `t` VALUES (1); SELECT 2;", 0, 0 },
+		{ "INSERT INTO `t` VALUES (1) # c;", 0, 0 },
+		{ "INSERT INTO `t` VALUES (1) -- c;", 0, 0 },
+		{ "INSERT INTO `t` VALUES (--1);", 0, 0 },
+		{ "INSERT INTO `t` VALUES (1/2);", 0, 0 },
+		{ "INSERT INTO `t` VALUES (1)\\! ls;", 0, 0 },
+		{ "INSERT INTO `t` VALUES ('a", 0, 0 },
+		{ "INSERT INTO `t` VALUES ((1);", 0, 0 },
+		{ "INSERT INTO `t` VALUES (1);\r", 0, 0 },
+		{ "INSERT INTO `t\x01` VALUES (1);", 1, 1 },
+		{ "INSERT INTO t VALUES (1)\x01;", 0, 0 },
+		{ "insert into `t` VALUES (1);", 0, 0 },
+	};
+	uint64_t	 g;
+	int		 okay = 1;
+
+	for (size_t i = 0; i < nitems(cases); i++) {
+		int	 r;
+
+		g = 0;
+		r = sqlscan_rows_line(cases[i].line, strlen(cases[i].line), &g);
+		if (r != cases[i].want || (r == 1 && g != cases[i].groups)) {
+			diag("%s: got %d, %llu groups", cases[i].line, r,
+			    (unsigned long long)g);
+			okay = 0;
+		}
+	}
+	ok(okay, "sqlscan_rows_line: %zu lines, clean INSERTs only",
+	    nitems(cases));
+}
+
 int
 main(void)
 {
-	plan(3 + 8 + 13 + 11 + 3 + 10 + 22 + 16 + 2);
+	plan(3 + 8 + 13 + 11 + 3 + 10 + 22 + 16 + 2 + 1);
 	test_keep();
 	test_split();
 	test_errors();
@@ -462,5 +506,6 @@ main(void)
 	test_names_db();
 	test_create_object();
 	test_quoting();
+	test_rows_line();
 	return tap_exit();
 }

@@ -157,6 +157,17 @@ int	 sqlscan_ident(const char **sp, const char *end, char *out,
 int	 sqlscan_use(const char *stmt, size_t len, char *db, size_t dblen);
 int	 sqlscan_create_db(const char *stmt, size_t len, char *db,
 	    size_t dblen);
+/*
+ * The verifier's fast path over rows: is line (one whole line, without its
+ * newline) exactly one "INSERT INTO ..." statement ending in ";" under the
+ * default quoting and delimiter, with nothing outside its quotes that the
+ * client reads as a comment or a command (no #, --, slash, backslash,
+ * control character)?  1 with *groups its (...) groups at depth 0 outside
+ * quotes (the rows, plus one for a column list); 0 if not.  Call it only
+ * where sqlscan_plain() holds, and pass such a line by with
+ * sqlscan_skip_line().
+ */
+int	 sqlscan_rows_line(const char *line, size_t len, uint64_t *groups);
 /* Is stmt "ALTER DATABASE|SCHEMA db ..." naming its database?  1 with db
  * and *rest the offset just past the name; 0 if not. */
 int	 sqlscan_alter_db(const char *stmt, size_t len, char *db,

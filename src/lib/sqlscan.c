@@ -1060,6 +1060,57 @@ sqlscan_use(const char *stmt, size_t len, char *db, size_t dblen)
 }
 
 int
+sqlscan_rows_line(const char *line, size_t len, uint64_t *groups)
+{
+	const char	*p = line, *end = line + len, *q;
+	int		 depth = 0;
+	uint64_t	 g = 0;
+
+	if (len < 12 || memcmp(line, "INSERT INTO ", 12) != 0 ||
+	    line[len - 1] == '\r')
+		return 0;
+	while (p < end) {
+		unsigned char	 c = (unsigned char)*p;
+
+		switch (c) {
+		case '\'': case '"': case '`':
+			if ((q = quoted_end(p, end, c != '`')) == NULL)
+				return 0;	/* the statement goes on */
+			p = q;
+			continue;
+		case '(':
+			if (depth++ == 0)
+				g++;
+			break;
+		case ')':
+			if (depth == 0)
+				return 0;
+			depth--;
+			break;
+		case ';':
+			/* the delimiter: only blanks after it */
+			for (p++; p < end && (*p == ' ' || *p == '\t'); p++)
+				;
+			if (p != end || depth != 0)
+				return 0;
+			*groups = g;
+			return 1;
+		case '#': case '/': case '\\':
+			return 0;	/* a comment or a client command */
+		case '-':
+			if (p + 1 < end && p[1] == '-')
+				return 0;
+			break;
+		default:
+			if (c < ' ' && c != '\t')
+				return 0;
+		}
+		p++;
+	}
+	return 0;	/* no delimiter: the statement goes on */
+}
+
+int
 sqlscan_alter_db(const char *stmt, size_t len, char *db, size_t dblen,
     size_t *rest)
 {

@@ -81,10 +81,15 @@ struct dump_sink {
 	char			 err[192];	/* first content problem */
 	int			 oom;
 	struct restore		*restore;	/* NULL: count only */
+	/* the fast path over rows lines (verify_stream.c); line NULL: off */
+	char			*line;		/* owns */
+	size_t			 llen;
+	int			 lstate;
 };
 
 int	verify_sink_item(void *, const struct sqlscan_item *);
 int	verify_sink_feed(void *, const char *, size_t);
+int	verify_sink_flush(struct dump_sink *);
 int	verify_restore_stmt(struct restore *, const struct sqlscan_item *,
 	    struct dump_sink *);
 

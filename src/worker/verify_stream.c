@@ -85,13 +85,29 @@ sink_comment(struct dump_sink *m, const struct sqlscan_item *it)
 		m->oom = 1;
 }
 
+/* rows of an INSERT into db.tbl (db "": the current one) */
+static int
+count_rows(struct dump_sink *m, const char *db, const char *tbl,
+    uint64_t rows)
+{
+	char			 key[192];
+	struct table_stat	*ts;
+
+	snprintf(key, sizeof(key), "%s.%s", db[0] != '\0' ? db : m->db, tbl);
+	if ((ts = verify_tables_get(&m->counted, key, 1)) == NULL) {
+		m->oom = 1;
+		return -1;
+	}
+	ts->rows += rows;
+	return 0;
+}
+
 int
 verify_sink_item(void *arg, const struct sqlscan_item *it)
 {
 	struct dump_sink	*m = arg;
-	char			 db[96], tbl[96], key[192];
+	char			 db[96], tbl[96];
 	uint64_t		 rows;
-	struct table_stat	*ts;
 	int			 r;
 
 	if (it->kind == SQLSCAN_COMMAND) {
@@ -120,22 +136,111 @@ verify_sink_item(void *arg, const struct sqlscan_item *it)
 		if (r == -1)
 			sink_err(m, "line %" PRIu64 ": malformed INSERT",
 			    it->line);
-		else if (r == 1) {
-			snprintf(key, sizeof(key), "%s.%s",
-			    db[0] != '\0' ? db : m->db, tbl);
-			ts = verify_tables_get(&m->counted, key, 1);
-			if (ts == NULL) {
-				m->oom = 1;
-				return -1;
-			}
-			ts->rows += rows;
-		}
+		else if (r == 1 && count_rows(m, db, tbl, rows) == -1)
+			return -1;
 	}
 	if (m->oom)
 		return -1;
 	if (m->restore != NULL)
 		return verify_restore_stmt(m->restore, it, m);
 	return 0;
+}
+
+/*
+ * The fast path over rows.  A line that starts where the scanner is
+ * between statements (sqlscan_plain()) and with "INSERT INTO " is held
+ * whole (up to FAST_LINE_MAX); if it is exactly one such statement
+ * (sqlscan_rows_line()) its rows are counted from its head and its groups
+ * and the scanner passes it by; any other line, or a held one that is not,
+ * goes through the scanner byte by byte.  Off for the restore test, which
+ * runs every statement.
+ */
+#define FAST_LINE_MAX	((size_t)2 << 20)
+#define INSERT_HEAD	"INSERT INTO "
+enum { LINE_START, LINE_HOLD, LINE_SLOW };
+
+/* what is held, then the newline if nl, to the scanner */
+static int
+sink_slow(struct dump_sink *m, int nl)
+{
+	size_t	 n = m->llen;
+
+	m->llen = 0;
+	if (n > 0 && sqlscan_feed(m->scan, m->line, n) == -1)
+		return -1;
+	return nl ? sqlscan_feed(m->scan, "\n", 1) : 0;
+}
+
+/* a whole held line: counted and passed by, or through the scanner */
+static int
+sink_line(struct dump_sink *m)
+{
+	char		 db[96], tbl[96];
+	uint64_t	 groups;
+	int		 has_cols;
+
+	if (sqlscan_rows_line(m->line, m->llen, &groups) != 1 ||
+	    sqlscan_insert_head(m->line, m->llen, db, sizeof(db), tbl,
+	    sizeof(tbl), &has_cols) != 1 || groups < 1 + (has_cols != 0))
+		return sink_slow(m, 1);
+	m->llen = 0;
+	sqlscan_skip_line(m->scan);
+	return count_rows(m, db, tbl, groups - (uint64_t)(has_cols != 0));
+}
+
+static int
+sink_lines(struct dump_sink *m, const char *p, size_t n)
+{
+	const size_t	 hl = strlen(INSERT_HEAD);
+
+	while (n > 0) {
+		const char	*nl = memchr(p, '\n', n);
+		size_t		 k = nl != NULL ? (size_t)(nl - p) : n;
+
+		if (m->lstate == LINE_START)
+			m->lstate = sqlscan_plain(m->scan) ? LINE_HOLD :
+			    LINE_SLOW;
+		if (m->lstate == LINE_HOLD && m->llen + k <= FAST_LINE_MAX) {
+			memcpy(m->line + m->llen, p, k);
+			m->llen += k;
+			if (memcmp(m->line, INSERT_HEAD, m->llen < hl ?
+			    m->llen : hl) == 0) {
+				if (nl != NULL && sink_line(m) == -1)
+					return -1;
+				if (nl != NULL) {
+					m->lstate = LINE_START;
+					k++;
+				}
+				p += k;
+				n -= k;
+				continue;
+			}
+			p += k;		/* not an INSERT: the rest slowly */
+			n -= k;
+			k = 0;
+		}
+		if (m->lstate == LINE_HOLD) {
+			if (sink_slow(m, 0) == -1)
+				return -1;
+			m->lstate = LINE_SLOW;
+		}
+		if (nl != NULL) {
+			m->lstate = LINE_START;
+			k++;
+		}
+		if (sqlscan_feed(m->scan, p, k) == -1)
+			return -1;
+		p += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/* the end of the stream: a held line without its newline to the scanner */
+int
+verify_sink_flush(struct dump_sink *m)
+{
+	return m->lstate == LINE_HOLD ? sink_slow(m, 0) : 0;
 }
 
 int
@@ -163,7 +268,9 @@ verify_sink_feed(void *arg, const char *p, size_t n)
 		m->tail_len = keep + n;
 	}
 	m->total += n;
-	return sqlscan_feed(m->scan, p, n);
+	if (m->line == NULL)
+		return sqlscan_feed(m->scan, p, n);
+	return sink_lines(m, p, n);
 }
 
 /* Is the tail "\n-- cairn dump completed YYYY-MM-DDTHH:MM:SSZ\n"? */
@@ -468,6 +575,12 @@ verify_sql(struct pass *p, int dirfd, const struct verify_expect *e,
 		return CAIRN_E_OSERR;
 	}
 	sqlscan_keep(m.scan, VERIFY_STMT_KEEP);
+	if ((m.line = malloc(FAST_LINE_MAX)) == NULL) {
+		sqlscan_free(m.scan);
+		snprintf(res->message, sizeof(res->message), "verify: %s",
+		    strerror(errno));
+		return CAIRN_E_OSERR;
+	}
 	p->sink = verify_sink_feed;
 	p->sink_arg = &m;
 	code = verify_pass_checks(p, e, res, &content);
@@ -475,7 +588,8 @@ verify_sql(struct pass *p, int dirfd, const struct verify_expect *e,
 	    (res->failed & (1u << VERIFY_STREAM)))
 		goto out;	/* a broken stream's content proves nothing */
 
-	if (!p->sink_failed && sqlscan_end(m.scan) == -1)
+	if (!p->sink_failed && (verify_sink_flush(&m) == -1 ||
+	    sqlscan_end(m.scan) == -1))
 		scan_ok = 0;
 	if (p->sink_failed && !m.oom)
 		scan_ok = 0;
@@ -491,6 +605,7 @@ verify_sql(struct pass *p, int dirfd, const struct verify_expect *e,
 		code = sql_restore_test(dirfd, p->name, e, opts, res);
 out:
 	sqlscan_free(m.scan);
+	free(m.line);
 	free(m.counted.v);
 	free(m.recorded.v);
 	return code;

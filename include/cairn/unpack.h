@@ -7,7 +7,7 @@
  *   - unpack_feed() takes the stream in chunks of any size; the plaintext
  *     reaches the sink in order, in pieces of at most UNPACK_OUT bytes.
  *   - gzip: any number of members, one after another.  A member the
- *     window holds whole (cairn's writer makes them of 1 MiB of text) is
+ *     window holds whole (cairn's writer makes them of 1 or 2 MiB of text) is
  *     decoded at once by libdeflate, about twice zlib's speed; from the
  *     first member it cannot decode so (a larger one, or damage) zlib
  *     streams the rest, and its message, with the byte offset, says what
@@ -28,8 +28,10 @@
 
 #include "cairn/conf.h"
 
-#define UNPACK_WINDOW	((size_t)2 << 20)	/* compressed bytes */
-#define UNPACK_OUT	((size_t)2 << 20)
+/* room for the writer's largest member (SQLite: 2 MiB of text, which an
+ * incompressible block makes slightly larger compressed) */
+#define UNPACK_WINDOW	((size_t)4 << 20)	/* compressed bytes */
+#define UNPACK_OUT	((size_t)4 << 20)
 
 /* 0, or -1 to stop */
 typedef int	(*unpack_sink_fn)(void *arg, const unsigned char *, size_t);

@@ -9,25 +9,14 @@
 # test: root in CI), never create FILE, and restore every object.  A
 # dump crafted by hand with a client command outside a statement must be
 # failed by the verifier and refused by cairnctl restore.
-. "$top_srcdir/t/lib/tap.sh"
-. "$top_srcdir/t/lib/mariadb.sh"
-. "$top_srcdir/t/lib/dbcompare.sh"
-
-mariadb_available || skip_all "no MariaDB server installed (mariadb-server)"
-dump="$top_builddir/t/mysql-dump"
-ctl=$CAIRNCTL
+. "$top_srcdir/t/lib/dumptest.sh"
 [ -x "$ctl" ] || bail "$ctl not built"
 
 plan 18
-tap_tmpdir
-out=$TAP_TMP/out
-mkdir "$out"
+dumptest_servers
 # identifiers hold at most 64 characters: a short folder for the files
 P=$(mktemp -d /tmp/cj.XXXXXX) || bail "mktemp"
 at_exit "rm -rf '$P'"
-
-mariadb_start src || bail "cannot start the source server"
-mariadb_start dst || bail "cannot start the target server"
 
 # evil KIND: the hostile texts for one kind of object, one per line of
 # output, each a backquoted-safe SQL fragment (no backquote in them)

@@ -4,20 +4,10 @@
 # on a view), a trigger, a procedure, an event; nothing lands in the
 # source's name.  A restore into a database that holds objects is refused
 # without --force.
-. "$top_srcdir/t/lib/tap.sh"
-. "$top_srcdir/t/lib/mariadb.sh"
-. "$top_srcdir/t/lib/dbcompare.sh"
-
-mariadb_available || skip_all "no MariaDB server installed (mariadb-server)"
-dump="$top_builddir/t/mysql-dump"
-ctl=$CAIRNCTL
+. "$top_srcdir/t/lib/dumptest.sh"
 
 plan 9
-tap_tmpdir
-out=$TAP_TMP/out
-mkdir "$out"
-mariadb_start src || bail "cannot start the source server"
-mariadb_start dst || bail "cannot start the target server"
+dumptest_servers
 mariadb_client "$src_SOCK" >"$TAP_TMP/load.out" 2>&1 <<'SQL'
 CREATE DATABASE shop;
 USE shop;

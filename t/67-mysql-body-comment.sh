@@ -6,19 +6,10 @@
 # everything after it, while the verifier passed the dump.  cairn now
 # writes such a statement as EXECUTE IMMEDIATE of a string: the plain
 # client and cairnctl restore bring every body back byte for byte.
-. "$top_srcdir/t/lib/tap.sh"
-. "$top_srcdir/t/lib/mariadb.sh"
-. "$top_srcdir/t/lib/dbcompare.sh"
-
-mariadb_available || skip_all "no MariaDB server installed (mariadb-server)"
-dump="$top_builddir/t/mysql-dump"
-ctl=$CAIRNCTL
+. "$top_srcdir/t/lib/dumptest.sh"
 
 plan 7
-tap_tmpdir
-mkdir "$TAP_TMP/out"
-mariadb_start src || bail "cannot start the source server"
-mariadb_start dst || bail "cannot start the target server"
+dumptest_servers
 mariadb_client "$src_SOCK" --comments \
     <"$top_srcdir/t/fixtures/body-comments.sql" >"$TAP_TMP/load.out" 2>&1
 ok $? "the fixture loads" || sed 's/^/# /' "$TAP_TMP/load.out"

@@ -8,20 +8,11 @@
 # the client in binary mode and cairnctl restore all give the server the
 # exact bytes: everything comes back exactly (names of every kind, bodies,
 # rows of a table so named, quotes and backslashes next to CR LF).
-. "$top_srcdir/t/lib/tap.sh"
-. "$top_srcdir/t/lib/mariadb.sh"
-. "$top_srcdir/t/lib/dbcompare.sh"
-
-mariadb_available || skip_all "no MariaDB server installed (mariadb-server)"
-dump="$top_builddir/t/mysql-dump"
-ctl=$CAIRNCTL
+. "$top_srcdir/t/lib/dumptest.sh"
 db=$(printf 'crlf\r\ndb')
 
 plan 7
-tap_tmpdir
-mkdir "$TAP_TMP/out"
-mariadb_start src || bail "cannot start the source server"
-mariadb_start dst || bail "cannot start the target server"
+dumptest_servers
 mariadb_client "$src_SOCK" <"$top_srcdir/t/fixtures/crlf-names.sql" \
     >"$TAP_TMP/load.out" 2>&1
 ok $? "the fixture loads" || sed 's/^/# /' "$TAP_TMP/load.out"

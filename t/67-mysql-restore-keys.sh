@@ -9,20 +9,10 @@
 # only by a plain key, a table with one plain key and an empty table keep
 # their keys in the CREATE;
 # --no-defer-keys defers none.
-. "$top_srcdir/t/lib/tap.sh"
-. "$top_srcdir/t/lib/mariadb.sh"
-. "$top_srcdir/t/lib/dbcompare.sh"
-
-mariadb_available || skip_all "no MariaDB server installed (mariadb-server)"
-dump="$top_builddir/t/mysql-dump"
-ctl=$CAIRNCTL
+. "$top_srcdir/t/lib/dumptest.sh"
 
 plan 18
-tap_tmpdir
-out=$TAP_TMP/out
-mkdir "$out"
-mariadb_start src || bail "cannot start the source server"
-mariadb_start dst || bail "cannot start the target server"
+dumptest_servers
 # k: deferred (orders: keys before a CHECK; the hostile table: keys last,
 # its key names hold line breaks and key text, its column name key text; a
 # table or column name with a line break loads in one stream anyway);

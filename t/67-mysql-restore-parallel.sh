@@ -10,20 +10,10 @@
 # INSERT on its line is still refused (the fast check of the rows hands
 # the line back to the splitter); a dump whose rows cannot be split
 # (system-versioned history) is loaded in one stream.
-. "$top_srcdir/t/lib/tap.sh"
-. "$top_srcdir/t/lib/mariadb.sh"
-. "$top_srcdir/t/lib/dbcompare.sh"
-
-mariadb_available || skip_all "no MariaDB server installed (mariadb-server)"
-dump="$top_builddir/t/mysql-dump"
-ctl=$CAIRNCTL
+. "$top_srcdir/t/lib/dumptest.sh"
 
 plan 22
-tap_tmpdir
-out=$TAP_TMP/out
-mkdir "$out"
-mariadb_start src || bail "cannot start the source server"
-mariadb_start dst || bail "cannot start the target server"
+dumptest_servers
 # rows: enough for several 1 MiB INSERT statements per big table
 mariadb_client "$src_SOCK" >"$TAP_TMP/load.out" 2>&1 <<'SQL'
 CREATE DATABASE shop;

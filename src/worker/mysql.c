@@ -222,11 +222,11 @@ dump_definition(struct dump *d, const char *what, const struct obj *ob)
 	sqlout_printf(d->out, "\n-- %s ", lower);
 	put_comment_name(d->out, ob->db, ob->name);
 	sqlout_putc(d->out, '\n');
-	wrapped = put_begin(d->out, ob->name, NULL);
+	wrapped = put_begin(d->out, ob->name);
 	sqlout_printf(d->out, "DROP %s IF EXISTS ", what);
 	sqlout_ident(d->out, ob->name);
 	put_end(d->out, wrapped);
-	wrapped = put_begin(d->out, row[1], NULL);
+	wrapped = put_begin(d->out, row[1]);
 	sqlout_puts(d->out, row[1]);
 	put_end(d->out, wrapped);
 	mysql_free_result(r);
@@ -254,7 +254,7 @@ put_comment_name(struct sqlout *o, const char *db, const char *name)
 void
 put_use(struct sqlout *o, const char *db)
 {
-	int	 wrapped = put_begin(o, db, NULL);
+	int	 wrapped = put_begin(o, db);
 
 	sqlout_puts(o, !wrapped && strpbrk(db, "\r\n") != NULL ? "/**/USE " :
 	    "USE ");
@@ -263,10 +263,9 @@ put_use(struct sqlout *o, const char *db)
 }
 
 int
-put_begin(struct sqlout *o, const char *a, const char *b)
+put_begin(struct sqlout *o, const char *text)
 {
-	if ((a == NULL || !sqlout_needs_wrap(a, strlen(a))) &&
-	    (b == NULL || !sqlout_needs_wrap(b, strlen(b))))
+	if (text == NULL || !sqlout_needs_wrap(text, strlen(text)))
 		return 0;
 	sqlout_wrap_begin(o);
 	return 1;
@@ -620,7 +619,7 @@ dump_database(struct dump *d, size_t di)
 	sqlout_marker_name(o, db);
 	sqlout_putc(o, '\n');
 	/* "CREATE DATABASE IF NOT EXISTS" in plain words */
-	wrapped = put_begin(o, row[1], NULL);
+	wrapped = put_begin(o, row[1]);
 	if ((s = strstr(row[1], ine)) != NULL) {
 		sqlout_put(o, row[1], (size_t)(s - row[1]));
 		sqlout_puts(o, "IF NOT EXISTS");

@@ -337,7 +337,7 @@ static void
 put_grant(struct sqlout *o, const char *words, int grant, const char *kind,
     const char *obj, const struct acct *a)
 {
-	int	 wrapped = put_begin(o, obj, NULL);
+	int	 wrapped = put_begin(o, obj);
 
 	sqlout_puts(o, "GRANT ");
 	sqlout_puts(o, words[0] != '\0' ? words : "USAGE");

@@ -101,11 +101,12 @@ void		 put_comment_name(struct sqlout *, const char *db,
 		    const char *name);
 void		 put_use(struct sqlout *, const char *db);
 /*
- * A statement naming a and b (NULL: none) that the stock client must pass
- * through byte for byte: put_begin() starts it wrapped (sqlout_wrap_begin())
- * if either holds CR LF and says so; put_end() ends it with ";\n".
+ * A statement naming text (a name or a definition; NULL: none) that the
+ * stock client must pass through byte for byte: put_begin() starts it
+ * wrapped (sqlout_wrap_begin()) if text holds CR LF and says so; put_end()
+ * ends it with ";\n".
  */
-int		 put_begin(struct sqlout *, const char *a, const char *b);
+int		 put_begin(struct sqlout *, const char *text);
 void		 put_end(struct sqlout *, int wrapped);
 /* SHOW CREATE what (TABLE, SEQUENCE) of ob, and its comment, DROP and
  * definition in the dump */

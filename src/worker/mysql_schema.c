@@ -108,7 +108,7 @@ put_compound(struct dump *d, const char *sql_mode, const char *cs_client,
 	/* a DROP about the object parses under the object's own sql_mode
 	 * (DROP PACKAGE needs ORACLE) */
 	if (pre != NULL) {
-		wrapped = put_begin(o, pre, NULL);
+		wrapped = put_begin(o, pre);
 		sqlout_puts(o, pre);
 		put_end(o, wrapped);
 	}
@@ -186,7 +186,7 @@ row_col(MYSQL_RES *r, MYSQL_ROW row, const char *name)
 static void
 put_db_coll(struct dump *d, const char *db, const char *coll)
 {
-	int	 wrapped = put_begin(d->out, db, NULL);
+	int	 wrapped = put_begin(d->out, db);
 
 	sqlout_puts(d->out, "ALTER DATABASE ");
 	sqlout_ident(d->out, db);
@@ -493,7 +493,7 @@ dump_sequence(struct dump *d, const struct obj *ob)
 		    "no row", ob->db, ob->name);
 		return -1;
 	}
-	wrapped = put_begin(o, ob->name, NULL);
+	wrapped = put_begin(o, ob->name);
 	sqlout_puts(o, "SELECT SETVAL(");
 	sqlout_ident(o, ob->name);
 	sqlout_printf(o, ", %s, 0, %s)", row[0],
@@ -694,7 +694,7 @@ dump_view_one(struct dump *d, struct obj *v, const char **curdb)
 		return dump_store_err(d);
 	}
 	sqlout_putc(o, '\n');
-	wrapped = put_begin(o, v->name, NULL);
+	wrapped = put_begin(o, v->name);
 	sqlout_puts(o, "DROP VIEW IF EXISTS ");
 	sqlout_ident(o, v->name);
 	put_end(o, wrapped);
